@@ -1,0 +1,34 @@
+"""reference: the trusted side. Scenarios, runners, the PyTorch mirror, tolerances, comparison, grading."""
+from hypothesis import assume
+
+from . import tolerances
+from .comparator import assert_close, assert_traces_close
+from .runner import run
+from .scenario import LayerSpec, Scenario, Wrap
+from .torch_mirror import expected_trace
+from .trace import Trace
+
+
+def comparable(expected, dtype):
+    """Whether a reference trace is well-conditioned enough to compare an implementation in `dtype`."""
+    return (expected.kink_distance > tolerances.kink_margin(dtype)
+            and expected.max_magnitude < tolerances.MAGNITUDE_LIMIT)
+
+
+def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
+    """Run `scenario` in toyframe (with `classes` swapped in) and assert it matches PyTorch.
+
+    The one comparison every equivalence test goes through: Scenario -> Runner -> Trace,
+    Scenario + the run's own masks -> Reference -> expected Trace, then the Comparator.
+    Inside a hypothesis test, a scenario that cannot be compared in its dtype (too close to a
+    kink, or diverged: see tolerances) is rejected with hypothesis.assume.
+    """
+    actual = run(scenario, classes)
+    expected = expected_trace(scenario, actual)
+    assume(comparable(expected, scenario.dtype))
+    assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
+    return actual
+
+
+__all__ = ["LayerSpec", "Scenario", "Wrap", "Trace", "run", "expected_trace", "assert_close",
+           "assert_traces_close", "comparable", "replay"]

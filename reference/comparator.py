@@ -1,0 +1,62 @@
+"""Comparator: an implementation's Trace against the reference's, under the tolerance policy.
+
+The first quantity that differs, in the order the computation made them, is reported with
+torch.testing.assert_close's account (mismatched elements, greatest absolute and relative
+difference and their index), the tolerance, the scenario in words and a line that replays it.
+"""
+import numpy as np
+import torch
+
+from . import tolerances
+from .trace import Trace
+
+
+def assert_close(actual, expected, *, quantity, tolerance, dtype=None, context=""):
+    """Raise AssertionError naming `quantity` unless `actual` is an array like `expected`, within `tolerance`.
+
+    actual: what the implementation produced; expected: the reference (float64);
+    dtype: the dtype `actual` must have, or None to accept any floating dtype.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual is None:
+        raise AssertionError(f"{quantity} was not produced (got None).{context}")
+    if not isinstance(actual, (np.ndarray, np.generic)):
+        raise AssertionError(f"{quantity} must be a NumPy array, got {type(actual).__name__}.{context}")
+    actual = np.asarray(actual)
+    if actual.dtype.kind != "f":
+        raise AssertionError(f"{quantity} must hold floating-point numbers, got dtype {actual.dtype}.{context}")
+    if dtype is not None and actual.dtype != np.dtype(dtype):
+        raise AssertionError(
+            f"{quantity} has dtype {actual.dtype}, expected {np.dtype(dtype)} (the dtype is kept end to end).{context}")
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{quantity} has shape {actual.shape}, expected {expected.shape}.{context}")
+    atol = tolerance.atol_for(expected)
+
+    def message(account):
+        return (f"{quantity} differs from the PyTorch reference.\n{account}\n"
+                f"Tolerance: {tolerance}; here atol = {atol:.3g}.{context}")
+
+    torch.testing.assert_close(torch.from_numpy(actual.astype(np.float64)), torch.from_numpy(expected),
+                               rtol=tolerance.rtol, atol=atol, msg=message)
+
+
+def _step_label(step_index, steps):
+    if steps == 0:
+        return ""
+    if step_index == steps:
+        return " after the last SGD step"
+    return f" at step {step_index + 1} of {steps}"
+
+
+def assert_traces_close(actual, expected, scenario, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
+    """Compare two traces of `scenario`, section by section ('forward', 'backward', 'update')."""
+    tolerance = tolerance or tolerances.for_dtype(scenario.dtype)
+    context = f"\nScenario: {scenario.describe()}\nReplay: reference.replay({scenario!r})"
+    if len(actual.steps) != len(expected.steps):
+        raise AssertionError(f"the run recorded {len(actual.steps)} steps, expected {len(expected.steps)}.{context}")
+    for step_index, (got, want) in enumerate(zip(actual.steps, expected.steps)):
+        label = _step_label(step_index, scenario.steps)
+        for section in sections:
+            for name, expected_value in getattr(want, section).items():
+                assert_close(getattr(got, section).get(name), expected_value, quantity=f"{name}{label}",
+                             tolerance=tolerance, dtype=scenario.dtype if check_dtype else None, context=context)

@@ -1,0 +1,286 @@
+"""Grading: the assignment's parts, the checks each part's points depend on, and the points table.
+
+Points (ASSIGNMENT.md): Dropout forward 1.0, Dropout backward 0.5, L2 regularization 1.5. A part
+earns its points only when every one of its checks passes. Each part puts only the graded class
+under test (the others come from toyframe), so a bug costs the points of its own part alone.
+Comparisons use the assignment's own tolerance (tolerances.ASSIGNMENT): a solution the
+assignment accepts is never failed, and every realistic bug is far outside it in the scenarios
+drawn here. Checks are hypothesis properties: any correct implementation passes them however it
+draws its masks, because the reference replays the masks the implementation drew.
+"""
+import math
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from hypothesis import given, settings as Settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
+
+import toyframe
+
+from . import replay, statistics, tolerances
+from .comparator import assert_close
+from .conventions import cross_entropy, l2_penalty, torch_bias, torch_weight
+from .runner import sample_masks
+from .scenario import LayerSpec, Wrap
+from .strategies import DROP_PROBABILITIES, SEEDS, layer_stacks, scenarios, wrap_chains
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: object  # run(graded_class, settings) -> None, raises on failure
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    points: float
+    graded: str  # which class the part grades: "dropout" or "l2"
+    checks: tuple
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    part: str
+    check: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    part: Part
+    results: tuple
+
+    @property
+    def passed(self):
+        return sum(result.passed for result in self.results)
+
+    @property
+    def score(self):
+        return self.part.points if self.passed == len(self.results) else 0.0
+
+
+def for_all(strategy, settings, body):
+    """Run body(example) for the examples hypothesis draws from `strategy` under `settings`."""
+    given(strategy)(settings(body))()
+
+
+# ---- Dropout: the strategies -------------------------------------------------------------------
+
+def _models_with(kind, steps):
+    """Models where at least one layer has a `kind` wrapper (possibly nested with toyframe's others)."""
+    chains = wrap_chains(kinds=("dropout", "l2"))
+    return scenarios(layers=lambda n_in: layer_stacks(n_in, n_layers=st.integers(1, 3), wraps=chains, require=kind),
+                     steps=steps)
+
+
+def _compare(classes, sections):
+    def compare(scenario):
+        replay(scenario, classes, sections, tolerance=tolerances.ASSIGNMENT)
+    return compare
+
+
+# ---- Dropout forward -----------------------------------------------------------------------------
+
+def dropout_forward_matches_torch(dropout, settings):
+    """With the masks the layer drew, every Dropout output and the model's output and loss match torch."""
+    for_all(_models_with("dropout", st.just(0)), settings, _compare({"dropout": dropout}, ("forward",)))
+
+
+_MASK_SHAPE = (400, 250)
+
+
+def _mask_samples(dropout, p, seed, calls):
+    return sample_masks(dropout, p, _MASK_SHAPE, calls, seed)
+
+
+def drop_fraction_is_p(dropout, settings):
+    """Across p in (0, 1), the fraction of outputs set to 0 is p (never only p = 0.5)."""
+    def body(example):
+        p, seed = example
+        (_, keep), = _mask_samples(dropout, p, seed, 1)
+        statistics.assert_drop_fraction(keep, p)
+    for_all(st.tuples(DROP_PROBABILITIES, SEEDS), _with_explicit_ps(settings), body)
+
+
+def fresh_mask_every_call(dropout, settings):
+    """Two calls on the same input draw independent masks."""
+    def body(example):
+        p, seed = example
+        (_, first), (_, second) = _mask_samples(dropout, p, seed, 2)
+        statistics.assert_fresh_masks(first, second, p)
+    for_all(st.tuples(DROP_PROBABILITIES, SEEDS), _with_explicit_ps(settings), body)
+
+
+def masks_independent_across_rows_and_columns(dropout, settings):
+    """Examples (rows) and units (columns) get independent draws: no mask shared along either axis."""
+    def body(example):
+        p, seed = example
+        (_, keep), = _mask_samples(dropout, p, seed, 1)
+        statistics.assert_independent_rows_and_columns(keep, p)
+    for_all(st.tuples(DROP_PROBABILITIES, SEEDS), _with_explicit_ps(settings), body)
+
+
+def inverted_scaling_preserves_mean(dropout, settings):
+    """Kept outputs are scaled by 1/(1-p), so the mean output equals the mean input."""
+    def body(example):
+        p, seed = example
+        (output, _), = _mask_samples(dropout, p, seed, 1)
+        statistics.assert_mean_preserved(output, p)
+    for_all(st.tuples(DROP_PROBABILITIES, SEEDS), _with_explicit_ps(settings), body)
+
+
+def p_zero_is_identity(dropout, settings):
+    """Dropout(layer, p=0) returns the wrapped layer's output unchanged, over several steps."""
+    def stacks(n_in):
+        return layer_stacks(n_in, n_layers=st.integers(1, 3), wraps=st.just(()), require=None).map(_zero_dropout)
+    for_all(scenarios(layers=stacks), settings, _compare({"dropout": dropout}, ("forward", "backward", "update")))
+
+
+def _zero_dropout(layers):
+    return tuple(LayerSpec(layer.weights, layer.bias, (Wrap("dropout", 0.0),), layer.activation) for layer in layers)
+
+
+def _with_explicit_ps(settings):
+    """Statistical checks cost ~10 ms per example: a handful of drawn p values is plenty."""
+    return Settings(settings, max_examples=min(settings.max_examples, 8))
+
+
+# ---- Dropout backward ----------------------------------------------------------------------------
+
+def dropout_backward_matches_torch(dropout, settings):
+    """Given the forward pass's masks, dL/dW, dL/db and dL/dx of every layer, and the parameters
+    after each of 1-3 SGD steps, match torch."""
+    for_all(_models_with("dropout", st.integers(1, 3)), settings, _compare({"dropout": dropout}, ("backward", "update")))
+
+
+# ---- L2 regularization ---------------------------------------------------------------------------
+
+def l2_gradient_matches_torch(l2, settings):
+    """dL/dW gains 2*coefficient*W of the current weights: every gradient and update over 1-3 steps."""
+    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare({"l2": l2}, ("backward", "update")))
+
+
+def l2_loss_matches_torch(l2, settings):
+    """The forward pass is the wrapped layer's, and coefficient*sum(W**2) read from the wrapper's
+    `weights` follows the updated weights at every step (no stale copy)."""
+    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare({"l2": l2}, ("forward",)))
+
+
+NOTEBOOK_L2_LOSS = 1.98874978912894  # ASSIGNMENT.md: exact log-softmax, torch float64
+
+
+def notebook_l2_cell(l2, settings):
+    """The notebook's L2 cell: the regularized loss, then one SGD step agrees with torch (atol 1e-3)."""
+    np.random.seed(123)
+    layer1, layer2 = toyframe.Linear(1000, 100), l2(toyframe.Linear(100, 10), coefficient=0.01)
+    x = np.random.randn(2, 1000)
+    targets = np.zeros((2, 10))
+    targets[0, 4] = targets[1, 1] = 1
+    model, loss = toyframe.Model([layer1, toyframe.ReLU(), layer2, toyframe.ReLU()]), toyframe.CrossEntropy()
+    first = loss(model.forward(x), targets) + 0.01 * np.sum(np.square(layer2.weights))
+    reference = _torch_notebook_l2(layer1, layer2, x, targets)
+    assert_close(np.asarray(first), NOTEBOOK_L2_LOSS, quantity="the notebook's regularized loss",
+                 tolerance=tolerances.ASSIGNMENT)
+    model.update_parameters(model.backward(loss.grad()), 0.001)
+    after = loss(model.forward(x), targets) + 0.01 * np.sum(np.square(layer2.weights))
+    assert_close(np.asarray(after), reference, quantity="the notebook's regularized loss after one SGD step (lr 0.001)",
+                 tolerance=tolerances.ASSIGNMENT)
+
+
+def _torch_notebook_l2(layer1, layer2, x, targets):
+    """The notebook's torch side, float64: same weights, one SGD step, the loss afterwards."""
+    linears = []
+    for layer in (layer1, layer2):
+        linear = torch.nn.Linear(*layer.weights.shape, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch_weight(layer.weights))
+            linear.bias.copy_(torch_bias(layer.bias))
+        linears.append(linear)
+    optimizer = torch.optim.SGD([p for linear in linears for p in linear.parameters()], lr=0.001)
+    inputs, labels = torch.from_numpy(x), torch.from_numpy(targets)
+
+    def regularized_loss():
+        out = torch.relu(linears[1](torch.relu(linears[0](inputs))))
+        return cross_entropy(out, labels) + l2_penalty(linears[1].weight, 0.01)
+    regularized_loss().backward()
+    optimizer.step()
+    with torch.no_grad():
+        return float(regularized_loss())
+
+
+# ---- The parts -----------------------------------------------------------------------------------
+
+PARTS = (
+    Part("Dropout forward", 1.0, "dropout", (
+        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch),
+        Check("fraction dropped is p", drop_fraction_is_p),
+        Check("a fresh mask at every call", fresh_mask_every_call),
+        Check("masks independent across rows and columns", masks_independent_across_rows_and_columns),
+        Check("inverted scaling preserves the mean", inverted_scaling_preserves_mean),
+        Check("p = 0 is the identity", p_zero_is_identity),
+    )),
+    Part("Dropout backward", 0.5, "dropout", (
+        Check("gradients and SGD updates match torch", dropout_backward_matches_torch),
+    )),
+    Part("L2 regularization", 1.5, "l2", (
+        Check("gradient and SGD updates match torch over several steps", l2_gradient_matches_torch),
+        Check("regularized loss follows the weights", l2_loss_matches_torch),
+        Check("the notebook's L2 cell", notebook_l2_cell),
+    )),
+)
+
+
+def run_check(check, graded_class, settings):
+    """-> (passed, message). Any exception the implementation raises fails the check."""
+    try:
+        check.run(graded_class, settings)
+    except HypothesisException:
+        raise  # the harness's own mistake (a health check, say): never blamed on the submission
+    except Exception as error:  # noqa: BLE001 - a submission may raise anything
+        return False, _describe_failure(error)
+    return True, ""
+
+
+def _describe_failure(error):
+    if isinstance(error, AssertionError):
+        text = str(error)
+    else:
+        frames = traceback.format_exception(type(error), error, error.__traceback__, limit=-3)
+        text = f"the implementation raised {type(error).__name__}: {error}\n" + "".join(frames[-3:])
+    notes = getattr(error, "__notes__", ())
+    return "\n".join([text, *notes]).strip()
+
+
+def grade(classes, settings=None):
+    """classes: {"dropout": class, "l2": class} -> a PartResult per part."""
+    settings = settings or Settings()
+    results = []
+    for part in PARTS:
+        graded = classes[part.graded]
+        results.append(PartResult(part, tuple(
+            CheckResult(part.name, check.name, *run_check(check, graded, settings)) for check in part.checks)))
+    return results
+
+
+def format_table(part_results):
+    rows = [("Part", "Checks passed", "Points")]
+    for result in part_results:
+        rows.append((result.part.name, f"{result.passed}/{len(result.results)}",
+                     f"{result.score:.1f} / {result.part.points:.1f}"))
+    total = sum(result.score for result in part_results)
+    maximum = sum(result.part.points for result in part_results)
+    rows.append(("Total", "", f"{total:.1f} / {maximum:.1f}"))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.insert(len(lines) - 1, lines[1])
+    return "\n".join(lines)
+
+
+def total_score(part_results):
+    return math.fsum(result.score for result in part_results)

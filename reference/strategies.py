@@ -1,0 +1,83 @@
+"""Hypothesis strategies that draw Scenarios: bounded values, every parameter that could hide a bug varied.
+
+Values stay O(1) so that float32 rounding stays small against the reference and every bug
+shows well above the tolerance: inputs in [-2, 2], weights in [-1.5, 1.5] / sqrt(fan_in),
+biases in [-1, 1] (non-zero), drop probabilities across (0, 1) (never only 0.5), penalty
+coefficients in [0.05, 2], learning rates in [0.01, 0.5], batches of 1 to 6, 1 to 3 SGD steps.
+"""
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .scenario import ACTIVATIONS, LayerSpec, Scenario, Wrap
+
+DROP_PROBABILITIES = st.floats(0.05, 0.95)
+COEFFICIENTS = st.floats(0.05, 2.0)
+LEARNING_RATES = st.floats(0.01, 0.5)
+SEEDS = st.integers(0, 2**32 - 1)
+
+
+def bounded_arrays(shape, bound):
+    """float64 arrays of `shape` with every element in [-bound, bound], no NaN, no subnormals."""
+    return hnp.arrays(np.float64, shape, elements=st.floats(-bound, bound, allow_subnormal=False))
+
+
+@st.composite
+def wrap_chains(draw, kinds=("dropout", "l2", "l1"), max_wraps=2):
+    """Wrappers around one layer, innermost first; at most one of each kind (e.g. Dropout(L2(Linear)))."""
+    chosen = draw(st.lists(st.sampled_from(kinds), unique=True, max_size=min(max_wraps, len(kinds))))
+    return tuple(Wrap(kind, draw(DROP_PROBABILITIES if kind == "dropout" else COEFFICIENTS)) for kind in chosen)
+
+
+@st.composite
+def layer_stacks(draw, n_in, n_layers=st.integers(1, 4), widths=st.integers(1, 6), wraps=wrap_chains(),
+                 activations=st.sampled_from(ACTIVATIONS), last_activation=True, require=None):
+    """1-4 Linear layers of widths 1-6, each with drawn wrappers and an activation (or none).
+
+    require: a wrapper kind at least one layer must have (added to a drawn layer if none has it).
+    """
+    count, layers = draw(n_layers), []
+    for index in range(count):
+        n_out = draw(widths)
+        scale = 1.5 / math.sqrt(n_in)
+        last = index == count - 1
+        activation = draw(st.none() | activations) if (last_activation or not last) else None
+        layers.append(LayerSpec(draw(bounded_arrays((n_in, n_out), 1.0)) * scale,
+                                draw(bounded_arrays((1, n_out), 1.0)), draw(wraps), activation))
+        n_in = n_out
+    if require and not any(wrap.kind == require for layer in layers for wrap in layer.wraps):
+        index = draw(st.integers(0, count - 1))
+        value = draw(DROP_PROBABILITIES if require == "dropout" else COEFFICIENTS)
+        chosen = layers[index]
+        layers[index] = LayerSpec(chosen.weights, chosen.bias, chosen.wraps + (Wrap(require, value),),
+                                  chosen.activation)
+    return tuple(layers)
+
+
+@st.composite
+def targets_for(draw, loss, batch, n_out):
+    if loss == "cross_entropy":
+        classes = draw(hnp.arrays(np.int64, (batch,), elements=st.integers(0, n_out - 1)))
+        return classes if draw(st.booleans()) else np.eye(n_out)[classes]
+    return draw(bounded_arrays((batch, n_out), 2.0))
+
+
+@st.composite
+def scenarios(draw, *, layers=layer_stacks, batch=st.integers(1, 6), n_in=st.integers(1, 6),
+              losses=st.sampled_from(("cross_entropy", "mse", "weighted_sum")), steps=st.integers(1, 3),
+              dtype="float64"):
+    """A whole model, its input batch, a loss and targets, a learning rate and SGD steps.
+
+    layers: a function from the input width to a strategy of layer stacks (default layer_stacks).
+    dtype: "float64", "float32" or "any".
+    """
+    n_batch, width = draw(batch), draw(n_in)
+    stack = draw(layers(width))
+    loss = draw(losses)
+    n_out = stack[-1].shape[1]
+    return Scenario(
+        layers=stack, x=draw(bounded_arrays((n_batch, width), 2.0)), loss=loss,
+        targets=draw(targets_for(loss, n_batch, n_out)), lr=draw(LEARNING_RATES), steps=draw(steps),
+        dtype=draw(st.sampled_from(("float64", "float32"))) if dtype == "any" else dtype, seed=draw(SEEDS))

@@ -1,0 +1,90 @@
+"""Reference: the same scenario in PyTorch, float64, with the implementation's own dropout masks.
+
+nn.Linear layers get the scenario's weights transposed; each Dropout applies the keep mask the
+implementation drew at that step (so randomness never enters the comparison); penalties are the
+explicit coefficient * sum(W**2) / sum(|W|) terms differentiated by autograd; the step is
+torch.optim.SGD. The result is a Trace with the same names as the runner's.
+"""
+import torch
+from torch import nn
+
+from . import conventions as conv
+from .scenario import dropout_name, layer_name
+from .trace import StepRecord, Trace
+
+
+def _linear(spec):
+    n_in, n_out = spec.shape
+    layer = nn.Linear(n_in, n_out, dtype=conv.REFERENCE_DTYPE)
+    with torch.no_grad():
+        layer.weight.copy_(conv.torch_weight(spec.weights))
+        layer.bias.copy_(conv.torch_bias(spec.bias))
+    return layer
+
+
+def _data_loss(scenario, output, targets):
+    if scenario.loss == "weighted_sum":
+        return conv.weighted_sum(output, targets)
+    if scenario.loss == "mse":
+        return conv.mse_loss(output, targets)
+    return conv.cross_entropy(output, targets)
+
+
+def _targets(scenario):
+    targets = torch.from_numpy(scenario.targets.copy())
+    return targets if targets.dtype in (torch.int32, torch.int64) else targets.to(conv.REFERENCE_DTYPE)
+
+
+KINKED_ACTIVATIONS = ("relu", "leaky_relu")
+
+
+def _relative_distance_to_zero(values):
+    values = values.detach().abs()
+    return float(values.min() / max(1.0, float(values.max()))) if values.numel() else float("inf")
+
+
+def expected_trace(scenario, observed):
+    """The trace a correct implementation produces, given the keep masks in `observed`."""
+    linears = [_linear(spec) for spec in scenario.layers]
+    optimizer = torch.optim.SGD([p for layer in linears for p in layer.parameters()], lr=scenario.lr)
+    x = conv.to_torch(scenario.x).requires_grad_(True)
+    targets = _targets(scenario)
+    trace = Trace()
+    for step in range(scenario.steps + 1):
+        keep_masks = observed.steps[step].keep_masks
+        record = StepRecord(keep_masks=keep_masks)
+        trace.steps.append(record)
+        optimizer.zero_grad(set_to_none=True)
+        x.grad = None
+        h, penalty = x, 0.0
+        for index, (spec, linear) in enumerate(zip(scenario.layers, linears)):
+            h = linear(h)
+            for wrap_index, wrap in enumerate(spec.wraps):
+                if wrap.kind == "dropout":
+                    name = dropout_name(index, wrap_index)
+                    h = conv.inverted_dropout(h, torch.from_numpy(keep_masks[name]), wrap.value)
+                    record.forward[name] = conv.to_numpy(h)
+                elif wrap.kind == "l2":
+                    penalty = penalty + conv.l2_penalty(linear.weight, wrap.value)
+                else:
+                    penalty = penalty + conv.l1_penalty(linear.weight, wrap.value)
+                    trace.kink_distance = min(trace.kink_distance, _relative_distance_to_zero(linear.weight))
+            if spec.activation in KINKED_ACTIVATIONS:
+                trace.kink_distance = min(trace.kink_distance, _relative_distance_to_zero(h))
+            if spec.activation:
+                h = conv.ACTIVATIONS[spec.activation](h)
+        record.forward["output"] = conv.to_numpy(h)
+        loss = _data_loss(scenario, h, targets) + penalty
+        record.forward["loss"] = conv.to_numpy(loss)
+        if step == scenario.steps:
+            break
+        loss.backward()
+        for index in reversed(range(len(linears))):  # the order backpropagation computes them
+            record.backward[f"dL/dW of {layer_name(index)}"] = conv.toyframe_weights(linears[index].weight.grad)
+            record.backward[f"dL/db of {layer_name(index)}"] = conv.toyframe_bias(linears[index].bias.grad)
+        record.backward["dL/dx"] = conv.to_numpy(x.grad)
+        optimizer.step()
+        for index, linear in enumerate(linears):
+            record.update[f"W of {layer_name(index)}"] = conv.toyframe_weights(linear.weight)
+            record.update[f"b of {layer_name(index)}"] = conv.toyframe_bias(linear.bias)
+    return trace

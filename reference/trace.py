@@ -1,0 +1,41 @@
+"""Trace: what one implementation did with a scenario, as plain arrays, step by step."""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class StepRecord:
+    """One forward pass and, except after the last step, its backward pass and SGD update.
+
+    forward:  each Dropout's output, the model's "output" and the "loss" (data + penalties)
+    backward: dL/dx and dL/dW, dL/db of every layer
+    update:   every W and b after the SGD step
+    keep_masks: for each Dropout (same names as in `forward`), True where an element was kept
+    """
+    forward: dict = field(default_factory=dict)
+    backward: dict = field(default_factory=dict)
+    update: dict = field(default_factory=dict)
+    keep_masks: dict = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    """steps: StepRecords in order. kink_distance (reference traces only): how close the
+    computation came to a point where a derivative jumps, relative to the values' scale."""
+    steps: list = field(default_factory=list)
+    kink_distance: float = float("inf")
+
+    @property
+    def max_magnitude(self):
+        """The largest |value| anywhere in the trace (inf if any value is not finite)."""
+        largest = 0.0
+        for step in self.steps:
+            for section in self.SECTIONS:
+                for value in getattr(step, section).values():
+                    value = np.abs(np.asarray(value, dtype=np.float64))
+                    if value.size:
+                        largest = max(largest, float(value.max()) if np.all(np.isfinite(value)) else np.inf)
+        return largest
+
+    SECTIONS = ("forward", "backward", "update")

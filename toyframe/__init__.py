@@ -1,0 +1,10 @@
+"""toyframe: a small NumPy deep-learning framework with the course skeleton's API."""
+from . import activations, layers, losses, model
+from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout, L1regularization, L2regularization, Linear
+from .losses import CrossEntropy, MSELoss
+from .model import Model
+
+__all__ = ["activations", "layers", "losses", "model", "Linear", "Dropout", "L2regularization",
+           "L1regularization", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "CrossEntropy",
+           "MSELoss", "Model"]

@@ -1,0 +1,56 @@
+"""What every layer wrapper (Dropout, L2regularization, ...) shares."""
+
+
+class LayerWrapper:
+    """Wraps a layer and shares its parameters.
+
+    `weights` and `bias` are the wrapped layer's own arrays (properties, not copies), so a
+    wrapper and the layer inside it can never drift apart, however the parameters are updated.
+    """
+
+    def __init__(self, layer):
+        if not (callable(layer) and callable(getattr(layer, "grad", None))):
+            raise TypeError(f"layer must be a layer with __call__ and grad (e.g. Linear), got {type(layer).__name__}")
+        self.layer = layer
+        self.training = True
+
+    @property
+    def weights(self):
+        return self.layer.weights
+
+    @weights.setter
+    def weights(self, value):
+        self.layer.weights = value
+
+    @property
+    def bias(self):
+        return self.layer.bias
+
+    @bias.setter
+    def bias(self, value):
+        self.layer.bias = value
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.layer!r})"
+
+
+def wrapped_chain(layer):
+    """The layer, then every layer it wraps, outermost first (follows `.layer`)."""
+    chain = [layer]
+    while hasattr(chain[-1], "layer"):
+        chain.append(chain[-1].layer)
+    return chain
+
+
+def innermost(layer):
+    """The layer that owns the parameters (a Linear) under any number of wrappers."""
+    return wrapped_chain(layer)[-1]
