@@ -1,19 +1,16 @@
-"""Shared pytest set-up: hypothesis profiles and the --slow option, registered in one place.
+"""Shared pytest set-up, registered in one place: hypothesis profiles and the --slow option.
 
-Profiles (choose with --hypothesis-profile=NAME; default: "ci" when CI is set, else "dev"):
-  dev      quick, random, remembers failures in the example database
-  ci       derandomized (the same examples every run), no deadline, no database
-  grading  derandomized and many more examples: what course staff run before releasing grades
+Profiles (reference/profiles.py): dev, ci, grading. Choose one with --hypothesis-profile=NAME;
+the default is "ci" (derandomized) when the CI environment variable is set, else "dev".
 """
 import os
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 
-_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=40, **_COMMON)
-settings.register_profile("ci", max_examples=40, derandomize=True, database=None, **_COMMON)
-settings.register_profile("grading", max_examples=300, derandomize=True, database=None, **_COMMON)
+from reference.profiles import register_profiles
+
+register_profiles()
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 

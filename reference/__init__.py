@@ -1,5 +1,5 @@
 """reference: the trusted side. Scenarios, runners, the PyTorch mirror, tolerances, comparison, grading."""
-from hypothesis import assume
+from hypothesis import assume, currently_in_test_context
 
 from . import tolerances
 from .comparator import assert_close, assert_traces_close
@@ -20,12 +20,17 @@ def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, chec
 
     The one comparison every equivalence test goes through: Scenario -> Runner -> Trace,
     Scenario + the run's own masks -> Reference -> expected Trace, then the Comparator.
-    Inside a hypothesis test, a scenario that cannot be compared in its dtype (too close to a
-    kink, or diverged: see tolerances) is rejected with hypothesis.assume.
+    A scenario that cannot be compared in its dtype (too close to a kink, or diverged: see
+    tolerances) is rejected: with hypothesis.assume inside a hypothesis test, else ValueError.
     """
     actual = run(scenario, classes)
     expected = expected_trace(scenario, actual)
-    assume(comparable(expected, scenario.dtype))
+    if not comparable(expected, scenario.dtype):
+        if currently_in_test_context():
+            assume(False)
+        raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
+                         f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
+                         f"{expected.max_magnitude:.3g}): {scenario.describe()}")
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
     return actual
 

@@ -11,6 +11,7 @@ from hypothesis import settings as Settings
 import toyframe
 
 from .grading import format_table, grade, total_score
+from .profiles import register_profiles
 
 
 def main(argv=None):
@@ -18,7 +19,7 @@ def main(argv=None):
     parser.add_argument("--profile", default="grading", choices=("dev", "ci", "grading"),
                         help="hypothesis profile: how many scenarios each check draws (default: grading)")
     args = parser.parse_args(argv)
-    import conftest  # noqa: F401  - registers the profiles; run from the repository root
+    register_profiles()
     settings = Settings.get_profile(args.profile)
     start = time.perf_counter()
     results = grade({"dropout": toyframe.Dropout, "l2": toyframe.L2regularization}, settings)

@@ -20,8 +20,16 @@ SEEDS = st.integers(0, 2**32 - 1)
 
 
 def bounded_arrays(shape, bound):
-    """float64 arrays of `shape` with every element in [-bound, bound], no NaN, no subnormals."""
-    return hnp.arrays(np.float64, shape, elements=st.floats(-bound, bound, allow_subnormal=False))
+    """float64 arrays of `shape` with every element in [-bound, bound], no NaN, no subnormals.
+
+    Every element is drawn on its own (no fill value), so arrays are rarely constant or zero.
+    """
+    return hnp.arrays(np.float64, shape, elements=st.floats(-bound, bound, allow_subnormal=False), fill=st.nothing())
+
+
+def away_from_zero(weights, margin=0.05):
+    """Moves every weight at least `margin` from 0, where L1's subgradient jumps."""
+    return np.where(weights < 0, weights - margin, weights + margin)
 
 
 @st.composite
@@ -44,15 +52,18 @@ def layer_stacks(draw, n_in, n_layers=st.integers(1, 4), widths=st.integers(1, 6
         scale = 1.5 / math.sqrt(n_in)
         last = index == count - 1
         activation = draw(st.none() | activations) if (last_activation or not last) else None
-        layers.append(LayerSpec(draw(bounded_arrays((n_in, n_out), 1.0)) * scale,
-                                draw(bounded_arrays((1, n_out), 1.0)), draw(wraps), activation))
+        chain = draw(wraps)
+        weights = draw(bounded_arrays((n_in, n_out), 1.0)) * scale
+        if any(wrap.kind == "l1" for wrap in chain):
+            weights = away_from_zero(weights)
+        layers.append(LayerSpec(weights, draw(bounded_arrays((1, n_out), 1.0)), chain, activation))
         n_in = n_out
     if require and not any(wrap.kind == require for layer in layers for wrap in layer.wraps):
         index = draw(st.integers(0, count - 1))
         value = draw(DROP_PROBABILITIES if require == "dropout" else COEFFICIENTS)
         chosen = layers[index]
-        layers[index] = LayerSpec(chosen.weights, chosen.bias, chosen.wraps + (Wrap(require, value),),
-                                  chosen.activation)
+        weights = away_from_zero(chosen.weights) if require == "l1" else chosen.weights
+        layers[index] = LayerSpec(weights, chosen.bias, chosen.wraps + (Wrap(require, value),), chosen.activation)
     return tuple(layers)
 
 

@@ -1,0 +1,61 @@
+"""Whole models drawn by hypothesis: loss, every gradient, every parameter after 1-3 SGD steps, the loss afterwards."""
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+import toyframe
+from reference import replay
+from reference.strategies import bounded_arrays, scenarios
+
+
+@given(scenarios(dtype="any"))
+def test_any_model_matches_torch_sgd(scenario):
+    """1-4 Linear layers, mixed activations, any layers wrapped, CE / MSE / a weighted sum, float32 or float64."""
+    replay(scenario)
+
+
+@given(scenarios(steps=st.integers(4, 8)))
+def test_long_runs_match_torch_sgd(scenario):
+    replay(scenario)
+
+
+def _small_model():
+    rng = np.random.default_rng(0)
+    first, last = toyframe.Linear(3, 4, rng=rng), toyframe.Linear(4, 2, rng=rng)
+    model = toyframe.Model([toyframe.L2regularization(toyframe.Dropout(first, p=0.3), coefficient=0.1),
+                            toyframe.Tanh(), last])
+    return model, first, last
+
+
+@given(x=bounded_arrays((5, 3), 2.0))
+def test_backward_returns_weight_gradients_keyed_by_component_index(x):
+    model, first, last = _small_model()
+    model.forward(x)
+    grads = model.backward(np.ones((5, 2)))
+    assert sorted(grads) == [0, 2]
+    assert grads[0].shape == first.weights.shape and grads[2].shape == last.weights.shape
+    assert model.input_grad.shape == x.shape
+
+
+@given(x=bounded_arrays((5, 3), 2.0))
+def test_updates_are_in_place_so_every_alias_stays_current(x):
+    model, first, last = _small_model()
+    aliases = [model.components[0].weights, first.bias, last.weights, last.bias]
+    before = [alias.copy() for alias in aliases]
+    model.forward(x)
+    model.update_parameters(model.backward(np.ones((5, 2))), 0.1)
+    assert model.components[0].weights is first.weights is aliases[0]
+    assert all(alias is now for alias, now in zip(aliases, [first.weights, first.bias, last.weights, last.bias]))
+    assert all(not np.array_equal(alias, old) for alias, old in zip(aliases, before))
+
+
+def test_eval_and_train_switch_every_wrapped_dropout():
+    model, _, _ = _small_model()
+    dropout = model.components[0].layer
+    assert model.eval() is model and dropout.training is False
+    assert model.train() is model and dropout.training is True
+
+
+def test_model_penalty_sums_every_wrapper():
+    model, first, _ = _small_model()
+    assert model.penalty() == 0.1 * np.sum(first.weights ** 2)
