@@ -14,8 +14,10 @@ from reference import conventions, tolerances
 from reference.comparator import assert_close
 from reference.strategies import bounded_arrays
 
+
 DTYPES = (np.float64, np.float32)
 each_dtype = pytest.mark.parametrize("dtype", DTYPES, ids=lambda dtype: np.dtype(dtype).name)
+dtypes = st.sampled_from(DTYPES)
 
 BATCH_SIZES = st.integers(1, 6)
 WIDTHS = st.integers(1, 6)
@@ -49,6 +51,11 @@ def one_hot(classes, n_classes, dtype=np.float64):
     return np.eye(n_classes, dtype=dtype)[classes]
 
 
+def torch_value(fn, *arrays):
+    """fn applied to float64 tensors holding `arrays`' values, as a float64 array."""
+    return conventions.to_numpy(fn(*map(conventions.to_torch, arrays)))
+
+
 def torch_value_and_grad(fn, *arrays, upstream=None):
     """fn applied to float64 tensors holding `arrays`' values; returns (value, [d value / d array...]).
 
@@ -66,9 +73,11 @@ def assert_matches(actual, expected, quantity, dtype):
     assert_close(actual, expected, quantity=quantity, tolerance=tolerances.for_dtype(dtype), dtype=dtype)
 
 
-def assert_unchanged(array, original, quantity):
-    """`array` still holds exactly the values of `original` (a copy taken before the call)."""
-    assert_close(array, original, quantity=quantity, tolerance=EXACT, dtype=original.dtype)
+def assert_identical(actual, expected, quantity):
+    """`actual` holds exactly the values of `expected`, in its dtype: e.g. an array against a copy
+    taken before a call that must not write into it, or a random draw against the same draw repeated."""
+    expected = np.asarray(expected)
+    assert_close(actual, expected, quantity=quantity, tolerance=EXACT, dtype=expected.dtype)
 
 
 def no_float_errors():

@@ -5,7 +5,12 @@ from . import _checks
 
 
 class Activation:
-    """Base class: `__call__(x)` keeps a cache, `grad(in_gradient)` returns dL/dx."""
+    """Base class: `__call__(x)` keeps a cache, `grad(in_gradient)` returns dL/dx.
+
+    The cache never aliases an array the caller can change: ReLU-like layers keep their own
+    boolean mask, and layers whose output is their cache return it read-only, so an in-place
+    edit of the output raises instead of silently corrupting the backward pass.
+    """
 
     cache = None
 
@@ -24,17 +29,23 @@ class Activation:
         return f"{type(self).__name__}()"
 
 
+def _read_only(array):
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 class ReLU(Activation):
     """max(x, 0); derivative 1 where x > 0, else 0 (torch's choice at 0)."""
 
     def __call__(self, x):
         x = _checks.float_array("x", x)
-        self.cache = x
+        self.cache = x > 0
         return np.maximum(x, 0)
 
     def grad(self, in_gradient):
         g = self._upstream(in_gradient)
-        return g * (self.cache > 0)
+        return g * self.cache
 
 
 class LeakyReLU(Activation):
@@ -45,12 +56,12 @@ class LeakyReLU(Activation):
 
     def __call__(self, x):
         x = _checks.float_array("x", x)
-        self.cache = x
-        return np.where(x > 0, x, self.alpha * x)
+        self.cache = x > 0
+        return np.where(self.cache, x, self.alpha * x)
 
     def grad(self, in_gradient):
         g = self._upstream(in_gradient)
-        return np.where(self.cache > 0, g, self.alpha * g)
+        return np.where(self.cache, g, self.alpha * g)
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
@@ -62,9 +73,8 @@ class Sigmoid(Activation):
     def __call__(self, x):
         x = _checks.float_array("x", x)
         e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        self.cache = out
-        return out
+        self.cache = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return _read_only(self.cache)
 
     def grad(self, in_gradient):
         g = self._upstream(in_gradient)
@@ -76,7 +86,7 @@ class Tanh(Activation):
     def __call__(self, x):
         x = _checks.float_array("x", x)
         self.cache = np.tanh(x)
-        return self.cache
+        return _read_only(self.cache)
 
     def grad(self, in_gradient):
         g = self._upstream(in_gradient)
@@ -90,7 +100,7 @@ class Softmax(Activation):
         x = _checks.float_array("x", x)
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         self.cache = e / e.sum(axis=-1, keepdims=True)
-        return self.cache
+        return _read_only(self.cache)
 
     def grad(self, in_gradient):
         g = self._upstream(in_gradient)
