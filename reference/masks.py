@@ -1,29 +1,46 @@
 """Which elements did a Dropout keep? Read from what it did, not from how it says it did it.
 
 Implementations store `self.mask` in many forms (a keep mask, a drop mask, bool, 0/1, scaled
-by 1/(1-p)) or not at all. What is certain is the wrapped layer's output `pre` and the
-Dropout's output `post`: where pre != 0, an element was kept exactly when post != 0. Where
-pre == 0 the output cannot tell, and only a stored mask consistent with the rest can.
+by 1/(1-p)) or not at all. What is certain is what passed through the layer:
+- forward: where the wrapped layer's output `pre` != 0, an element was kept exactly when the
+  Dropout's output `post` != 0;
+- backward: where the gradient arriving from above is != 0, an element was kept exactly when
+  the gradient the Dropout handed down to the wrapped layer is != 0.
+Elements neither pass reveals can only be read from a stored mask that fits the rest in exactly
+one reading (keep or drop mask); failing that they count as kept.
 """
 import numpy as np
 
 
-def infer_keep_mask(pre, post, stored_mask):
-    """pre, post: (N, D) arrays (post possibly malformed); stored_mask: anything -> bool (N, D)."""
-    pre = np.asarray(pre, dtype=np.float64)
+def _as_float_array(value, shape):
     try:
-        post = np.asarray(post, dtype=np.float64)
+        array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        return np.ones(pre.shape, dtype=bool)
-    if post.shape != pre.shape:
-        return np.ones(pre.shape, dtype=bool)
-    observed = post != 0
-    informative = pre != 0
-    for candidate in _stored_candidates(stored_mask, pre.shape):
-        if np.array_equal(candidate[informative], observed[informative]):
-            return candidate
-    # No usable stored mask: an element the output cannot reveal counts as kept.
-    return observed | ~informative
+        return None
+    return array if array.shape == shape else None
+
+
+def infer_keep_mask(pre, post, stored_mask, upstream=None, passed_down=None):
+    """pre, post: (N, D) forward in/out; upstream, passed_down: (N, D) backward in/out or None.
+
+    Returns bool (N, D), True where the element was kept.
+    """
+    pre = np.asarray(pre, dtype=np.float64)
+    keep = np.ones(pre.shape, dtype=bool)
+    known = np.zeros(pre.shape, dtype=bool)
+    post = _as_float_array(post, pre.shape)
+    if post is not None:
+        known = pre != 0
+        keep[known] = post[known] != 0
+    upstream, passed_down = _as_float_array(upstream, pre.shape), _as_float_array(passed_down, pre.shape)
+    if upstream is not None and passed_down is not None:
+        revealed = (upstream != 0) & ~known
+        keep[revealed] = passed_down[revealed] != 0
+        known |= revealed
+    consistent = [candidate for candidate in _stored_candidates(stored_mask, pre.shape)
+                  if np.array_equal(candidate[known], keep[known])]
+    # Both readings of the stored mask fit only when nothing was observed: then it decides nothing.
+    return consistent[0] if len(consistent) == 1 else keep
 
 
 def _stored_candidates(stored_mask, shape):

@@ -128,17 +128,23 @@ def _record_steps(scenario, built, x, trace):
         record = StepRecord()
         trace.steps.append(record)
         output = model.forward(x)
+        stored_masks = {}
         for name, _, inner, outer in built.dropouts:
             stored = getattr(outer.layer, "mask", None)
-            pre = inner.output if inner.output is not None else np.zeros(outer.output.shape)
-            record.keep_masks[name] = infer_keep_mask(pre, outer.output, stored)
+            stored_masks[name] = stored.copy() if isinstance(stored, np.ndarray) else stored
             record.forward[name] = outer.output
         record.forward["output"] = output
         data_loss, upstream = _data_loss(scenario, output)
         record.forward["loss"] = np.asarray(data_loss + built.penalty())
+        if step < scenario.steps:
+            grads = model.backward(upstream)
+        for name, _, inner, outer in built.dropouts:
+            pre = inner.output if inner.output is not None else np.zeros(np.shape(outer.output))
+            backward = (outer.received, inner.received) if step < scenario.steps else (None, None)
+            record.keep_masks[name] = infer_keep_mask(pre, outer.output, stored_masks[name], *backward)
+            inner.received = outer.received = None
         if step == scenario.steps:
             break
-        grads = model.backward(upstream)
         record.backward["dL/dx"] = model.input_grad
         for index, base in enumerate(built.bases):
             record.backward[f"dL/dW of {layer_name(index)}"] = grads.get(built.component_of[index])

@@ -2,7 +2,7 @@
 
 Values stay O(1) so that float32 rounding stays small against the reference and every bug
 shows well above the tolerance: inputs in [-2, 2], weights in [-1.5, 1.5] / sqrt(fan_in),
-biases in [-1, 1] (non-zero), drop probabilities across (0, 1) (never only 0.5), penalty
+biases in [-1, 1] (non-zero), drop probabilities 0 or across (0, 1) (never only 0.5), penalty
 coefficients in [0.05, 2], learning rates in [0.01, 0.5], batches of 1 to 6, 1 to 3 SGD steps.
 """
 import math
@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from .scenario import ACTIVATIONS, LayerSpec, Scenario, Wrap
 
 DROP_PROBABILITIES = st.floats(0.05, 0.95)
+DROP_PROBABILITIES_OR_ZERO = st.just(0.0) | DROP_PROBABILITIES
 COEFFICIENTS = st.floats(0.05, 2.0)
 LEARNING_RATES = st.floats(0.01, 0.5)
 SEEDS = st.integers(0, 2**32 - 1)
@@ -33,10 +34,10 @@ def away_from_zero(weights, margin=0.05):
 
 
 @st.composite
-def wrap_chains(draw, kinds=("dropout", "l2", "l1"), max_wraps=2):
+def wrap_chains(draw, kinds=("dropout", "l2", "l1"), max_wraps=2, drop_probabilities=DROP_PROBABILITIES_OR_ZERO):
     """Wrappers around one layer, innermost first; at most one of each kind (e.g. Dropout(L2(Linear)))."""
     chosen = draw(st.lists(st.sampled_from(kinds), unique=True, max_size=min(max_wraps, len(kinds))))
-    return tuple(Wrap(kind, draw(DROP_PROBABILITIES if kind == "dropout" else COEFFICIENTS)) for kind in chosen)
+    return tuple(Wrap(kind, draw(drop_probabilities if kind == "dropout" else COEFFICIENTS)) for kind in chosen)
 
 
 @st.composite

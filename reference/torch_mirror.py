@@ -59,10 +59,13 @@ def expected_trace(scenario, observed):
         h, penalty = x, 0.0
         for index, (spec, linear) in enumerate(zip(scenario.layers, linears)):
             h = linear(h)
+            kept = torch.ones(h.shape, dtype=torch.bool)
             for wrap_index, wrap in enumerate(spec.wraps):
                 if wrap.kind == "dropout":
                     name = dropout_name(index, wrap_index)
-                    h = conv.inverted_dropout(h, torch.from_numpy(keep_masks[name]), wrap.value)
+                    keep = torch.from_numpy(keep_masks[name])
+                    h = conv.inverted_dropout(h, keep, wrap.value)
+                    kept &= keep
                     record.forward[name] = conv.to_numpy(h)
                 elif wrap.kind == "l2":
                     penalty = penalty + conv.l2_penalty(linear.weight, wrap.value)
@@ -70,7 +73,8 @@ def expected_trace(scenario, observed):
                     penalty = penalty + conv.l1_penalty(linear.weight, wrap.value)
                     trace.kink_distance = min(trace.kink_distance, _relative_distance_to_zero(linear.weight))
             if spec.activation in KINKED_ACTIVATIONS:
-                trace.kink_distance = min(trace.kink_distance, _relative_distance_to_zero(h))
+                # A dropped element is exactly 0 on both sides, and no gradient crosses it: no kink.
+                trace.kink_distance = min(trace.kink_distance, _relative_distance_to_zero(h[kept]))
             if spec.activation:
                 h = conv.ACTIVATIONS[spec.activation](h)
         record.forward["output"] = conv.to_numpy(h)

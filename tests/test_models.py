@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 import toyframe
 from reference import replay
 from reference.strategies import bounded_arrays, scenarios
+from tests.catalogue.correct import DropoutRandGreater, L2UsesAlias
 
 
 @given(scenarios(dtype="any"))
@@ -17,6 +18,13 @@ def test_any_model_matches_torch_sgd(scenario):
 @given(scenarios(steps=st.integers(4, 8)))
 def test_long_runs_match_torch_sgd(scenario):
     replay(scenario)
+
+
+@given(scenarios(steps=st.integers(4, 8)))
+def test_skeleton_style_wrappers_stay_correct_over_many_steps(scenario):
+    """Wrappers that alias `weights` in __init__ and call self.layer(x) / self.layer.grad(g), as students
+    write them: toyframe updates parameters in place, so the alias never goes stale."""
+    replay(scenario, {"dropout": DropoutRandGreater, "l2": L2UsesAlias})
 
 
 def _small_model():

@@ -1,0 +1,477 @@
+"""WRONG Dropout submissions, written against the skeleton as students write them.
+
+Each class's docstring states its bug in one line. EXPECTED_LOSSES maps every class to exactly the
+graded parts that must score 0 ("Dropout forward", "Dropout backward"); every other Dropout part
+must keep its full points. The reasoning behind each entry is in the comment beside it.
+"""
+import numpy as np
+
+FORWARD = "Dropout forward"
+BACKWARD = "Dropout backward"
+
+
+class MaskMissingInBackward:
+    """Backward passes in_gradient to the wrapped layer unmasked (and unscaled)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.mask = None
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        dW, dX = self.layer.grad(in_gradient)
+        return dW, dX
+
+    def get_type(self):
+        return "layer"
+
+
+class NoRescaling:
+    """Zeroes dropped outputs but never scales the kept ones by 1/(1-p), forward or backward."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.random.rand(*out.shape) > self.p
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class KeepDropSwapped:
+    """Keeps each output with probability p (rand < p) instead of dropping it with probability p."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) < self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class ScaleByOneOverP:
+    """Scales kept outputs (and gradients) by 1/p instead of 1/(1-p)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p).astype(float)
+        return out * self.mask / self.p
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask / self.p)
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskOnInput:
+    """Applies the mask to the layer's input x instead of its output."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        self.mask = (np.random.rand(*x.shape) > self.p) / (1 - self.p)
+        return self.layer(x * self.mask)
+
+    def grad(self, in_gradient):
+        dW, dX = self.layer.grad(in_gradient)
+        return dW, dX * self.mask
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskDrawnOnFirstCall:
+    """Draws the mask on the first call only and reuses it at every later call."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.mask = None
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if self.mask is None:
+            self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskDrawnInInit:
+    """Draws one mask per unit in __init__: shared by the whole batch and reused at every call."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.mask = (np.random.rand(layer.weights.shape[1]) > p) / (1 - p)
+
+    def __call__(self, x):
+        return self.layer(x) * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskPerUnitSharedByBatch:
+    """One mask per unit, shape (1, out), shared by every example of the batch (as in seed 001)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(1, out.shape[1]) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskPerExampleSharedByUnits:
+    """One mask per example, shape (N, 1): an example keeps or drops all its units together."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(out.shape[0], 1) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class FreshMaskInBackward:
+    """Backward draws a new mask instead of reusing the one the forward pass applied."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        mask = (np.random.rand(*in_gradient.shape) > self.p) / (1 - self.p)
+        return self.layer.grad(in_gradient * mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class MaskedGradientDiscarded:
+    """Computes the masked gradient, then calls self.layer.grad(in_gradient) and discards it (seeds 000/001)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        masked_gradient = in_gradient * self.mask  # noqa: F841 - the bug: computed, never used
+        dW, dX = self.layer.grad(in_gradient)
+        return dW, dX
+
+    def get_type(self):
+        return "layer"
+
+
+class ReseedsInCall:
+    """Calls np.random.seed(0) inside __call__, so every call draws the very same mask."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        np.random.seed(0)  # "so that the results are reproducible"
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class VanillaDropout:
+    """Vanilla (non-inverted) dropout: no 1/(1-p) at training time, output scaled by (1-p) only in eval."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.training = True
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if not self.training:
+            return out * (1 - self.p)
+        self.mask = np.random.binomial(1, 1 - self.p, size=out.shape)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        if not self.training:
+            return self.layer.grad(in_gradient * (1 - self.p))
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class MultipliesByKeepProbability:
+    """Multiplies kept outputs (and gradients) by (1-p) instead of dividing by it."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) * (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class RescalesInBackwardOnly:
+    """Forward zeroes without scaling; backward masks and scales by 1/(1-p)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.random.rand(*out.shape) > self.p
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask / (1 - self.p))
+
+    def get_type(self):
+        return "layer"
+
+
+class RescalesInForwardOnly:
+    """Forward is right (mask and 1/(1-p)); backward masks the gradient but forgets the 1/(1-p)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.random.rand(*out.shape) > self.p
+        return out * self.mask / (1 - self.p)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class IgnoresP:
+    """Hard-codes p = 0.5 (rand > 0.5, scale 2) whatever p the layer was given."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > 0.5) * 2.0
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class BackwardReturnsTupleSwapped:
+    """Backward masks correctly but returns (dX, dW) instead of (dW, dX)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        dW, dX = self.layer.grad(in_gradient * self.mask)
+        return dX, dW
+
+    def get_type(self):
+        return "layer"
+
+
+class FixedCountPerRow:
+    """Drops exactly int(p * D) of the D units in every row (chosen by permutation), not each with probability p."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        n_rows, n_units = out.shape
+        n_drop = int(self.p * n_units)
+        self.mask = np.ones(out.shape)
+        for row in range(n_rows):
+            self.mask[row, np.random.permutation(n_units)[:n_drop]] = 0
+        self.mask = self.mask / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+# Which graded parts each bug must cost (every other Dropout part keeps its full points).
+EXPECTED_LOSSES = {
+    # Forward right; the backward's gradients miss the mask and the 1/(1-p). At p = 0 the mask is
+    # all ones, so "p = 0 is the identity" (which also runs backward) still passes.
+    MaskMissingInBackward: {BACKWARD},
+    # Wrong forward values (torch scales by 1/(1-p)) and hence wrong gradients.
+    NoRescaling: {FORWARD, BACKWARD},
+    # Forward and backward consistent with the drawn mask, so torch (replaying it) agrees; only the
+    # fraction dropped (1-p) and the mean (p/(1-p)) are wrong.
+    KeepDropSwapped: {FORWARD},
+    # Wrong forward values for p != 0.5 (and inf at p = 0); the backward's scale is wrong too.
+    ScaleByOneOverP: {FORWARD, BACKWARD},
+    # The output is the layer of a masked input: torch sees no dropped output and differs; so do dW and dX.
+    MaskOnInput: {FORWARD, BACKWARD},
+    # Not fresh at every call; within one scenario the same mask is used consistently, so the
+    # gradients and updates over several steps match torch replaying it.
+    MaskDrawnOnFirstCall: {FORWARD},
+    # Shared along the batch and never redrawn; consistent forward and backward.
+    MaskDrawnInInit: {FORWARD},
+    # Rows agree: independence fails; consistent forward and backward.
+    MaskPerUnitSharedByBatch: {FORWARD},
+    # Columns agree: independence fails; consistent forward and backward.
+    MaskPerExampleSharedByUnits: {FORWARD},
+    # Forward right; the backward's mask is another draw. At p = 0 both masks are all ones.
+    FreshMaskInBackward: {BACKWARD},
+    # Same as MaskMissingInBackward.
+    MaskedGradientDiscarded: {BACKWARD},
+    # The same mask at every call: not fresh; each call consistent with its own mask.
+    ReseedsInCall: {FORWARD},
+    # Unscaled forward values and gradients.
+    VanillaDropout: {FORWARD, BACKWARD},
+    # Outputs scaled by (1-p) instead of 1/(1-p).
+    MultipliesByKeepProbability: {FORWARD, BACKWARD},
+    # Unscaled forward; the backward's scale then disagrees with torch's downstream values.
+    RescalesInBackwardOnly: {FORWARD, BACKWARD},
+    # Forward right; the backward misses 1/(1-p). At p = 0 the scale is 1, so forward keeps its points.
+    RescalesInForwardOnly: {BACKWARD},
+    # Fraction dropped 0.5 and scale 2 whatever p: wrong values for p != 0.5 (and at p = 0).
+    IgnoresP: {FORWARD, BACKWARD},
+    # The forward is right; the backward hands Model the tuple in the wrong order at every p.
+    BackwardReturnsTupleSwapped: {BACKWARD},
+    # The elements of a row are not independent draws, and the fraction dropped is int(p*D)/D, not p:
+    # with D = 1 it never drops (p < 1), with D = 3 and p = 0.6 it drops 1 unit in 3. Forward and
+    # backward are consistent with the mask drawn, so only the forward part's statistics can see it.
+    FixedCountPerRow: {FORWARD},
+}
+
+CATALOGUE = list(EXPECTED_LOSSES)

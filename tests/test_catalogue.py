@@ -1,0 +1,162 @@
+"""The grader against a catalogue of student submissions (tests/catalogue): every wrong one loses exactly
+the points its bug must cost, every correct one earns every point it is graded on.
+
+Grading goes through reference.grading (its PARTS and run_check) with the current hypothesis profile,
+shrinking disabled (a failing example needs no minimal form here, only the verdict).
+
+Default tier: each wrong Dropout is graded on the part(s) it must lose, stopping at the first failed
+check (the cheap statistical checks first); each wrong L2regularization on its whole part; each correct
+class on every part it is graded on, with at most 10 examples per check.
+Slow tier (--slow): every wrong Dropout on both Dropout parts in full, asserting that exactly the
+expected parts score 0 and the others keep their points; every correct class at the profile's strength.
+"""
+import hypothesis
+import numpy as np
+import pytest
+from hypothesis import Phase
+from hypothesis import settings as Settings
+
+import reference
+from reference import tolerances
+from reference.grading import (PARTS, CheckResult, PartResult, dropout_backward_matches_torch,
+                               dropout_forward_matches_torch, l2_gradient_matches_torch, l2_loss_matches_torch,
+                               p_zero_is_identity, run_check)
+from reference.scenario import LayerSpec, Scenario, Wrap
+from tests.catalogue import correct, wrong_dropouts, wrong_l2
+
+WRONG = {**wrong_dropouts.EXPECTED_LOSSES, **wrong_l2.EXPECTED_LOSSES}
+KIND = {**{cls: "dropout" for cls in wrong_dropouts.CATALOGUE + correct.CORRECT_DROPOUTS},
+        **{cls: "l2" for cls in wrong_l2.CATALOGUE + correct.CORRECT_L2}}
+PART_NAMES = {part.name for part in PARTS}
+
+# The checks that replay whole models against torch: ~1-3 s each when they pass, against ~50 ms for
+# the statistical ones. When only the verdict "some check fails" is needed, the cheap ones go first.
+_EXPENSIVE = {dropout_forward_matches_torch, p_zero_is_identity, dropout_backward_matches_torch,
+              l2_gradient_matches_torch, l2_loss_matches_torch}
+
+
+def test_catalogue_sizes():
+    assert len(wrong_dropouts.CATALOGUE) >= 10
+    assert len(wrong_l2.CATALOGUE) >= 6
+    assert len(WRONG) >= 15
+    assert len(correct.CORRECT_DROPOUTS) >= 4 and len(correct.CORRECT_L2) >= 3
+    assert len(correct.CATALOGUE) >= 4
+    # Every class is in exactly one list, has its one-line docstring, and expects real parts of its kind.
+    everything = wrong_dropouts.CATALOGUE + wrong_l2.CATALOGUE + correct.CATALOGUE
+    assert len(set(everything)) == len(everything)
+    for cls in everything:
+        assert cls.__doc__ and len(cls.__doc__.strip().splitlines()) == 1, cls.__name__
+    for cls, parts in WRONG.items():
+        graded = {part.name for part in PARTS if part.graded == KIND[cls]}
+        assert parts and parts <= graded, (cls.__name__, parts)
+
+
+def _settings(max_examples=None):
+    """The current profile's settings without shrinking; optionally fewer examples."""
+    settings = Settings(hypothesis.settings(), phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    if max_examples is not None:
+        settings = Settings(settings, max_examples=min(settings.max_examples, max_examples))
+    return settings
+
+
+def _grade_part(part, cls, settings, until_first_failure=False):
+    """-> PartResult of `cls` on `part`; with until_first_failure, cheap checks first and stop at a failure."""
+    checks = part.checks
+    if until_first_failure:
+        checks = sorted(checks, key=lambda check: check.run in _EXPENSIVE)
+    results = []
+    for check in checks:
+        passed, message = run_check(check, cls, settings)
+        results.append(CheckResult(part.name, check.name, passed, message))
+        if until_first_failure and not passed:
+            break
+    return PartResult(part, tuple(results))
+
+
+def _parts(kind):
+    return [part for part in PARTS if part.graded == kind]
+
+
+def _failures(part_result, full=False):
+    lines = []
+    for result in part_result.results:
+        if not result.passed:
+            message = result.message if full else (result.message.splitlines() or [""])[0]
+            lines.append(f"  [{result.part}] {result.check}: {message}")
+    return "\n".join(lines)
+
+
+def _ids(classes):
+    return [cls.__name__ for cls in classes]
+
+
+# ---- Default tier ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", wrong_dropouts.CATALOGUE, ids=_ids(wrong_dropouts.CATALOGUE))
+def test_wrong_dropout_loses_its_parts(cls):
+    """Each part the bug must cost scores 0: some check of it fails."""
+    settings = _settings()
+    for part in _parts("dropout"):
+        if part.name in WRONG[cls]:
+            result = _grade_part(part, cls, settings, until_first_failure=True)
+            assert result.score == 0.0, f"{cls.__name__} ({cls.__doc__}) keeps the points of {part.name!r}"
+
+
+@pytest.mark.parametrize("cls", wrong_l2.CATALOGUE, ids=_ids(wrong_l2.CATALOGUE))
+def test_wrong_l2_scores_zero(cls):
+    settings = _settings()
+    for part in _parts("l2"):
+        result = _grade_part(part, cls, settings)
+        assert result.score == 0.0, f"{cls.__name__} ({cls.__doc__}) keeps the points of {part.name!r}"
+
+
+@pytest.mark.parametrize("cls", correct.CATALOGUE, ids=_ids(correct.CATALOGUE))
+def test_correct_earns_every_point_quick(cls):
+    settings = _settings(max_examples=10)
+    for part in _parts(KIND[cls]):
+        result = _grade_part(part, cls, settings)
+        assert result.score == part.points, (
+            f"correct {cls.__name__} ({cls.__doc__}) loses {part.name!r}:\n{_failures(result, full=True)}")
+
+
+# ---- Slow tier -------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", wrong_dropouts.CATALOGUE, ids=_ids(wrong_dropouts.CATALOGUE))
+def test_wrong_dropout_loses_exactly_its_parts(cls):
+    """Graded in full: exactly the expected parts score 0, every other Dropout part keeps its points."""
+    settings = _settings()
+    expected = WRONG[cls]
+    for part in _parts("dropout"):
+        result = _grade_part(part, cls, settings)
+        if part.name in expected:
+            assert result.score == 0.0, f"{cls.__name__} ({cls.__doc__}) keeps the points of {part.name!r}"
+        else:
+            assert result.score == part.points, (
+                f"{cls.__name__} ({cls.__doc__}) was expected to keep {part.name!r} but loses it:\n"
+                f"{_failures(result)}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", correct.CATALOGUE, ids=_ids(correct.CATALOGUE))
+def test_correct_earns_every_point(cls):
+    settings = _settings()
+    for part in _parts(KIND[cls]):
+        result = _grade_part(part, cls, settings)
+        assert result.score == part.points, (
+            f"correct {cls.__name__} ({cls.__doc__}) loses {part.name!r}:\n{_failures(result, full=True)}")
+
+
+# ---- A regression: a layer whose output is 0 everywhere ---------------------------------------------
+
+_ALL_ZERO_PRE_ACTIVATION = Scenario(
+    layers=(LayerSpec(weights=np.zeros((1, 3)), bias=np.zeros((1, 3)), wraps=(Wrap("dropout", 0.0),)),),
+    x=np.array([[-0.0419932868817281]]), loss="cross_entropy", targets=np.array([[1.0, 0.0, 0.0]]),
+    lr=0.01, steps=1, dtype="float64", seed=0)
+
+
+def test_drop_mask_storage_with_all_zero_pre_activation():
+    """A correct Dropout that stores its DROP mask matches torch even when its layer outputs only zeros:
+    the forward pass cannot tell kept from dropped there, so the keep mask is read from the backward pass."""
+    reference.replay(_ALL_ZERO_PRE_ACTIVATION, {"dropout": correct.DropoutStoresDropMask},
+                     tolerance=tolerances.ASSIGNMENT)
