@@ -8,6 +8,7 @@ import numpy as np
 
 import toyframe
 from toyframe.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from toyframe.layers.wrapper import SharedParameters
 
 from .masks import infer_keep_mask
 from .scenario import dropout_name, layer_name
@@ -19,29 +20,13 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.01), "sigmoid": S
                "softmax": Softmax}
 
 
-class Probe:
+class Probe(SharedParameters):
     """Wraps a layer; forwards every call unchanged and keeps copies of what went through."""
 
     def __init__(self, layer):
         self.layer = layer
         self.output = None
         self.received = None
-
-    @property
-    def weights(self):
-        return self.layer.weights
-
-    @weights.setter
-    def weights(self, value):
-        self.layer.weights = value
-
-    @property
-    def bias(self):
-        return self.layer.bias
-
-    @bias.setter
-    def bias(self, value):
-        self.layer.bias = value
 
     def __call__(self, x):
         out = self.layer(x)

@@ -1,18 +1,9 @@
 """What every layer wrapper (Dropout, L2regularization, ...) shares."""
 
 
-class LayerWrapper:
-    """Wraps a layer and shares its parameters.
-
-    `weights` and `bias` are the wrapped layer's own arrays (properties, not copies), so a
-    wrapper and the layer inside it can never drift apart, however the parameters are updated.
-    """
-
-    def __init__(self, layer):
-        if not (callable(layer) and callable(getattr(layer, "grad", None))):
-            raise TypeError(f"layer must be a layer with __call__ and grad (e.g. Linear), got {type(layer).__name__}")
-        self.layer = layer
-        self.training = True
+class SharedParameters:
+    """`weights` and `bias` are those of `self.layer` (properties, not copies), so an object and
+    the layer inside it can never drift apart, however the parameters are updated."""
 
     @property
     def weights(self):
@@ -29,6 +20,16 @@ class LayerWrapper:
     @bias.setter
     def bias(self, value):
         self.layer.bias = value
+
+
+class LayerWrapper(SharedParameters):
+    """Wraps a layer and shares its parameters; by default forward and backward pass straight through."""
+
+    def __init__(self, layer):
+        if not (callable(layer) and callable(getattr(layer, "grad", None))):
+            raise TypeError(f"layer must be a layer with __call__ and grad (e.g. Linear), got {type(layer).__name__}")
+        self.layer = layer
+        self.training = True
 
     def __call__(self, x):
         return self.layer(x)
