@@ -31,7 +31,11 @@ change from one second to the next), and warming up before each block hides the 
 between NumPy's BLAS threads and torch's OpenMP threads. The table shows the MEDIAN step
 time of each in milliseconds, and the ratios toyframe/torch (goal <= 0.60) and
 toyframe/floor (goal <= 1.30). The goals are reported, not enforced: the exit code is 0
-whether they are met or not. p25-p75 in brackets shows how steady the machine was.
+whether they are met or not. Each row also shows "others", the share of the CPUs that other
+processes used meanwhile: above a few per cent (tests or builds running beside the benchmark)
+the row is not trustworthy; run it again. A second table gives, per implementation, the
+quartiles p25-p75 of the step times and the page faults per step (memory freed by one step
+that the allocator gave back to the system and the next step had to map in again).
 
 With --profile the script then breaks one toyframe step down, per component call (the real
 toyframe code, run in step order) and per NumPy operation inside those calls, so where
@@ -44,7 +48,13 @@ Usage, from the repository root:
     python benchmarks/train_step.py --quick          # a few steps, to check that it runs
     python benchmarks/train_step.py --profile        # plus where toyframe's time goes
 
-The thread counts come from the environment, e.g. OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1.
+The environment matters as much as the code; the numbers change with, e.g.:
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1    one thread for NumPy's BLAS and for torch
+    OPENBLAS_CORETYPE=SkylakeX                  OpenBLAS's AVX-512 kernels, on a CPU that has AVX-512
+                                                but that OpenBLAS does not recognise (it then uses Haswell)
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1000000000
+                                                glibc keeps freed memory instead of returning it,
+                                                so large arrays do not page-fault on every step
 """
 import argparse
 import ctypes
@@ -61,9 +71,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+try:
+    import resource  # Unix only: page-fault counts for --profile
+except ImportError:
+    resource = None
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this repository's toyframe, from anywhere
 
 from toyframe import CrossEntropy, Dropout, L2regularization, Linear, Model, ReLU  # noqa: E402
+from toyframe.layers import wrapped_chain  # noqa: E402
 
 BATCH = 256
 FEATURES = 1024
@@ -101,7 +117,10 @@ def openblas_runtime():
     """'kernel Haswell, 2 threads' from the OpenBLAS bundled with NumPy's wheel, or None."""
     libraries = glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*"))
     for path in libraries:
-        library = ctypes.CDLL(path)
+        try:
+            library = ctypes.CDLL(path)  # already loaded by NumPy: this only looks it up
+        except OSError:
+            continue
         for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "")):
             try:
                 corename = getattr(library, f"{prefix}get_corename{suffix}")
@@ -204,7 +223,8 @@ def make_torch_step(net, x, targets):
 
 def floor_products(dtype, rng):
     """The step's eight unavoidable matrix products on random arrays of its shapes, as
-    (label, function) pairs in step order. X1..X3 are the layers' inputs, G1..G3 dL/d(output)."""
+    (label, function) pairs in step order. X1..X3 are the layers' inputs, G1..G3 dL/d(output).
+    The values do not matter; the profile reuses the list to price each product."""
     def array(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
@@ -268,43 +288,90 @@ def time_calls(function, warmup, repeats):
 
 
 def time_in_rounds(functions, warmup, repeats, rounds):
-    """{name: seconds per call}: `repeats` timed calls of each function, in `rounds` rounds
-    where the functions take turns, each warming up before its block."""
+    """`repeats` timed calls of each function, in `rounds` rounds where the functions take
+    turns, each warming up before its block. Returns ({name: seconds of each timed call},
+    {name: page faults per call, warm-up included, or None where they cannot be counted})."""
     samples = {name: [] for name in functions}
+    faults = {name: 0 for name in functions}
     for round_index in range(rounds):
         block = repeats // rounds + (round_index < repeats % rounds)
         for name, function in functions.items():
+            before = page_faults()
             samples[name] += time_calls(function, warmup, block)
-    return samples
+            if before is not None:
+                faults[name] += page_faults() - before
+    calls = repeats + rounds * warmup
+    return samples, {name: None if resource is None else count / calls for name, count in faults.items()}
 
 
-def summarize(dtype, samples):
-    """A table row: dtype and, per implementation, (median, p25, p75) in ms."""
-    row = {"dtype": np.dtype(dtype).name}
+def page_faults():
+    """Minor page faults of this process so far (Unix), or None: each maps a fresh page of memory
+    in, typically memory that the allocator had given back to the system when arrays were freed."""
+    return None if resource is None else resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has been busy since boot (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in stat.readline().split()[1:8])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def others_share(function):
+    """(function(), the share of all CPUs that OTHER processes kept busy while it ran, or None).
+
+    Near 0 means the timings are trustworthy; other processes (tests, builds) slow the
+    steps down and, by stealing a core from a 2-thread BLAS, can make them many times slower.
+    """
+    busy, own, start = busy_cpu_seconds(), sum(os.times()[:2]), time.perf_counter()
+    result = function()
+    elapsed, busy_after = time.perf_counter() - start, busy_cpu_seconds()
+    if busy is None or busy_after is None:
+        return result, None
+    others = (busy_after - busy) - (sum(os.times()[:2]) - own)
+    return result, max(0.0, others / (elapsed * os.cpu_count()))
+
+
+def summarize(dtype, samples, faults, others):
+    """A table row: dtype, the others' CPU share and, per implementation, its median, p25 and
+    p75 step time in ms and its page faults per step."""
+    row = {"dtype": np.dtype(dtype).name, "others": others}
     for name, seconds in samples.items():
         ms = [1e3 * s for s in seconds]
         p25, _, p75 = statistics.quantiles(ms, n=4) if len(ms) > 1 else (ms[0],) * 3
-        row[name] = (statistics.median(ms), p25, p75)
+        row[name] = {"median": statistics.median(ms), "p25": p25, "p75": p75, "faults": faults[name]}
     return row
 
 
 def benchmark(dtype, args):
-    return summarize(dtype, time_in_rounds(make_steps(dtype, args), args.warmup, args.repeats, args.rounds))
+    steps = make_steps(dtype, args)
+    (samples, faults), others = others_share(lambda: time_in_rounds(steps, args.warmup, args.repeats, args.rounds))
+    return summarize(dtype, samples, faults, others)
 
 
 def print_table(rows):
+    """The medians and the two ratios against their goals, then the spread and page faults."""
     header = (f"{'dtype':<8} {'toyframe ms':>11} {'torch ms':>9} {'floor ms':>9} "
-              f"{'toyframe/torch':>15} {'toyframe/floor':>15}   p25-p75 ms: toyframe | torch | floor")
+              f"{'toyframe/torch':>15} {'toyframe/floor':>15} {'others':>7}")
     print(header)
     print("-" * len(header))
     for row in rows:
-        (toyframe, *_), (torch_ms, *_), (floor, *_) = (row[name] for name in IMPLEMENTATIONS)
-        spreads = " | ".join(f"{row[name][1]:.1f}-{row[name][2]:.1f}" for name in IMPLEMENTATIONS)
+        toyframe, torch_ms, floor = (row[name]["median"] for name in IMPLEMENTATIONS)
         print(f"{row['dtype']:<8} {toyframe:>11.2f} {torch_ms:>9.2f} {floor:>9.2f} "
-              f"{ratio_cell(toyframe / torch_ms, GOAL_VS_TORCH):>15} {ratio_cell(toyframe / floor, GOAL_VS_FLOOR):>15}"
-              f"   {spreads}")
+              f"{ratio_cell(toyframe / torch_ms, GOAL_VS_TORCH):>15} {ratio_cell(toyframe / floor, GOAL_VS_FLOOR):>15} "
+              f"{format_percent(row['others']):>7}")
     print(f"goals: toyframe/torch <= {GOAL_VS_TORCH:.2f}, toyframe/floor <= {GOAL_VS_FLOOR:.2f} "
           f"(ok = met, MISS = not met)")
+    print("others: share of the CPUs other processes used meanwhile; above a few % the row is not trustworthy\n")
+    print(f"{'dtype':<8} {'p25-p75 ms: toyframe':>21} {'torch':>11} {'floor':>11}   "
+          f"{'page faults/step: toyframe':>27} {'torch':>6} {'floor':>6}")
+    for row in rows:
+        spreads = (f"{row[name]['p25']:.1f}-{row[name]['p75']:.1f}" for name in IMPLEMENTATIONS)
+        faults = ("?" if row[name]["faults"] is None else f"{row[name]['faults']:.0f}" for name in IMPLEMENTATIONS)
+        print(f"{row['dtype']:<8} {'{:>21} {:>11} {:>11}'.format(*spreads)}   {'{:>27} {:>6} {:>6}'.format(*faults)}")
 
 
 def ratio_cell(ratio, goal):
@@ -332,6 +399,8 @@ def component_calls(model, x, targets):
         def call():
             if components[index].get_type() == "activation":
                 state["g"] = components[index].grad(state["g"])
+            elif index == 0:  # as Model.backward: the first layer's dL/dx is not needed
+                state["grads"][index], state["g"] = components[index].grad(state["g"], input_grad=False)
             else:
                 state["grads"][index], state["g"] = components[index].grad(state["g"])
         return call
@@ -348,48 +417,50 @@ def component_calls(model, x, targets):
     def update():
         model.update_parameters(state["grads"], LEARNING_RATE)
 
-    return ([(f"forward  {c!r}", forward(i)) for i, c in enumerate(components)]
+    return ([(f"forward  {describe(c)}", forward(i)) for i, c in enumerate(components)]
             + [("loss     CrossEntropy", loss), ("loss     Model.penalty", penalty),
                ("backward CrossEntropy.grad", loss_grad)]
-            + [(f"backward {components[i]!r}", backward(i)) for i in reversed(range(len(components)))]
+            + [(f"backward {describe(components[i])}", backward(i)) for i in reversed(range(len(components)))]
             + [("update   Model.update_parameters", update)])
+
+
+def describe(component):
+    """A short name: 'ReLU', 'Linear 1024x1024', 'Dropout(Linear 1024x1024)'."""
+    *wrappers, inner = wrapped_chain(component)
+    name = type(inner).__name__
+    if hasattr(inner, "weights"):
+        name += " {}x{}".format(*inner.weights.shape)
+    for wrapper in reversed(wrappers):
+        name = f"{type(wrapper).__name__}({name})"
+    return name
 
 
 def numpy_operations(model, x, targets):
     """The NumPy operations inside one toyframe step, as written in toyframe/, done on arrays of
     the step's shapes and dtype: (label, times per step, function) triples. They re-do the work
     outside toyframe, to price each operation; none of them changes the model."""
-    W1, W2, W3 = (model.components[i].weights for i in (0, 2, 4))
-    bias, dtype = model.components[0].bias, W1.dtype
+    W1, W3 = model.components[0].weights, model.components[4].weights
+    dtype, bias = W1.dtype, model.components[0].bias
     rng = np.random.default_rng(0)
     H, G = (rng.standard_normal((BATCH, HIDDEN)).astype(dtype) for _ in range(2))
-    G3, logits = (rng.standard_normal((BATCH, CLASSES)).astype(dtype) for _ in range(2))
+    logits = rng.standard_normal((BATCH, CLASSES)).astype(dtype)
     uniform = np.random.rand(BATCH, HIDDEN)
     mask = (uniform > DROP_P).astype(dtype) / (1.0 - DROP_P)
-    dW, dW3 = np.ones_like(W2), np.ones_like(W3)
-    Ws = np.empty_like(W2)
+    W, dW, dW3 = W1.copy(), np.ones_like(W1), np.ones_like(W3)
     loss_function = CrossEntropy()
-    return [
-        ("matmul   layer 1 forward x @ W", 1, lambda: x @ W1),
-        ("matmul   layer 2 forward x @ W", 1, lambda: H @ W2),
-        ("matmul   layer 3 forward x @ W", 1, lambda: H @ W3),
-        ("matmul   layer 3 dW x.T @ g", 1, lambda: H.T @ G3),
-        ("matmul   layer 3 dX g @ W.T", 1, lambda: G3 @ W3.T),
-        ("matmul   layer 2 dW x.T @ g", 1, lambda: H.T @ G),
-        ("matmul   layer 2 dX g @ W.T", 1, lambda: G @ W2.T),
-        ("matmul   layer 1 dW x.T @ g", 1, lambda: x.T @ G),
-        ("matmul   layer 1 dX g @ W.T  (9th, result unused)", 1, lambda: G @ W1.T),
+    products = [(f"matmul   {label}", 1, product) for label, product in floor_products(dtype, rng)]
+    return products + [
         ("linear   out + b  (layers 1, 2)", 2, lambda: H + bias),
         ("linear   db = g.sum(axis=0)  (layers 1, 2)", 2, lambda: G.sum(axis=0, keepdims=True)),
         ("relu     np.maximum(x, 0)", 2, lambda: np.maximum(H, 0)),
-        ("relu     g * (x > 0)", 2, lambda: G * (H > 0)),
+        ("relu     x > 0 (kept), g * kept", 2, lambda: G * (H > 0)),
         ("dropout  np.random.rand(256, 1024)  (float64)", 1, lambda: np.random.rand(BATCH, HIDDEN)),
         ("dropout  (u > p).astype(dtype) / (1 - p)", 1, lambda: (uniform > DROP_P).astype(dtype) / (1.0 - DROP_P)),
         ("dropout  out * mask, g * mask", 2, lambda: H * mask),
         ("l2       c * sum(W**2)  (penalty)", 1, lambda: L2_COEFFICIENT * np.sum(np.square(W3))),
         ("l2       dW + 2c * W", 1, lambda: dW3 + 2.0 * L2_COEFFICIENT * W3),
         ("loss     CrossEntropy forward + grad", 1, lambda: (loss_function(logits, targets), loss_function.grad())),
-        ("sgd      W - lr * dW into Ws  (1024 x 1024)", 2, lambda: np.subtract(Ws, LEARNING_RATE * dW, out=Ws)),
+        ("sgd      W -= lr * dW  (1024 x 1024)", 2, lambda: np.subtract(W, LEARNING_RATE * dW, out=W)),
     ]
 
 
@@ -397,16 +468,36 @@ def print_profile(dtype, args):
     rng = np.random.default_rng(args.seed)
     x, targets = make_batch(dtype, args.targets, rng)
     model = build_toyframe_model(dtype, args.seed)
-    step_ms = statistics.median(time_in_rounds({"step": make_toyframe_step(model, x, targets)},
-                                               args.warmup, args.repeats, args.rounds)["step"]) * 1e3
-    print(f"\nWhere one toyframe step's time goes, {np.dtype(dtype).name} "
-          f"(medians of {args.repeats} runs; whole step {step_ms:.2f} ms = 100 %)")
-    calls = component_calls(model, x, targets)
-    print_parts("per call, toyframe's own code run in step order",
-                [(label, 1, ms) for label, ms in time_in_sequence(calls, args)], step_ms)
-    print_parts("per NumPy operation, each priced alone on the step's shapes",
-                [(label, count, 1e3 * statistics.median(time_calls(operation, args.warmup, args.repeats)))
-                 for label, count, operation in numpy_operations(model, x, targets)], step_ms)
+    step = make_toyframe_step(model, x, targets)
+    step_ms, others = others_share(lambda: 1e3 * statistics.median(time_calls(step, args.warmup, args.repeats)))
+    faults = page_faults_per_call(step, args.repeats)
+    print(f"\nWhere one toyframe step's time goes, {np.dtype(dtype).name}: medians of {args.repeats} runs; "
+          f"whole step, timed alone, {step_ms:.2f} ms = 100 %, {format_share(others)}")
+    if faults is not None:
+        print(f"  page faults: {faults:.0f} per step")
+    parts, others = others_share(lambda: time_in_sequence(component_calls(model, x, targets), args))
+    print_parts(f"per call, toyframe's own code run in step order, {format_share(others)}",
+                [(label, 1, ms) for label, ms in parts], step_ms)
+    parts, others = others_share(lambda: [
+        (label, count, 1e3 * statistics.median(time_calls(operation, args.warmup, args.repeats)))
+        for label, count, operation in numpy_operations(model, x, targets)])
+    print_parts(f"per NumPy operation, each priced alone on the step's shapes, {format_share(others)}", parts, step_ms)
+
+
+def format_share(others):
+    return f"others {format_percent(others)}"
+
+
+def format_percent(share):
+    return "?" if share is None else f"{100 * share:.0f}%"
+
+
+def page_faults_per_call(function, calls):
+    """Page faults per call of function() (see page_faults), or None."""
+    before = page_faults()
+    for _ in range(calls):
+        function()
+    return None if before is None else (page_faults() - before) / calls
 
 
 def time_in_sequence(calls, args):

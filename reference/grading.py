@@ -69,7 +69,7 @@ def for_all(strategy, settings, body):
     given(strategy)(settings(body))()
 
 
-# ---- Dropout: the strategies -------------------------------------------------------------------
+# ---- What the parts share ---------------------------------------------------------------------
 
 def _models_with(kind, steps):
     """Models where at least one layer has a `kind` wrapper (possibly nested with toyframe's others)."""

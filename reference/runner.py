@@ -122,7 +122,7 @@ def _record_steps(scenario, built, x, trace):
         data_loss, upstream = _data_loss(scenario, output)
         record.forward["loss"] = np.asarray(data_loss + built.penalty())
         if step < scenario.steps:
-            grads = model.backward(upstream)
+            grads = model.backward(upstream, input_grad=True)
         for name, _, inner, outer in built.dropouts:
             pre = inner.output if inner.output is not None else np.zeros(np.shape(outer.output))
             backward = (outer.received, inner.received) if step < scenario.steps else (None, None)

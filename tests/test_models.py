@@ -39,10 +39,24 @@ def _small_model():
 def test_backward_returns_weight_gradients_keyed_by_component_index(x):
     model, first, last = _small_model()
     model.forward(x)
-    grads = model.backward(np.ones((5, 2)))
+    grads = model.backward(np.ones((5, 2)), input_grad=True)
     assert sorted(grads) == [0, 2]
     assert grads[0].shape == first.weights.shape and grads[2].shape == last.weights.shape
     assert model.input_grad.shape == x.shape
+
+
+@given(x=bounded_arrays((5, 3), 2.0))
+def test_input_gradient_is_skipped_unless_asked_for_and_weight_gradients_agree(x):
+    """dL/dx of the first layer is the step's most expensive unused product: computed only on request."""
+    model, _, _ = _small_model()
+    np.random.seed(0)
+    model.forward(x)
+    asked = model.backward(np.ones((5, 2)), input_grad=True)
+    np.random.seed(0)
+    model.forward(x)
+    skipped = model.backward(np.ones((5, 2)))
+    assert model.input_grad is None
+    assert all(np.array_equal(asked[index], skipped[index]) for index in asked)
 
 
 @given(x=bounded_arrays((5, 3), 2.0))

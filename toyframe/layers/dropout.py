@@ -33,14 +33,14 @@ class Dropout(LayerWrapper):
         self.mask = (uniform > self.p).astype(out.dtype) / (1.0 - self.p)
         return out * self.mask
 
-    def grad(self, in_gradient):
+    def grad(self, in_gradient, input_grad=True):
         """in_gradient: (N, out) -> (dL/dW, dL/dx) of the wrapped layer, through the same mask."""
         if self.mask is None:
-            return self.layer.grad(in_gradient)
+            return self.inner_grad(in_gradient, input_grad)
         g = np.asarray(in_gradient)
         if g.shape != self.mask.shape:
             raise ValueError(f"in_gradient must have the shape of the last output {self.mask.shape}, got {g.shape}")
-        return self.layer.grad(g * self.mask)
+        return self.inner_grad(g * self.mask, input_grad)
 
     def __repr__(self):
         return f"Dropout({self.layer!r}, p={self.p})"

@@ -37,10 +37,11 @@ class Linear:
         out = x @ self.weights
         return out if self.bias is None else out + self.bias
 
-    def grad(self, in_gradient):
-        """in_gradient: dL/dout, (N, out) -> (dL/dW: (in, out), dL/dx: (N, in)).
+    def grad(self, in_gradient, input_grad=True):
+        """in_gradient: dL/dout, (N, out) -> (dL/dW: (in, out), dL/dx: (N, in), or None if not input_grad).
 
-        dL/db, (1, out), is kept in `self.bias_grad` for Model.update_parameters.
+        dL/db, (1, out), is kept in `self.bias_grad` for Model.update_parameters. A model's first
+        layer needs no dL/dx: skipping it saves one of the step's largest matrix products.
         """
         if self.x is None:
             raise RuntimeError("Linear.grad was called before the layer was called on an input")
@@ -48,7 +49,7 @@ class Linear:
         _checks.same_shape("in_gradient", g, (self.x.shape[0], self.weights.shape[1]), "(N, out_features)")
         if self.bias is not None:
             self.bias_grad = g.sum(axis=0, keepdims=True)
-        return self.x.T @ g, g @ self.weights.T
+        return self.x.T @ g, (g @ self.weights.T if input_grad else None)
 
     def get_type(self):
         return "layer"

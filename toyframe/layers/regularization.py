@@ -15,9 +15,9 @@ class WeightPenalty(LayerWrapper):
     def penalty(self):
         return self.value(self.weights)
 
-    def grad(self, in_gradient):
+    def grad(self, in_gradient, input_grad=True):
         """in_gradient: (N, out) -> (dL/dW + d penalty/dW: (in, out), dL/dx: (N, in))."""
-        d_weights, d_x = self.layer.grad(in_gradient)
+        d_weights, d_x = self.inner_grad(in_gradient, input_grad)
         return d_weights + self.gradient(self.weights), d_x
 
     def __repr__(self):

@@ -1,4 +1,5 @@
 """What every layer wrapper (Dropout, L2regularization, ...) shares."""
+import inspect
 
 
 class SharedParameters:
@@ -34,8 +35,13 @@ class LayerWrapper(SharedParameters):
     def __call__(self, x):
         return self.layer(x)
 
-    def grad(self, in_gradient):
-        return self.layer.grad(in_gradient)
+    def grad(self, in_gradient, input_grad=True):
+        return self.inner_grad(in_gradient, input_grad)
+
+    def inner_grad(self, in_gradient, input_grad):
+        """The wrapped layer's grad; `input_grad=False` is passed on only when set, since a layer
+        written against the skeleton takes no such argument."""
+        return self.layer.grad(in_gradient) if input_grad else self.layer.grad(in_gradient, input_grad=False)
 
     def get_type(self):
         return "layer"
@@ -50,6 +56,11 @@ def wrapped_chain(layer):
     while hasattr(chain[-1], "layer"):
         chain.append(chain[-1].layer)
     return chain
+
+
+def can_skip_input_grad(layer):
+    """Whether every grad in the chain accepts input_grad=False (toyframe's own layers do)."""
+    return all("input_grad" in inspect.signature(part.grad).parameters for part in wrapped_chain(layer))
 
 
 def innermost(layer):
