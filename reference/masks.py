@@ -50,3 +50,18 @@ def _stored_candidates(stored_mask, shape):
         return ()
     kept = np.asarray(stored_mask != 0)
     return kept, ~kept
+
+
+def attach_keep_masks(trace):
+    """Fill every step's keep_masks from its Dropouts' raw observations; returns the trace."""
+    for record in trace.steps:
+        for name, seen in record.observations.items():
+            record.keep_masks[name] = infer_keep_mask(seen["pre"], seen["post"], seen.get("stored"),
+                                                      seen.get("upstream"), seen.get("passed_down"))
+    return trace
+
+
+def keep_masks_of_samples(observations, shape):
+    """[{"post", "stored"}] of a pre-activation of ones (N, D) -> [(output, keep)]."""
+    ones = np.ones(shape)
+    return [(seen["post"], infer_keep_mask(ones, seen["post"], seen.get("stored"))) for seen in observations]

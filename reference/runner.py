@@ -10,7 +10,7 @@ import toyframe
 from toyframe.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from toyframe.layers.wrapper import SharedParameters
 
-from .masks import infer_keep_mask
+from .masks import attach_keep_masks, keep_masks_of_samples
 from .scenario import dropout_name, layer_name
 from .trace import StepRecord, Trace
 
@@ -95,7 +95,12 @@ def _data_loss(scenario, output):
 
 
 def run(scenario, classes=None):
-    """Run `scenario` in toyframe with `classes` ({'dropout'|'l2'|'l1': class}) -> Trace."""
+    """Run `scenario` in toyframe with `classes` ({'dropout'|'l2'|'l1': class}) -> Trace with keep masks."""
+    return attach_keep_masks(observe(scenario, classes))
+
+
+def observe(scenario, classes=None):
+    """Run `scenario` -> Trace of what happened, each Dropout's raw observations included (no keep masks yet)."""
     built = BuiltModel(scenario, {**TOYFRAME_CLASSES, **(classes or {})})
     trace = Trace()
     np.random.seed(scenario.seed)
@@ -113,10 +118,11 @@ def _record_steps(scenario, built, x, trace):
         record = StepRecord()
         trace.steps.append(record)
         output = model.forward(x)
-        stored_masks = {}
         for name, _, inner, outer in built.dropouts:
             stored = getattr(outer.layer, "mask", None)
-            stored_masks[name] = stored.copy() if isinstance(stored, np.ndarray) else stored
+            record.observations[name] = {
+                "pre": inner.output if inner.output is not None else np.zeros(np.shape(outer.output)),
+                "post": outer.output, "stored": stored.copy() if isinstance(stored, np.ndarray) else None}
             record.forward[name] = outer.output
         record.forward["output"] = output
         data_loss, upstream = _data_loss(scenario, output)
@@ -124,9 +130,7 @@ def _record_steps(scenario, built, x, trace):
         if step < scenario.steps:
             grads = model.backward(upstream, input_grad=True)
         for name, _, inner, outer in built.dropouts:
-            pre = inner.output if inner.output is not None else np.zeros(np.shape(outer.output))
-            backward = (outer.received, inner.received) if step < scenario.steps else (None, None)
-            record.keep_masks[name] = infer_keep_mask(pre, outer.output, stored_masks[name], *backward)
+            record.observations[name].update(upstream=outer.received, passed_down=inner.received)
             inner.received = outer.received = None
         if step == scenario.steps:
             break
@@ -140,23 +144,27 @@ def _record_steps(scenario, built, x, trace):
             record.update[f"b of {layer_name(index)}"] = base.bias.copy()
 
 
-def sample_masks(dropout_class, p, shape, calls, seed):
+def observe_masks(dropout_class, p, shape, calls, seed):
     """Call `dropout_class(Linear, p=p)` `calls` times on a pre-activation of ones, shape (N, D).
 
-    Returns [(output, keep)] per call: output as the layer returned it, keep as bool (N, D).
-    The wrapped Linear(1, D) has W = 0 and b = 1, so every element the layer keeps is visible.
+    Returns [{"post": output, "stored": self.mask or None}] per call. The wrapped Linear(1, D)
+    has W = 0 and b = 1, so every element the layer keeps is visible in its output.
     """
     n_rows, n_cols = shape
     base = toyframe.Linear(1, n_cols, rng=np.random.default_rng(0))
     base.weights = np.zeros((1, n_cols))
     base.bias = np.ones((1, n_cols))
-    inner = Probe(base)
-    layer = Probe(dropout_class(inner, p=p))
+    layer = Probe(dropout_class(Probe(base), p=p))
     ones = np.ones((n_rows, 1))
     np.random.seed(seed)
-    samples = []
+    observations = []
     for _ in range(calls):
         layer(ones)
-        keep = infer_keep_mask(np.ones(shape), layer.output, getattr(layer.layer, "mask", None))
-        samples.append((layer.output, keep))
-    return samples
+        stored = getattr(layer.layer, "mask", None)
+        observations.append({"post": layer.output, "stored": stored.copy() if isinstance(stored, np.ndarray) else None})
+    return observations
+
+
+def sample_masks(dropout_class, p, shape, calls, seed):
+    """[(output, keep)] per call of observe_masks: output as returned, keep as bool (N, D)."""
+    return keep_masks_of_samples(observe_masks(dropout_class, p, shape, calls, seed), shape)
