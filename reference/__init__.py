@@ -24,6 +24,12 @@ def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, chec
     tolerances) is rejected: with hypothesis.assume inside a hypothesis test, else ValueError.
     """
     actual = run(scenario, classes)
+    check_trace(scenario, actual, sections, tolerance, check_dtype)
+    return actual
+
+
+def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
+    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks."""
     expected = expected_trace(scenario, actual)
     if not comparable(expected, scenario.dtype):
         if currently_in_test_context():
@@ -32,8 +38,7 @@ def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, chec
                          f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
                          f"{expected.max_magnitude:.3g}): {scenario.describe()}")
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
-    return actual
 
 
 __all__ = ["LayerSpec", "Scenario", "Wrap", "Trace", "run", "expected_trace", "assert_close",
-           "assert_traces_close", "comparable", "replay"]
+           "assert_traces_close", "check_trace", "comparable", "replay"]

@@ -13,17 +13,15 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from hypothesis import given, settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure, HypothesisException
 
-import toyframe
 
-from . import replay, statistics, tolerances
+from . import check_trace, statistics, tolerances
 from .comparator import assert_close
-from .conventions import cross_entropy, l2_penalty, torch_bias, torch_weight
-from .runner import sample_masks
+from .notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
+from .sandbox import InProcessRunner
 from .scenario import LayerSpec, Wrap
 from .strategies import DROP_PROBABILITIES, SEEDS, layer_stacks, scenarios, wrap_chains
 
@@ -31,7 +29,7 @@ from .strategies import DROP_PROBABILITIES, SEEDS, layer_stacks, scenarios, wrap
 @dataclass(frozen=True)
 class Check:
     name: str
-    run: object  # run(graded_class, settings) -> None, raises on failure
+    run: object  # run(runner, settings) -> None, raises on failure (runner: see reference.sandbox)
 
 
 @dataclass(frozen=True)
@@ -78,17 +76,17 @@ def _models_with(kind, steps):
                      steps=steps)
 
 
-def _compare(classes, sections):
+def _compare(runner, graded, sections):
     def compare(scenario):
-        replay(scenario, classes, sections, tolerance=tolerances.ASSIGNMENT)
+        check_trace(scenario, runner.trace(scenario, graded), sections, tolerance=tolerances.ASSIGNMENT)
     return compare
 
 
 # ---- Dropout forward -----------------------------------------------------------------------------
 
-def dropout_forward_matches_torch(dropout, settings):
+def dropout_forward_matches_torch(runner, settings):
     """With the masks the layer drew, every Dropout output and the model's output and loss match torch."""
-    for_all(_models_with("dropout", st.just(0)), settings, _compare({"dropout": dropout}, ("forward",)))
+    for_all(_models_with("dropout", st.just(0)), settings, _compare(runner, "dropout", ("forward",)))
 
 
 MASK_ELEMENTS = 100_000
@@ -97,45 +95,46 @@ MASK_ELEMENTS = 100_000
 MASK_WIDTHS = st.integers(1, 6) | st.just(250)
 
 
-def _mask_study(dropout, settings, calls, assertion):
+def _mask_study(runner, settings, calls, assertion):
     """Run `assertion(p, samples)` on `calls` calls' (output, keep) for drawn p, width and seed."""
     def body(example):
         p, width, seed = example
-        assertion(p, sample_masks(dropout, p, (MASK_ELEMENTS // width, width), calls, seed))
+        assertion(p, runner.mask_samples(p, (MASK_ELEMENTS // width, width), calls, seed))
     # ~10 ms an example: a dozen drawn (p, width) pairs is plenty at these sample sizes.
     for_all(st.tuples(DROP_PROBABILITIES, MASK_WIDTHS, SEEDS), Settings(settings, max_examples=min(
         settings.max_examples, 12)), body)
 
 
-def drop_fraction_is_p(dropout, settings):
+def drop_fraction_is_p(runner, settings):
     """Across p in (0, 1), the fraction of outputs set to 0 is p (never only p = 0.5)."""
-    _mask_study(dropout, settings, 1, lambda p, samples: statistics.assert_drop_fraction(samples[0][1], p))
+    _mask_study(runner, settings, 1, lambda p, samples: statistics.assert_drop_fraction(samples[0][1], p))
 
 
-def fresh_mask_every_call(dropout, settings):
+def fresh_mask_every_call(runner, settings):
     """Two calls on the same input draw independent masks."""
-    _mask_study(dropout, settings, 2,
+    _mask_study(runner, settings, 2,
                 lambda p, samples: statistics.assert_fresh_masks(samples[0][1], samples[1][1], p))
 
 
-def masks_independent_across_rows_and_columns(dropout, settings):
+def masks_independent_across_rows_and_columns(runner, settings):
     """Examples (rows) and units (columns) get independent draws: no mask shared along either axis."""
-    _mask_study(dropout, settings, 1,
+    _mask_study(runner, settings, 1,
                 lambda p, samples: statistics.assert_independent_rows_and_columns(samples[0][1], p))
 
 
-def inverted_scaling_preserves_mean(dropout, settings):
+def inverted_scaling_preserves_mean(runner, settings):
     """Kept outputs are scaled by 1/(1-p), so the mean output equals the mean input."""
-    _mask_study(dropout, settings, 1, lambda p, samples: statistics.assert_mean_preserved(samples[0][0], p))
+    _mask_study(runner, settings, 1, lambda p, samples: statistics.assert_mean_preserved(samples[0][0], p))
 
 
-def p_zero_is_identity(dropout, settings):
+def p_zero_is_identity(runner, settings):
     """Dropout(layer, p=0) drops nothing: its output is the wrapped layer's, unchanged."""
     def stacks(n_in):
         return layer_stacks(n_in, n_layers=st.integers(1, 3), wraps=st.just(())).map(_zero_dropout)
 
     def body(scenario):
-        trace = replay(scenario, {"dropout": dropout}, ("forward",), tolerance=tolerances.ASSIGNMENT)
+        trace = runner.trace(scenario, "dropout")
+        check_trace(scenario, trace, ("forward",), tolerance=tolerances.ASSIGNMENT)
         for name, keep in trace.steps[0].keep_masks.items():
             if not keep.all():
                 raise AssertionError(f"{name}: {np.count_nonzero(~keep)} of {keep.size} outputs were set to 0 "
@@ -149,65 +148,32 @@ def _zero_dropout(layers):
 
 # ---- Dropout backward ----------------------------------------------------------------------------
 
-def dropout_backward_matches_torch(dropout, settings):
+def dropout_backward_matches_torch(runner, settings):
     """Given the forward pass's masks, dL/dW, dL/db and dL/dx of every layer, and the parameters
     after each of 1-3 SGD steps, match torch."""
-    for_all(_models_with("dropout", st.integers(1, 3)), settings, _compare({"dropout": dropout}, ("backward", "update")))
+    for_all(_models_with("dropout", st.integers(1, 3)), settings, _compare(runner, "dropout", ("backward", "update")))
 
 
 # ---- L2 regularization ---------------------------------------------------------------------------
 
-def l2_gradient_matches_torch(l2, settings):
+def l2_gradient_matches_torch(runner, settings):
     """dL/dW gains 2*coefficient*W of the current weights: every gradient and update over 1-3 steps."""
-    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare({"l2": l2}, ("backward", "update")))
+    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare(runner, "l2", ("backward", "update")))
 
 
-def l2_loss_matches_torch(l2, settings):
+def l2_loss_matches_torch(runner, settings):
     """The forward pass is the wrapped layer's, and coefficient*sum(W**2) read from the wrapper's
     `weights` follows the updated weights at every step (no stale copy)."""
-    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare({"l2": l2}, ("forward",)))
+    for_all(_models_with("l2", st.integers(1, 3)), settings, _compare(runner, "l2", ("forward",)))
 
 
-NOTEBOOK_L2_LOSS = 1.98874978912894  # ASSIGNMENT.md: exact log-softmax, torch float64
-
-
-def notebook_l2_cell(l2, settings):
+def notebook_l2_cell(runner, settings):
     """The notebook's L2 cell: the regularized loss, then one SGD step agrees with torch (atol 1e-3)."""
-    np.random.seed(123)
-    layer1, layer2 = toyframe.Linear(1000, 100), l2(toyframe.Linear(100, 10), coefficient=0.01)
-    x = np.random.randn(2, 1000)
-    targets = np.zeros((2, 10))
-    targets[0, 4] = targets[1, 1] = 1
-    model, loss = toyframe.Model([layer1, toyframe.ReLU(), layer2, toyframe.ReLU()]), toyframe.CrossEntropy()
-    first = loss(model.forward(x), targets) + 0.01 * np.sum(np.square(layer2.weights))
-    reference = _torch_notebook_l2(layer1, layer2, x, targets)
+    first, after = runner.notebook_l2()
     assert_close(np.asarray(first), NOTEBOOK_L2_LOSS, quantity="the notebook's regularized loss",
                  tolerance=tolerances.ASSIGNMENT)
-    model.update_parameters(model.backward(loss.grad()), 0.001)
-    after = loss(model.forward(x), targets) + 0.01 * np.sum(np.square(layer2.weights))
-    assert_close(np.asarray(after), reference, quantity="the notebook's regularized loss after one SGD step (lr 0.001)",
-                 tolerance=tolerances.ASSIGNMENT)
-
-
-def _torch_notebook_l2(layer1, layer2, x, targets):
-    """The notebook's torch side, float64: same weights, one SGD step, the loss afterwards."""
-    linears = []
-    for layer in (layer1, layer2):
-        linear = torch.nn.Linear(*layer.weights.shape, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch_weight(layer.weights))
-            linear.bias.copy_(torch_bias(layer.bias))
-        linears.append(linear)
-    optimizer = torch.optim.SGD([p for linear in linears for p in linear.parameters()], lr=0.001)
-    inputs, labels = torch.from_numpy(x), torch.from_numpy(targets)
-
-    def regularized_loss():
-        out = torch.relu(linears[1](torch.relu(linears[0](inputs))))
-        return cross_entropy(out, labels) + l2_penalty(linears[1].weight, 0.01)
-    regularized_loss().backward()
-    optimizer.step()
-    with torch.no_grad():
-        return float(regularized_loss())
+    assert_close(np.asarray(after), torch_l2_cell_loss_after_step(),
+                 quantity="the notebook's regularized loss after one SGD step (lr 0.001)", tolerance=tolerances.ASSIGNMENT)
 
 
 # ---- The parts -----------------------------------------------------------------------------------
@@ -232,10 +198,10 @@ PARTS = (
 )
 
 
-def run_check(check, graded_class, settings):
+def run_check(check, runner, settings):
     """-> (passed, message). Any exception the implementation raises fails the check."""
     try:
-        check.run(graded_class, settings)
+        check.run(runner, settings)
     except FlakyFailure as error:
         return False, ("the same scenario gave different results on two runs: the implementation is not "
                        "deterministic given NumPy's global seed (draw masks from np.random, not a stream of "
@@ -257,14 +223,17 @@ def _describe_failure(error):
     return "\n".join([text, *notes]).strip()
 
 
-def grade(classes, settings=None):
-    """classes: {"dropout": class, "l2": class} -> a PartResult per part."""
+def grade(runner, settings=None):
+    """runner: a reference.sandbox runner (or {"dropout": class, "l2": class} of trusted classes)
+    -> a PartResult per part."""
+    if isinstance(runner, dict):
+        runner = InProcessRunner(runner)
     settings = settings or Settings()
     results = []
     for part in PARTS:
-        graded = classes[part.graded]
-        results.append(PartResult(part, tuple(
-            CheckResult(part.name, check.name, *run_check(check, graded, settings)) for check in part.checks)))
+        runner.reset()
+        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, *run_check(check, runner, settings))
+                                              for check in part.checks)))
     return results
 
 

@@ -1,0 +1,114 @@
+"""Hostile Dropout.py files: each tries to earn points it did not earn, or to stop grading."""
+from . import CORRECT_DROPOUT
+
+# An identity "dropout" that never drops: wrong, so it must earn nothing for the Dropout parts.
+_IDENTITY = '''
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+'''
+
+HOSTILE_DROPOUTS = {
+    "monkeypatches comparisons and host classes": '''
+import numpy as np
+import numpy.testing
+import toyframe
+
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+np.array_equal = lambda *args, **kwargs: True
+toyframe.Dropout.__call__ = lambda self, x: self.layer(x)
+''' + _IDENTITY,
+    "sys.exit(0) at import": "import sys\nsys.exit(0)\n" + CORRECT_DROPOUT,
+    "os._exit(0) inside a call": CORRECT_DROPOUT.replace(
+        "        out = self.layer(x)\n", "        import os\n        os._exit(0)\n"),
+    "never returns": CORRECT_DROPOUT.replace("        out = self.layer(x)\n", "        while True:\n            pass\n"),
+    "allocates memory without bound": CORRECT_DROPOUT.replace(
+        "        out = self.layer(x)\n", "        hoard = []\n        while True:\n            hoard.append(bytearray(2**26))\n"),
+    "prints fake JSON and writes results files": '''
+import json, os
+fake = json.dumps({"score": 3.0, "tests": [{"name": "Dropout forward", "score": 1.0, "max_score": 1.0}]})
+print(fake)
+for path in ("results.json", "/autograder/results/results.json", os.environ.get("RESULTS", "results.json")):
+    try:
+        with open(path, "w") as stream:
+            stream.write(fake)
+    except Exception:
+        pass
+''' + _IDENTITY,
+    "returns an ndarray subclass that lies": '''
+import numpy as np
+
+
+class Liar(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+    def __sub__(self, other):
+        return np.zeros(np.shape(self)).view(Liar)
+
+    __rsub__ = __sub__
+
+    def __abs__(self):
+        return np.zeros(np.shape(self)).view(Liar)
+
+
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        return np.zeros(self.layer(x).shape).view(Liar)
+
+    def grad(self, in_gradient):
+        d_weights, d_x = self.layer.grad(in_gradient)
+        return np.zeros_like(d_weights).view(Liar), np.zeros_like(d_x).view(Liar)
+
+    def get_type(self):
+        return "layer"
+''',
+    "walks the call stack for expected values": '''
+import gc
+import inspect
+
+import numpy as np
+
+
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def _steal(self, shape):
+        for frame in inspect.stack():
+            for name, value in frame.frame.f_locals.items():
+                if "expected" in name and getattr(value, "shape", None) == shape:
+                    return value
+        for value in gc.get_objects():
+            if isinstance(value, dict) and "output" in value and getattr(value["output"], "shape", None) == shape:
+                return value["output"]
+        return None
+
+    def __call__(self, x):
+        out = self.layer(x)
+        stolen = self._steal(out.shape)
+        return out if stolen is None else stolen
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+''',
+}

@@ -1,0 +1,91 @@
+"""Grading a submission in its locked-down worker: fair to correct code, nothing to gain for hostile code.
+
+The trusted process (references, comparisons, points) never imports the submission; it runs in
+reference.worker behind reference.sandbox, and only plain arrays come back.
+"""
+import sys
+import time
+
+import pytest
+from hypothesis import Phase
+from hypothesis import settings as Settings
+
+from reference.grading import PARTS, grade, total_score
+from reference.sandbox import Limits, SubmissionRunner
+from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, write_submission
+from tests.submissions.hostile import HOSTILE_DROPOUTS
+
+FAST = Settings(Settings(), max_examples=min(Settings().max_examples, 10),
+                phases=[Phase.explicit, Phase.reuse, Phase.generate])
+TEST_LIMITS = Limits(call_seconds=3.0, memory_bytes=768 * 2**20)
+
+
+# These break the worker for every part (no module at all; toyframe's own Dropout, which L2's nested
+# scenarios use, patched): they can only lose their L2 points too, never gain any.
+SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons and host classes"}
+
+
+def _grade(directory):
+    runner = SubmissionRunner(directory, TEST_LIMITS)
+    try:
+        return grade(runner, FAST)
+    finally:
+        runner.close()
+
+
+def _scores(results):
+    return {result.part.name: result.score for result in results}
+
+
+@pytest.mark.parametrize("nested", [True, False], ids=["layers/ folder", "files at the top"])
+def test_a_correct_submission_earns_full_marks_through_the_worker(tmp_path, nested):
+    results = _grade(write_submission(tmp_path, nested=nested))
+    assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
+
+
+def test_the_trusted_process_never_imports_the_submission(tmp_path):
+    _grade(write_submission(tmp_path))
+    assert not any(name in sys.modules for name in ("layers", "layers.Dropout", "layers.L2regularization"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("behaviour", sorted(HOSTILE_DROPOUTS))
+def test_hostile_submission_earns_nothing_for_what_it_cheats(tmp_path, behaviour):
+    results_file = tmp_path / "results.json"
+    results_file.write_text("trusted")
+    directory = write_submission(tmp_path / "submission", dropout=HOSTILE_DROPOUTS[behaviour])
+    start = time.monotonic()
+    scores = _scores(_grade(directory))
+    elapsed = time.monotonic() - start
+    assert scores["Dropout forward"] == 0.0 and scores["Dropout backward"] == 0.0, scores
+    if behaviour not in SABOTAGES_ITS_OWN_WORKER:
+        assert scores["L2 regularization"] == 1.5, scores
+    assert results_file.read_text() == "trusted"
+    assert elapsed < 60, f"grading took {elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_an_l2_file_that_exits_at_import_costs_every_part(tmp_path):
+    """Both classes come from one worker: a submission that cannot be imported earns nothing."""
+    scores = _scores(_grade(write_submission(tmp_path, l2="import os\nos._exit(0)\n" + CORRECT_L2)))
+    assert scores == {part.name: 0.0 for part in PARTS}
+
+
+def _failure_messages(results, part_name):
+    return "\n".join(r.message for part in results if part.part.name == part_name for r in part.results)
+
+
+@pytest.mark.slow
+def test_no_network_in_the_worker(tmp_path):
+    uses_network = CORRECT_DROPOUT.replace(
+        "        out = self.layer(x)\n",
+        "        import socket\n        socket.create_connection(('127.0.0.1', 9), timeout=1)\n        out = self.layer(x)\n")
+    results = _grade(write_submission(tmp_path, dropout=uses_network))
+    assert _scores(results)["Dropout forward"] == 0.0
+    assert "not allowed while grading: socket" in _failure_messages(results, "Dropout forward")
+
+
+def test_stdin_is_closed_so_reading_it_cannot_hang(tmp_path):
+    reads_stdin = CORRECT_DROPOUT.replace("        out = self.layer(x)\n",
+                                          "        import sys\n        sys.stdin.read()\n        out = self.layer(x)\n")
+    assert total_score(_grade(write_submission(tmp_path, dropout=reads_stdin))) == 3.0
