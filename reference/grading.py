@@ -219,8 +219,9 @@ def _describe_failure(error):
     else:
         frames = traceback.format_exception(type(error), error, error.__traceback__, limit=-3)
         text = f"the implementation raised {type(error).__name__}: {error}\n" + "".join(frames[-3:])
-    notes = getattr(error, "__notes__", ())
-    return "\n".join([text, *notes]).strip()
+    # hypothesis's notes (falsifying example, explanation, @reproduce_failure) are for developers:
+    # the comparator's message already names the scenario and a line that replays it.
+    return text.strip()
 
 
 def grade(runner, settings=None):

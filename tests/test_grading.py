@@ -1,20 +1,16 @@
-"""The main job: toyframe's model solution earns every point, and the table says so."""
+"""The main job: toyframe's model solution earns every point, and the contract
+`python -m pytest --submission DIR --results-json FILE` reports it as Gradescope expects."""
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-
-import toyframe
-from reference.grading import PARTS, format_table, grade, total_score
+from reference.grading import PARTS, CheckResult, PartResult, format_table, total_score
+from tests.submissions import write_submission
+from tests.submissions.hostile import HOSTILE_DROPOUTS
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def model_solution_results():
-    return grade({"dropout": toyframe.Dropout, "l2": toyframe.L2regularization}, settings())
 
 
 def test_points_follow_the_assignment():
@@ -22,24 +18,53 @@ def test_points_follow_the_assignment():
         ("Dropout forward", 1.0), ("Dropout backward", 0.5), ("L2 regularization", 1.5)]
 
 
-def test_model_solution_earns_full_marks(model_solution_results):
-    failures = [f"{r.part}: {r.check}\n{r.message}" for part in model_solution_results for r in part.results
-                if not r.passed]
-    assert not failures, "\n\n".join(failures)
-    assert total_score(model_solution_results) == 3.0
-
-
-def test_table_lists_each_part_with_checks_and_points(model_solution_results):
-    table = format_table(model_solution_results)
-    assert "Dropout forward    6/6            1.0 / 1.0" in table
-    assert "Dropout backward   1/1            0.5 / 0.5" in table
+def test_a_part_earns_its_points_only_when_every_check_passes_and_the_table_says_so():
+    """(toyframe's own full marks are the `grading` items of tests/test_assignment.py.)"""
+    results = [PartResult(part, tuple(CheckResult(part.name, check.name, not (part.graded == "dropout" and index == 0))
+                                      for index, check in enumerate(part.checks))) for part in PARTS]
+    assert [result.score for result in results] == [0.0, 0.0, 1.5] and total_score(results) == 1.5
+    table = format_table(results)
+    assert "Dropout forward    5/6            0.0 / 1.0" in table
+    assert "Dropout backward   0/1            0.0 / 0.5" in table
     assert "L2 regularization  3/3            1.5 / 1.5" in table
-    assert table.splitlines()[-1].split() == ["Total", "3.0", "/", "3.0"]
+    assert table.splitlines()[-1].split() == ["Total", "1.5", "/", "3.0"]
+
+
+def _contract(tmp_path, *submission):
+    """Run `python -m pytest [--submission DIR] --results-json FILE` from the repository root."""
+    results = tmp_path / "results.json"
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *submission,
+                                "--results-json", str(results)], cwd=ROOT, capture_output=True, text=True,
+                               timeout=600)
+    return completed, json.loads(results.read_text())
+
+
+def _check_gradescope_shape(document):
+    assert set(document) == {"score", "execution_time", "output", "tests"}
+    for test in document["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
 
 
 @pytest.mark.slow
-def test_main_job_prints_the_table():
-    completed = subprocess.run([sys.executable, "-m", "reference.grade", "--profile", "ci"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
-    assert "Total                             3.0 / 3.0" in completed.stdout
+def test_contract_without_a_submission_grades_toyframe(tmp_path):
+    completed, document = _contract(tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    _check_gradescope_shape(document)
+    assert document["score"] == 3.0 and "Total                             3.0 / 3.0" in completed.stdout
+    assert document["output"] in completed.stdout
+
+
+@pytest.mark.slow
+def test_contract_grades_a_submission_folder_and_explains_each_failure(tmp_path):
+    """A Dropout that never drops: 1.5 for L2 alone, and each Dropout part says what differs and where."""
+    identity = HOSTILE_DROPOUTS["prints fake JSON and writes results files"]
+    completed, document = _contract(tmp_path, "--submission", str(write_submission(tmp_path / "s", dropout=identity)))
+    _check_gradescope_shape(document)
+    assert document["score"] == 1.5
+    forward = document["tests"][0]
+    assert forward["status"] == "failed" and forward["score"] == 0.0
+    for fragment in ("checks passed", "differs from the PyTorch reference", "Greatest absolute difference",
+                     "Tolerance:", "Scenario: batch"):
+        assert fragment in forward["output"]
+    assert "reproduce_failure" not in forward["output"] and "Falsifying" not in forward["output"]
