@@ -1,44 +1,20 @@
-"""reference: the trusted side. Scenarios, runners, the PyTorch mirror, tolerances, comparison, grading."""
-from hypothesis import assume, currently_in_test_context
+"""reference: the trusted side. Scenarios, runners, the PyTorch mirror, tolerances, comparison, grading.
 
-from . import tolerances
-from .comparator import assert_close, assert_traces_close
-from .runner import run
-from .scenario import LayerSpec, Scenario, Wrap
-from .torch_mirror import expected_trace
-from .trace import Trace
+Exports are imported on first use, so that `reference.runner` and `reference.worker` (which run a
+submission, far from any reference value) never load torch.
+"""
+import importlib
 
+_EXPORTS = {
+    "LayerSpec": "scenario", "Scenario": "scenario", "Wrap": "scenario", "Trace": "trace", "run": "runner",
+    "expected_trace": "torch_mirror", "assert_close": "comparator", "assert_traces_close": "comparator",
+    "check_trace": "equivalence", "comparable": "equivalence", "replay": "equivalence",
+}
 
-def comparable(expected, dtype):
-    """Whether a reference trace is well-conditioned enough to compare an implementation in `dtype`."""
-    return (expected.kink_distance > tolerances.kink_margin(dtype)
-            and expected.max_magnitude < tolerances.MAGNITUDE_LIMIT)
-
-
-def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
-    """Run `scenario` in toyframe (with `classes` swapped in) and assert it matches PyTorch.
-
-    The one comparison every equivalence test goes through: Scenario -> Runner -> Trace,
-    Scenario + the run's own masks -> Reference -> expected Trace, then the Comparator.
-    A scenario that cannot be compared in its dtype (too close to a kink, or diverged: see
-    tolerances) is rejected: with hypothesis.assume inside a hypothesis test, else ValueError.
-    """
-    actual = run(scenario, classes)
-    check_trace(scenario, actual, sections, tolerance, check_dtype)
-    return actual
+__all__ = sorted(_EXPORTS)
 
 
-def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
-    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks."""
-    expected = expected_trace(scenario, actual)
-    if not comparable(expected, scenario.dtype):
-        if currently_in_test_context():
-            assume(False)
-        raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
-                         f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
-                         f"{expected.max_magnitude:.3g}): {scenario.describe()}")
-    assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
-
-
-__all__ = ["LayerSpec", "Scenario", "Wrap", "Trace", "run", "expected_trace", "assert_close",
-           "assert_traces_close", "check_trace", "comparable", "replay"]
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'reference' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

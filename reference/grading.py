@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure, HypothesisException
 
 
-from . import check_trace, statistics, tolerances
+from . import statistics, tolerances
 from .comparator import assert_close
+from .equivalence import check_trace
 from .notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
 from .sandbox import InProcessRunner
 from .scenario import LayerSpec, Wrap

@@ -4,11 +4,8 @@ The toyframe half runs a (possibly untrusted) L2regularization class; the torch 
 the same weights from the same seed on the trusted side, so neither needs the other's objects.
 """
 import numpy as np
-import torch
 
 import toyframe
-
-from .conventions import cross_entropy, l2_penalty, torch_bias, torch_weight
 
 NOTEBOOK_L2_LOSS = 1.98874978912894  # ASSIGNMENT.md: exact log-softmax, torch float64
 COEFFICIENT, LEARNING_RATE = 0.01, 0.001
@@ -36,6 +33,9 @@ def toy_l2_cell_losses(l2_class):
 
 def torch_l2_cell_loss_after_step():
     """The notebook's torch side, float64: the same weights, one SGD step, the regularized loss afterwards."""
+    import torch  # here, not at the top: the toyframe half runs in the submission's worker
+
+    from .conventions import cross_entropy, l2_penalty, torch_bias, torch_weight
     layer1, layer2, x, targets = _cell(toyframe.L2regularization)
     linears = []
     for layer in (layer1, layer2):

@@ -1,0 +1,39 @@
+"""The one comparison every equivalence test goes through: replay a scenario, check a trace."""
+from hypothesis import assume, currently_in_test_context
+
+from . import tolerances
+from .comparator import assert_traces_close
+from .runner import run
+from .torch_mirror import expected_trace
+from .trace import Trace
+
+
+def comparable(expected, dtype):
+    """Whether a reference trace is well-conditioned enough to compare an implementation in `dtype`."""
+    return (expected.kink_distance > tolerances.kink_margin(dtype)
+            and expected.max_magnitude < tolerances.MAGNITUDE_LIMIT)
+
+
+def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
+    """Run `scenario` in toyframe (with `classes` swapped in) and assert it matches PyTorch.
+
+    The one comparison every equivalence test goes through: Scenario -> Runner -> Trace,
+    Scenario + the run's own masks -> Reference -> expected Trace, then the Comparator.
+    A scenario that cannot be compared in its dtype (too close to a kink, or diverged: see
+    tolerances) is rejected: with hypothesis.assume inside a hypothesis test, else ValueError.
+    """
+    actual = run(scenario, classes)
+    check_trace(scenario, actual, sections, tolerance, check_dtype)
+    return actual
+
+
+def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
+    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks."""
+    expected = expected_trace(scenario, actual)
+    if not comparable(expected, scenario.dtype):
+        if currently_in_test_context():
+            assume(False)
+        raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
+                         f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
+                         f"{expected.max_magnitude:.3g}): {scenario.describe()}")
+    assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
