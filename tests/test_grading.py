@@ -30,10 +30,11 @@ def test_a_part_earns_its_points_only_when_every_check_passes_and_the_table_says
     assert table.splitlines()[-1].split() == ["Total", "1.5", "/", "3.0"]
 
 
-def _contract(tmp_path, *submission):
-    """Run `python -m pytest [--submission DIR] --results-json FILE` from the repository root."""
+def _contract(tmp_path, *options):
+    """Run `python -m pytest [options] --results-json FILE` from the repository root."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     results = tmp_path / "results.json"
-    completed = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *submission,
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options,
                                 "--results-json", str(results)], cwd=ROOT, capture_output=True, text=True,
                                timeout=600)
     return completed, json.loads(results.read_text())
@@ -68,3 +69,13 @@ def test_contract_grades_a_submission_folder_and_explains_each_failure(tmp_path)
                      "Tolerance:", "Scenario: batch"):
         assert fragment in forward["output"]
     assert "reproduce_failure" not in forward["output"] and "Falsifying" not in forward["output"]
+
+
+@pytest.mark.slow
+def test_two_xdist_workers_give_the_points_of_a_serial_run(tmp_path):
+    submission = str(write_submission(tmp_path / "s", dropout=HOSTILE_DROPOUTS["prints fake JSON and writes results files"]))
+    _, serial = _contract(tmp_path / "serial", "--submission", submission)
+    _, parallel = _contract(tmp_path / "parallel", "-n", "2", "--submission", submission)
+    assert [(t["name"], t["score"], t["status"]) for t in parallel["tests"]] == [
+        (t["name"], t["score"], t["status"]) for t in serial["tests"]]
+    assert parallel["score"] == serial["score"] == 1.5
