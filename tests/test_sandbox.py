@@ -3,7 +3,6 @@
 The trusted process (references, comparisons, points) never imports the submission; it runs in
 reference.worker behind reference.sandbox, and only plain arrays come back.
 """
-import inspect
 import sys
 import time
 
@@ -13,7 +12,7 @@ from hypothesis import settings as Settings
 
 from reference.grading import PARTS, grade, total_score
 from reference.sandbox import Limits, SubmissionRunner
-from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, write_submission
+from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, as_submission_file, write_submission
 from tests.catalogue import correct
 from tests.submissions.hostile import HOSTILE_DROPOUTS
 
@@ -93,11 +92,6 @@ def test_stdin_is_closed_so_reading_it_cannot_hang(tmp_path):
     assert total_score(_grade(write_submission(tmp_path, dropout=reads_stdin))) == 3.0
 
 
-def _as_submission_file(cls, name):
-    """A catalogue class's source as the student's file: `import numpy as np` and the class renamed."""
-    return "import numpy as np\n\n\n" + inspect.getsource(cls).replace(f"class {cls.__name__}", f"class {name}", 1)
-
-
 FAIR_PAIRS = list(zip(correct.CORRECT_DROPOUTS, correct.CORRECT_L2 * 2))
 
 
@@ -105,8 +99,8 @@ FAIR_PAIRS = list(zip(correct.CORRECT_DROPOUTS, correct.CORRECT_L2 * 2))
 @pytest.mark.parametrize("dropout, l2", FAIR_PAIRS, ids=[f"{d.__name__}+{l.__name__}" for d, l in FAIR_PAIRS])
 def test_every_correct_variant_earns_full_marks_through_the_worker(tmp_path, dropout, l2):
     """However the mask is drawn (rand > p, binomial, np.where, a drop mask, its own Generator, float32)."""
-    directory = write_submission(tmp_path, dropout=_as_submission_file(dropout, "Dropout"),
-                                 l2=_as_submission_file(l2, "L2regularization"))
+    directory = write_submission(tmp_path, dropout=as_submission_file(dropout, "Dropout"),
+                                 l2=as_submission_file(l2, "L2regularization"))
     results = _grade(directory)
     assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
 
