@@ -18,11 +18,35 @@ FORBIDDEN_EVENTS = ("socket.", "subprocess.", "os.system", "os.exec", "os.posix_
                     "os.rmdir", "os.truncate", "shutil.", "pty.", "os.chmod", "os.chown", "os.link", "os.symlink")
 
 
+# The model solution (toyframe's own Dropout / L2regularization / L1regularization) must stay out
+# of reach: never imported here, and its files (source or bytecode) never opened.
+SOLUTION_MODULES = ("toyframe.layers.dropout", "toyframe.layers.regularization")
+_LAYERS_DIRECTORY = os.path.realpath(os.path.join(os.path.dirname(__file__), os.pardir, "toyframe", "layers"))
+_SOLUTION_FILE_PREFIXES = ("dropout", "regularization")
+
+
+def _is_solution_file(path):
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        return False
+    path = os.path.realpath(path)
+    directory, name = os.path.split(path)
+    if os.path.basename(directory) == "__pycache__":
+        directory = os.path.dirname(directory)
+    return directory == _LAYERS_DIRECTORY and name.startswith(_SOLUTION_FILE_PREFIXES)
+
+
 def _audit(event, args):
     if event.startswith(FORBIDDEN_EVENTS):
         raise PermissionError(f"not allowed while grading: {event}")
-    if event == "open" and len(args) > 1 and isinstance(args[1], str) and set(args[1]) & set("wax+"):
-        raise PermissionError(f"not allowed while grading: opening {args[0]!r} for writing")
+    if event == "import" and args and args[0] in SOLUTION_MODULES:
+        raise PermissionError(f"not allowed while grading: importing the model solution {args[0]}")
+    if event == "open" and args:
+        if _is_solution_file(args[0]):
+            raise PermissionError("not allowed while grading: reading the model solution")
+        if len(args) > 1 and isinstance(args[1], str) and set(args[1]) & set("wax+"):
+            raise PermissionError(f"not allowed while grading: opening {args[0]!r} for writing")
 
 
 def _submission_file(directory, name):

@@ -23,7 +23,9 @@ TEST_LIMITS = Limits(call_seconds=3.0, memory_bytes=768 * 2**20)
 
 # These break the worker for every part (no module at all; toyframe's own Dropout, which L2's nested
 # scenarios use, patched): they can only lose their L2 points too, never gain any.
-SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons and host classes"}
+SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons and host classes",
+                            "re-exports the model solution", "reads the model solution from disk",
+                            "finds the model solution in memory"}
 
 
 def _grade(directory):

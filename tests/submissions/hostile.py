@@ -19,6 +19,31 @@ class Dropout:
 '''
 
 HOSTILE_DROPOUTS = {
+    "re-exports the model solution": """
+from toyframe.layers import Dropout
+""",
+    "reads the model solution from disk": """
+import os
+import toyframe.layers
+
+folder = os.path.dirname(toyframe.layers.__file__)
+source = ""
+for name in ("dropout.py", "regularization.py"):
+    with open(os.path.join(folder, name)) as stream:
+        source += stream.read()
+exec(compile(source.replace("from .. import _checks", "from toyframe import _checks")
+                   .replace("from .wrapper import", "from toyframe.layers.wrapper import"), "solution", "exec"))
+""",
+    "finds the model solution in memory": """
+import gc
+
+for candidate in gc.get_objects():
+    if isinstance(candidate, type) and candidate.__name__ == "Dropout" and candidate.__module__.startswith("toyframe"):
+        Dropout = candidate
+        break
+else:
+    raise RuntimeError("no model solution in this process")
+""",
     "monkeypatches comparisons and host classes": '''
 import numpy as np
 import numpy.testing
@@ -27,7 +52,7 @@ import toyframe
 np.allclose = lambda *args, **kwargs: True
 np.testing.assert_allclose = lambda *args, **kwargs: None
 np.array_equal = lambda *args, **kwargs: True
-toyframe.Dropout.__call__ = lambda self, x: self.layer(x)
+toyframe.Linear.grad = lambda self, g, input_grad=True: (0 * self.weights, 0 * self.x)
 ''' + _IDENTITY,
     "sys.exit(0) at import": "import sys\nsys.exit(0)\n" + CORRECT_DROPOUT,
     "os._exit(0) inside a call": CORRECT_DROPOUT.replace(
