@@ -71,15 +71,16 @@ class SubmissionRunner:
         steps = self._call("observe", scenario=scenario, graded=graded)
         if not isinstance(steps, list):
             raise SubmissionFailure("the worker's reply is not a list of steps")
-        trace = Trace([StepRecord(**{section: _dict(step, section) for section in
-                                     ("forward", "backward", "update", "observations")}) for step in steps])
+        trace = Trace([StepRecord(**{section: _plain_dict(step.get(section) if isinstance(step, dict) else None, section)
+                                     for section in ("forward", "backward", "update", "observations")})
+                       for step in steps])
         return attach_keep_masks(trace)
 
     def mask_samples(self, p, shape, calls, seed):
         observations = self._call("observe_masks", p=p, shape=shape, calls=calls, seed=seed)
         if not isinstance(observations, list) or len(observations) != calls:
             raise SubmissionFailure("the worker's reply is not one observation per call")
-        return keep_masks_of_samples([_dict({"o": seen}, "o") for seen in observations], shape)
+        return keep_masks_of_samples([_plain_dict(seen, "an observation") for seen in observations], shape)
 
     def notebook_l2(self):
         first, after = self._call("notebook_l2")
@@ -172,18 +173,16 @@ class SubmissionRunner:
         except ProcessLookupError:
             pass
         code = process.wait()
-        for stream in (self._requests,):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self._requests.close()
+        except OSError:
+            pass
         os.close(self._replies)
         self._requests = self._replies = None
         return code
 
 
-def _dict(container, key):
-    value = container.get(key) if isinstance(container, dict) else None
+def _plain_dict(value, what):
     if not isinstance(value, dict):
-        raise SubmissionFailure(f"the worker's reply lacks {key!r}")
+        raise SubmissionFailure(f"the worker's reply lacks {what!r}")
     return value

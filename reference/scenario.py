@@ -101,10 +101,6 @@ class Scenario:
     def batch(self):
         return np.shape(self.x)[0]
 
-    @property
-    def output_shape(self):
-        return (self.batch, self.layers[-1].shape[1])
-
     def describe(self):
         """One line a student can read: the model, batch, loss, steps."""
         stack = " -> ".join(layer.describe() for layer in self.layers)
