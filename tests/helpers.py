@@ -84,3 +84,21 @@ def no_float_errors():
     """Overflow, division by zero or an invalid operation (NaN) raises; underflow to 0 is allowed."""
     return np.errstate(over="raise", divide="raise", invalid="raise")
 
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png_of(path, figure):
+    """`path` holds a PNG of `figure`'s size in pixels (at the dpi written into the file), readable back."""
+    from matplotlib import image
+    from PIL import Image
+
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    width_inches, height_inches = figure.get_size_inches()
+    with Image.open(path) as png:
+        dpi_x, dpi_y = png.info["dpi"]
+        assert png.size == (round(width_inches * dpi_x), round(height_inches * dpi_y)), png.size
+    pixels = image.imread(path)
+    assert pixels.shape[:2] == (round(height_inches * dpi_y), round(width_inches * dpi_x))
+    assert pixels[..., :3].std() > 0.05, f"{path} is blank"  # something was drawn

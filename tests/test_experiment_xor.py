@@ -11,18 +11,15 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from PIL import Image
-from matplotlib import image as mpimg
 
 from reference import conventions, statistics, tolerances
 from reference.comparator import assert_close
 from reference.strategies import SEEDS, away_from_zero
-from tests.helpers import assert_identical, bounded, no_float_errors
+from tests.helpers import assert_identical, assert_png_of, bounded, no_float_errors
 from toyframe.experiments import _report
 from toyframe.experiments import xor_quadrants as xor
 
 PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class Scenario(NamedTuple):
@@ -258,12 +255,7 @@ def test_main_prints_the_table_and_writes_the_figure(tmp_path, capsys, small_res
         assert row[3:] == [f"{model.history.costs[-1]:.4f}", f"{model.train_accuracy:.4f}",
                            f"{model.test_accuracy:.4f}", f"{model.weight_norm:.4f}"]
     assert lines[6] == f"figure: {out}"
-    assert out.read_bytes()[:8] == PNG_SIGNATURE
-    width_inches, height_inches = xor.plot(small_result).get_size_inches()
-    with Image.open(out) as image:
-        dpi_x, dpi_y = image.info["dpi"]
-        assert image.size == (round(width_inches * dpi_x), round(height_inches * dpi_y))
-    assert mpimg.imread(out).shape[:2] == (round(height_inches * dpi_y), round(width_inches * dpi_x))
+    assert_png_of(out, xor.plot(small_result))
 
 
 # ----------------------------------------------------------------------------- bad arguments

@@ -106,13 +106,15 @@ def main(argv=None):
     parser.add_argument("--cifar10", metavar="DIR", help="a local CIFAR-10 folder (python batches) instead of digits")
     parser.add_argument("--epochs", type=_report.positive_int, default=25)
     parser.add_argument("--train", type=_report.positive_int, default=500, help="training images (default 500)")
+    parser.add_argument("--val", type=_report.positive_int, default=1000,
+                        help="CIFAR-10 validation images (default 1000; the digits validate on every other image)")
     parser.add_argument("--hidden", type=_report.positive_int, default=500)
     parser.add_argument("--weight-scale", type=float, help=f"initial weight scale (default {WEIGHT_SCALE})")
     args = parser.parse_args(argv)
     progress = _report.Progress("regularization", quiet=args.quiet)
     if args.cifar10:
         progress(f"loading CIFAR-10 from {args.cifar10}")
-        data, dataset = cifar10_data(args.cifar10, num_training=args.train), "CIFAR-10"
+        data, dataset = cifar10_data(args.cifar10, num_training=args.train, num_validation=args.val), "CIFAR-10"
     else:
         data, dataset = digits_data(num_training=args.train, seed=args.seed), "digits"
     result = run(data, dataset, hidden=args.hidden, num_epochs=args.epochs, weight_scale=args.weight_scale,
