@@ -274,6 +274,15 @@ def test_the_command_dispatches_to_an_experiment(tmp_path, capsys):
     assert out.is_file() and "vanilla" in capsys.readouterr().out
 
 
+def test_a_missing_optional_dependency_is_named_with_the_extra_to_install():
+    # A fresh interpreter in which matplotlib cannot be imported: an install without the extra
+    program = ("import sys; sys.modules['matplotlib'] = None; "
+               "from toyframe.experiments.__main__ import main; sys.exit(main(['xor']))")
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2, completed.stderr
+    assert "xor needs matplotlib, from the experiments extra" in completed.stderr
+
+
 def test_the_console_script_is_installed():
     # The entry point of pyproject.toml, next to this interpreter (the project is installed in it)
     script = f"{sys.prefix}/bin/toyframe-experiment"
