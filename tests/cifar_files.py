@@ -18,9 +18,12 @@ def channel_major_rows(images):
 
 
 def write_batch(path, images, labels, key_type=str, python2_modules=False):
-    """A batch as CIFAR-10 ships it: a pickled dict, `data` an ndarray, `labels` a list of ints."""
-    batch = {key_type("data") if key_type is str else b"data": channel_major_rows(images),
-             key_type("labels") if key_type is str else b"labels": [int(label) for label in labels]}
+    """A batch as CIFAR-10 ships it: a pickled dict, `data` an ndarray, `labels` a list of ints.
+
+    key_type bytes: the keys as Python 3 sees them when it unpickles with encoding="bytes".
+    """
+    key = str if key_type is str else str.encode
+    batch = {key("data"): channel_major_rows(images), key("labels"): [int(label) for label in labels]}
     payload = pickle.dumps(batch, protocol=2)
     if python2_modules:  # the official files were written by Python 2's NumPy, which had numpy.core
         payload = payload.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")

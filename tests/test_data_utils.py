@@ -4,42 +4,16 @@ import pickle
 import numpy as np
 import pytest
 
-from toyframe.data_utils import get_CIFAR10_data, load_CIFAR10, load_CIFAR_batch
+from tests.cifar_files import BATCH_ROWS, random_images, write_batch, write_cifar_folder
 from tests.helpers import assert_identical
-
-BATCH_ROWS = 4  # the real batches hold 10000 images; the loader must not assume it
-
-
-def random_images(count, seed):
-    """count images (count, 32, 32, 3) of uint8 and their labels (count,) in 0..9."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (count, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, count)
-
-
-def channel_major_rows(images):
-    """(n, 32, 32, 3) -> (n, 3072): all red values row by row, then green, then blue (CIFAR's layout)."""
-    return images.transpose(0, 3, 1, 2).reshape(len(images), -1)
-
-
-def write_batch(path, images, labels, key_type=str, python2_modules=False):
-    """A batch as CIFAR-10 ships it: a pickled dict, `data` an ndarray, `labels` a list of ints."""
-    batch = {key_type("data") if key_type is str else b"data": channel_major_rows(images),
-             key_type("labels") if key_type is str else b"labels": [int(label) for label in labels]}
-    payload = pickle.dumps(batch, protocol=2)
-    if python2_modules:  # the official files were written by Python 2's NumPy, which had numpy.core
-        payload = payload.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
-    path.write_bytes(payload)
+from toyframe.data_utils import get_CIFAR10_data, load_CIFAR10, load_CIFAR_batch
 
 
 @pytest.fixture
 def cifar_folder(tmp_path):
     """A CIFAR-10 folder of 5 training batches and a test batch, BATCH_ROWS images each."""
-    written = {}
-    for seed, name in enumerate([f"data_batch_{index}" for index in range(1, 6)] + ["test_batch"]):
-        images, labels = random_images(BATCH_ROWS, seed)
-        write_batch(tmp_path / name, images, labels, python2_modules=seed % 2 == 0)
-        written[name] = (images, labels)
-    return tmp_path, written
+    return tmp_path, write_cifar_folder(tmp_path)
+
 
 
 def assert_images(actual, expected_uint8, quantity):
