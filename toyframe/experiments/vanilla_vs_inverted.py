@@ -9,6 +9,7 @@ nonlinearity the rule is only approximate (E[relu(z)] >= relu(E[z])), and mixing
 net trained with vanilla dropout, tested without the keep factor) is off by 1 / keep.
 """
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
@@ -34,8 +35,8 @@ def inverted_test(h, keep):
 
 @dataclasses.dataclass(frozen=True)
 class Scheme:
-    train: callable  # (h, mask, keep) -> the training-time output
-    test: callable   # (h, keep) -> the test-time output
+    train: Callable  # (h, mask, keep) -> the training-time output
+    test: Callable   # (h, keep) -> the test-time output
 
 
 SCHEMES = {"vanilla": Scheme(vanilla_train, vanilla_test), "inverted": Scheme(inverted_train, inverted_test)}
