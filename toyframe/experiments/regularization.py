@@ -15,14 +15,15 @@ from ..fc_net import FullyConnectedNet
 from ..solver import Solver
 
 KEEP_PROBABILITIES = (1.0, 0.25)
-# cs231n's weight scale 1e-2 on CIFAR-10 (3072 raw pixels, std about 60) makes first-layer
-# pre-activations of std about 30; on the digits (64 pixels, std about 5) 1e-2 gives about 0.3,
-# a net too smooth to overfit 500 images in 25 epochs. 1e-1 brings it back to that large regime.
+# cs231n's weight scale 1e-2 on CIFAR-10 (3072 raw pixels, std about 64) makes first-layer
+# pre-activations of std about 35; on the digits (64 pixels, std 4.3) 1e-2 gives 0.35, a net too
+# smooth to overfit 500 images in 25 epochs (measured: dropout then changes nothing). 1e-1 gives
+# 3.5, a regime where the net overfits and dropout's effect shows (val +0.5 to +2.8 points, seeds 0-3).
 WEIGHT_SCALE = {"digits": 1e-1, "CIFAR-10": 1e-2}
 
 
 def digits_data(num_training=500, seed=0):
-    """scikit-learn's digits, shuffled: num_training rows to train on, every other row to validate on.
+    """scikit-learn's digits, shuffled: num_training rows to train on, all the remaining rows to validate on.
 
     X: (N, 64) pixel intensities 0..16 minus the training mean (raw, as cs231n feeds CIFAR); y: (N,) in 0..9.
     """
@@ -107,7 +108,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=_report.positive_int, default=25)
     parser.add_argument("--train", type=_report.positive_int, default=500, help="training images (default 500)")
     parser.add_argument("--val", type=_report.positive_int, default=1000,
-                        help="CIFAR-10 validation images (default 1000; the digits validate on every other image)")
+                        help="CIFAR-10 validation images (default 1000; the digits validate on all the remaining images)")
     parser.add_argument("--hidden", type=_report.positive_int, default=500)
     parser.add_argument("--weight-scale", type=float, help=f"initial weight scale (default {WEIGHT_SCALE})")
     args = parser.parse_args(argv)
