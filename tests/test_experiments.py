@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from reference import statistics, tolerances
 from reference.comparator import assert_close
 from tests.cifar_files import write_cifar_folder
-from tests.helpers import assert_identical, assert_png_of, bounded
+from tests.helpers import PNG_SIGNATURE, assert_identical, assert_png_of, bounded
 from toyframe.experiments import _report, overfitting, regularization
 from toyframe.experiments import vanilla_vs_inverted as vanilla
 from toyframe.experiments.__main__ import main as experiment_command
@@ -86,7 +86,7 @@ def test_regularization_runs_on_a_local_cifar10_folder(tmp_path, capsys):
     assert "training 2 epochs on 60 CIFAR-10 images" in captured.err
     lines = table_lines(captured, "Dropout on CIFAR-10")
     assert [line.split()[0] for line in lines[3:5]] == ["1", "0.25"]
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
 
 
 # --------------------------------------------------------------------------- (b) overfitting, toyframe and torch
@@ -141,6 +141,14 @@ def test_overfitting_command_prints_its_table_and_writes_its_figure(tmp_path, ca
         assert " ".join(row[:-4]) == f"{expected[0]} {expected[1]}"
         assert row[-4:] == [f"{value:.4f}" for value in expected[2:]]
     assert_png_of(out, overfitting.plot(result))
+
+
+def test_overfitting_refuses_a_learning_rate_that_is_not_positive(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        overfitting.main(["--lr", "0", "--out", str(tmp_path / "never.png")])
+    assert exit_info.value.code == 2
+    assert "--lr: lr must be finite and > 0, got 0.0" in capsys.readouterr().err
+    assert not (tmp_path / "never.png").exists()
 
 
 def test_model_adam_is_toyframe_optim_adam_on_every_weight_and_bias():

@@ -19,6 +19,20 @@ def probability(name, value):
     return value
 
 
+def keep_probability(name, value):
+    """A keep probability (cs231n's dropout p): a real number in (0, 1]; 1 keeps everything."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < value <= 1.0:
+        raise ValueError(f"{name} is the keep probability and must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+def non_negative(name, value):
+    """A finite real number >= 0 (a penalty coefficient that may be 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
+    return float(value)
+
+
 def positive(name, value):
     """A strictly positive, finite real number (a penalty coefficient)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -1,6 +1,7 @@
 """cs231n's fully-connected net: {affine - relu - [dropout]} x (L - 1) - affine - softmax, with L2 0.5 * reg * sum(W**2)."""
 import numpy as np
 
+from . import _checks
 from .functional import (affine_backward, affine_forward, dropout_backward, dropout_forward, relu_backward,
                          relu_forward, softmax_loss)
 
@@ -15,8 +16,7 @@ class FullyConnectedNet:
                  reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):
         if normalization is not None:
             raise ValueError(f"normalization must be None (batch/layer norm are not part of this track), got {normalization!r}")
-        if isinstance(dropout, bool) or not 0.0 < float(dropout) <= 1.0:
-            raise ValueError(f"dropout is the keep probability and must be in (0, 1], got {dropout!r}")
+        dropout = _checks.keep_probability("dropout", dropout)
         self.use_dropout = dropout != 1
         self.reg, self.dtype = reg, dtype
         self.num_layers = 1 + len(hidden_dims)

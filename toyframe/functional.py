@@ -5,6 +5,7 @@ toyframe.Dropout's and torch's p (drop): p_cs231n = 1 - p_torch.
 """
 import numpy as np
 
+from . import _checks
 
 
 def affine_forward(x, w, b):
@@ -47,9 +48,7 @@ def dropout_forward(x, dropout_param):
     that reseeds NumPy's global RNG at every call}. Train: each element kept with probability p and
     scaled by 1/p (mask = (rand(*x.shape) < p) / p); test: the identity. -> out (shaped like x), cache.
     """
-    p = dropout_param["p"]
-    if isinstance(p, bool) or not 0.0 < float(p) <= 1.0:
-        raise ValueError(f"dropout_param['p'] is the keep probability and must be in (0, 1], got {p!r}")
+    p = _checks.keep_probability("dropout_param['p']", dropout_param["p"])
     mode = dropout_param["mode"]
     if mode not in ("train", "test"):
         raise ValueError(f"dropout_param['mode'] must be 'train' or 'test', got {mode!r}")

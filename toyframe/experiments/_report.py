@@ -88,6 +88,16 @@ def positive_int(text):
     return value
 
 
+def checked_option(check, convert=float):
+    """An argparse type: converts the text, then applies `check`, whose ValueError names the argument."""
+    def parse(text):
+        try:
+            return check(convert(text))
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return parse
+
+
 def finish(title, headers, rows, figure, out):
     """The end of every experiment's command: the table on stdout, then the figure on disk."""
     print(title)

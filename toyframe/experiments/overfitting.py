@@ -11,11 +11,13 @@ net without dropout; it gave the dropout net 1e-2), and each dropout net is put 
 mode after every evaluation (the seed left it in eval mode after the first).
 """
 import dataclasses
+import functools
 
 import numpy as np
 import torch
 
 from . import _report
+from .. import _checks
 from ..layers import Dropout, Linear
 from ..activations import ReLU
 from ..losses import MSELoss
@@ -176,10 +178,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=_report.positive_int, default=500)
     parser.add_argument("--hidden", type=_report.positive_int, default=300)
     parser.add_argument("--points", type=_report.positive_int, default=20)
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default %(default)s)")
+    parser.add_argument("--lr", type=_report.checked_option(functools.partial(_checks.positive, "lr")), default=1e-3,
+                        help="Adam's learning rate, > 0 (default %(default)s)")
     args = parser.parse_args(argv)
-    if not args.lr > 0:
-        parser.error(f"--lr must be positive, got {args.lr}")
     progress = _report.Progress("overfitting", quiet=args.quiet)
     result = run(make_data(args.points, seed=args.seed), hidden=args.hidden, epochs=args.epochs,
                  learning_rate=args.lr, seed=args.seed, progress=progress)

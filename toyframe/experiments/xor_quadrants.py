@@ -12,9 +12,7 @@ Column-major, as in the seeds: one example per COLUMN.
 
 Run: python -m toyframe.experiments.xor_quadrants --out figures/xor.png
 """
-import argparse
 import math
-import numbers
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,29 +24,18 @@ from toyframe.experiments import _report
 N_INPUTS, N_OUTPUTS = 2, 1
 
 
-# ----------------------------------------------------------------------------- arguments
-
 def check_keep_prob(keep_prob):
     """keep_prob: the probability that a hidden unit is KEPT, in (0, 1]; 1 means no dropout."""
-    if isinstance(keep_prob, bool) or not isinstance(keep_prob, numbers.Real) or not 0.0 < keep_prob <= 1.0:
-        raise ValueError(f"keep_prob is the probability of keeping a hidden unit and must be in (0, 1], "
-                         f"got {keep_prob!r}")
-    return float(keep_prob)
+    return _checks.keep_probability("keep_prob", keep_prob)
 
 
 def check_lambd(lambd):
-    """lambd: the L2 penalty coefficient, a finite real number >= 0; 0 means no penalty."""
-    if (isinstance(lambd, bool) or not isinstance(lambd, numbers.Real) or not math.isfinite(lambd)
-            or lambd < 0):
-        raise ValueError(f"lambd is the L2 penalty coefficient and must be a finite real number >= 0, got {lambd!r}")
-    return float(lambd)
+    """lambd: the L2 penalty coefficient, >= 0; 0 means no penalty."""
+    return _checks.non_negative("lambd", lambd)
 
 
 def check_learning_rate(learning_rate):
-    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real)
-            or not math.isfinite(learning_rate) or learning_rate <= 0):
-        raise ValueError(f"learning_rate must be a finite real number > 0, got {learning_rate!r}")
-    return float(learning_rate)
+    return _checks.positive("learning_rate", learning_rate)
 
 
 # ----------------------------------------------------------------------------- data
@@ -286,16 +273,6 @@ def plot(result, grid_points=200):
     return figure
 
 
-def _option_type(check, convert=float):
-    """An argparse type that converts the text and applies `check` (whose ValueError names the argument)."""
-    def parse(text):
-        try:
-            return check(convert(text))
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    return parse
-
-
 def main(argv=None):
     parser = _report.argument_parser(
         "xor", "Quadrant (XOR) labels with a 2-n_h-1 tanh/sigmoid net: plain vs L2 vs inverted dropout. "
@@ -304,11 +281,11 @@ def main(argv=None):
                         help="hidden units n_h (default: %(default)s)")
     parser.add_argument("--iterations", type=_report.positive_int, default=2000,
                         help="full-batch gradient descent steps (default: %(default)s)")
-    parser.add_argument("--learning-rate", type=_option_type(check_learning_rate), default=1.0,
+    parser.add_argument("--learning-rate", type=_report.checked_option(check_learning_rate), default=1.0,
                         help="step size, > 0 (default: %(default)s)")
-    parser.add_argument("--lambd", type=_option_type(check_lambd), default=0.7,
+    parser.add_argument("--lambd", type=_report.checked_option(check_lambd), default=0.7,
                         help="L2 coefficient of the L2 model, >= 0 (default: %(default)s)")
-    parser.add_argument("--keep-prob", type=_option_type(check_keep_prob), default=0.86,
+    parser.add_argument("--keep-prob", type=_report.checked_option(check_keep_prob), default=0.86,
                         help="keep probability of the dropout model, in (0, 1] (default: %(default)s)")
     parser.add_argument("--examples", type=_report.positive_int, default=200,
                         help="training points m (default: %(default)s, as in the seeds)")
