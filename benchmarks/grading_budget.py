@@ -1,12 +1,14 @@
-"""Grade one correct submission as Gradescope would and print wall time and peak memory.
+"""Grade correct and wrong submissions as Gradescope would and print each one's wall time and peak memory.
 
-    python benchmarks/grading_budget.py [--profile grading] [--cores 0]
+    python benchmarks/grading_budget.py [--profile grading] [--cores 0] [--only NAME ...]
 
-Runs `python -m pytest --submission DIR --results-json FILE` (DIR: a correct submission written
-to a temporary folder) pinned to one core with taskset, the way Gradescope's default box (half a
-vCPU, 768 MB) runs it, and samples the resident memory of the whole process tree (the trusted
-process with torch, and the submission's worker) every 20 ms. Budget: 60 s wall, 600 MB peak.
-A report, not a test: the exit code is 0 whatever the figures.
+Each submission is written to a temporary folder and graded by the contract,
+`python -m pytest --submission DIR --results-json FILE`, pinned to one core with taskset (the
+way Gradescope's default box, half a vCPU and 768 MB, runs it), while the resident memory of the
+whole process tree (the trusted process with torch, and the submission's worker) is sampled
+every 20 ms. Wrong code must fit the budget as well as right code: hypothesis shrinks every
+failure it finds, and whatever a failing check leaves behind must not pile up.
+Budget: 60 s wall, 600 MB peak. A report, not a test: the exit code is 0 whatever the figures.
 """
 import argparse
 import json
@@ -20,26 +22,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.submissions import write_submission  # noqa: E402
+from tests.catalogue import correct, wrong_dropouts, wrong_l2  # noqa: E402
+from tests.submissions import as_submission_file, write_submission  # noqa: E402
 
 WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 600.0
+
+# name: (Dropout class, L2regularization class) from the catalogues
+SUBMISSIONS = {
+    "correct": (correct.DropoutRandGreater, correct.L2UsesAlias),
+    "wrong: Dropout never drops": (wrong_dropouts.ScalesWithoutDropping, correct.L2UsesAlias),
+    "wrong: every part": (wrong_dropouts.NoRescaling, wrong_l2.MissingFactorTwo),
+    "wrong: drops everything": (wrong_dropouts.DropsEverything, correct.L2UsesAlias),
+}
 
 
 def tree_rss_mb(pid):
     """Resident memory of `pid` and all its descendants, in MB (from /proc)."""
-    children = {}
+    children, rss_of = {}, {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
             continue
-        children.setdefault(int(fields["PPid"]), []).append((int(fields["Pid"]), fields.get("VmRSS", "0 kB")))
+        pid_of = int(fields["Pid"])
+        children.setdefault(int(fields["PPid"]), []).append(pid_of)
+        rss_of[pid_of] = int(fields.get("VmRSS", "0 kB").split()[0])
     total, stack = 0, [pid]
-    rss_of = {p: rss for kids in children.values() for p, rss in kids}
     while stack:
         current = stack.pop()
-        total += int(rss_of.get(current, "0 kB").split()[0])
-        stack.extend(p for p, _ in children.get(current, []))
+        total += rss_of.get(current, 0)
+        stack.extend(children.get(current, []))
     return total / 1024
 
 
@@ -61,24 +73,37 @@ def measure(command):
     return wall, peak[0], process.returncode, output
 
 
+def grade(classes, folder, profile, cores):
+    dropout, l2 = classes
+    submission = write_submission(folder,
+                                  dropout=as_submission_file(dropout, "Dropout"),
+                                  l2=as_submission_file(l2, "L2regularization"))
+    results = submission / "results.json"
+    command = ["taskset", "-c", cores, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               f"--hypothesis-profile={profile}", f"--submission={submission}", f"--results-json={results}"]
+    wall, peak, code, output = measure(command)
+    score = json.loads(results.read_text())["score"] if results.exists() else None
+    return wall, peak, code, score, output
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="grading", choices=("dev", "ci", "grading"))
     parser.add_argument("--cores", default="0", help="the CPU list for taskset (default: one core, 0)")
+    parser.add_argument("--only", nargs="+", choices=sorted(SUBMISSIONS), help="grade only these submissions")
     args = parser.parse_args(argv)
+    print(f"profile {args.profile}, taskset -c {args.cores}; budget {WALL_BUDGET_S:.0f} s wall, "
+          f"{MEMORY_BUDGET_MB:.0f} MB peak over the process tree")
+    print(f"{'submission':28} {'score':>5} {'exit':>4} {'wall s':>7} {'peak MB':>8}  verdict")
     with tempfile.TemporaryDirectory() as scratch:
-        submission = write_submission(Path(scratch) / "submission")
-        results = Path(scratch) / "results.json"
-        command = ["taskset", "-c", args.cores, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   f"--hypothesis-profile={args.profile}", f"--submission={submission}", f"--results-json={results}"]
-        wall, peak, code, output = measure(command)
-        score = json.loads(results.read_text())["score"] if results.exists() else None
-    print(f"grading one correct submission, profile {args.profile}, taskset -c {args.cores}: exit {code}, score {score}")
-    print(f"  wall time       {wall:7.1f} s   (budget {WALL_BUDGET_S:.0f} s: {'ok' if wall <= WALL_BUDGET_S else 'OVER'})")
-    print(f"  peak memory     {peak:7.1f} MB  (budget {MEMORY_BUDGET_MB:.0f} MB, whole process tree: "
-          f"{'ok' if peak <= MEMORY_BUDGET_MB else 'OVER'})")
-    if code != 0:
-        print(output[-3000:])
+        for index, name in enumerate(args.only or SUBMISSIONS):
+            wall, peak, code, score, output = grade(SUBMISSIONS[name], Path(scratch) / f"submission-{index}",
+                                                    args.profile, args.cores)
+            verdict = "ok" if wall <= WALL_BUDGET_S and peak <= MEMORY_BUDGET_MB else "OVER BUDGET"
+            print(f"{name:28} {score if score is not None else '-':>5} {code:>4} {wall:7.1f} {peak:8.1f}  {verdict}",
+                  flush=True)
+            if code not in (0, 1):  # 1: some check failed, which is a grade
+                print(output[-3000:])
     return 0
 
 

@@ -8,7 +8,7 @@ import importlib
 _EXPORTS = {
     "LayerSpec": "scenario", "Scenario": "scenario", "Wrap": "scenario", "Trace": "trace", "run": "runner",
     "expected_trace": "torch_mirror", "assert_close": "comparator", "assert_traces_close": "comparator",
-    "check_trace": "equivalence", "comparable": "equivalence", "replay": "equivalence",
+    "check_trace": "equivalence", "comparable": "equivalence", "replay": "equivalence", "ASSIGNMENT": "tolerances",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from . import tolerances
+from .scenario import dropout_probabilities
 from .trace import Trace
 
 
@@ -48,14 +49,29 @@ def _step_label(step_index, steps):
     return f" at step {step_index + 1} of {steps}"
 
 
-def assert_traces_close(actual, expected, scenario, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
-    """Compare two traces of `scenario`, section by section ('forward', 'backward', 'update')."""
+def _assert_nothing_dropped_at_p_zero(step, scenario, label, context):
+    """A Dropout with p = 0 is the identity: the reference replays the masks a layer drew, so this is
+    where a p = 0 layer that drops is caught."""
+    for name, p in dropout_probabilities(scenario).items():
+        keep = step.keep_masks.get(name)
+        if p == 0 and keep is not None and not keep.all():
+            raise AssertionError(f"{name}{label}: {np.count_nonzero(~keep)} of {keep.size} outputs were set to 0 "
+                                 f"with p = 0, where nothing may be dropped.{context}")
+
+
+def assert_traces_close(actual, expected, scenario, sections=Trace.SECTIONS, tolerance=None, check_dtype=True,
+                        replay=None):
+    """Compare two traces of `scenario`, section by section ('forward', 'backward', 'update').
+
+    replay: the Python line that reruns this comparison, for the message (default: toyframe's classes)."""
     tolerance = tolerance or tolerances.for_dtype(scenario.dtype)
-    context = f"\nScenario: {scenario.describe()}\nReplay: reference.replay({scenario!r})"
+    context = f"\nScenario: {scenario.describe()}\nReplay: {replay or f'reference.replay({scenario!r})'}"
     if len(actual.steps) != len(expected.steps):
         raise AssertionError(f"the run recorded {len(actual.steps)} steps, expected {len(expected.steps)}.{context}")
     for step_index, (got, want) in enumerate(zip(actual.steps, expected.steps)):
         label = _step_label(step_index, scenario.steps)
+        if "forward" in sections:
+            _assert_nothing_dropped_at_p_zero(got, scenario, label, context)
         for section in sections:
             for name, expected_value in getattr(want, section).items():
                 assert_close(getattr(got, section).get(name), expected_value, quantity=f"{name}{label}",

@@ -4,6 +4,7 @@ from hypothesis import assume, currently_in_test_context
 from . import tolerances
 from .comparator import assert_traces_close
 from .runner import run
+from .scenario import WRAPPERS
 from .torch_mirror import expected_trace
 from .trace import Trace
 
@@ -27,8 +28,21 @@ def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, chec
     return actual
 
 
-def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
-    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks."""
+def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None):
+    """Python that reruns a comparison of `scenario` with the student's class for `graded` ("dropout",
+    "l2"), to paste where that class is imported under the assignment's name."""
+    arguments = [repr(scenario), f'{{"{graded}": {WRAPPERS[graded]}}}']
+    if tuple(sections) != Trace.SECTIONS:
+        arguments.append(f"sections={tuple(sections)!r}")
+    if tolerance is tolerances.ASSIGNMENT:
+        arguments.append("tolerance=ASSIGNMENT")
+    return f"from reference import *; import numpy as np; replay({', '.join(arguments)})"
+
+
+def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True, graded=None):
+    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks.
+
+    graded: the kind of class under test ("dropout", "l2"): its failure message replays it."""
     expected = expected_trace(scenario, actual)
     if not comparable(expected, scenario.dtype):
         if currently_in_test_context():
@@ -36,4 +50,6 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
         raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
                          f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
                          f"{expected.max_magnitude:.3g}): {scenario.describe()}")
-    assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype)
+    replay = replay_code(scenario, graded, sections, tolerance) if graded else None
+    assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
+                        replay=replay)

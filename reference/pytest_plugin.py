@@ -4,18 +4,24 @@
 
 grades the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its
 top) in a locked-down worker; without --submission, toyframe's own classes are graded. With
-either option only the grading items (marker `grading`, tests/test_assignment.py) run. Every
-run that grades ends with the points table; FILE is Gradescope's results.json, written by this
-(trusted) process alone, after every worker is gone.
+either option only the grading items (marker `grading`, tests/test_assignment.py) run, nothing
+else is even collected (the other tests may need extras grading does not), and the hypothesis
+profile is `grading` (derandomized, no example database) unless --hypothesis-profile names
+another: the same submission gets the same grade on every run. Every run that grades ends with
+the points table; FILE is Gradescope's results.json, written by this (trusted) process alone,
+after every worker is gone.
 """
 import json
 import time
 
 import pytest
+from hypothesis import settings
 
 from .grading import PARTS, CheckResult, PartResult, format_table, total_score
+from .profiles import register_profiles
 
 MARKER = "grading"
+GRADED_MODULE = "test_assignment.py"  # where the grading items live
 
 
 def pytest_addoption(parser):
@@ -30,9 +36,19 @@ def grading_only(config):
     return bool(config.getoption("--submission") or config.getoption("--results-json"))
 
 
+@pytest.hookimpl(trylast=True)  # after hypothesis's own plugin has loaded any profile named
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARKER}: one graded check of an assignment part (reference.grading)")
     config.pluginmanager.register(Points(config), "toyframe-grading-points")
+    if grading_only(config) and not config.getoption("hypothesis_profile", None):
+        register_profiles()
+        settings.load_profile("grading")
+
+
+def pytest_ignore_collect(collection_path, config):
+    if grading_only(config) and collection_path.is_file() and collection_path.suffix == ".py":
+        return collection_path.name != GRADED_MODULE or None
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,8 +1,13 @@
 """Runner: build a scenario in toyframe (with any Dropout / L2regularization classes) and record a Trace.
 
-Every layer in a wrapper chain sits inside a Probe, a transparent stand-in that records what
-passes through it, so the trace holds each Dropout's input and output however the
-implementation stores (or hides) its mask.
+The harness owns every array it relies on and hands the implementation only copies: its input,
+the gradient from above, the targets. It finds parameters through its own handles on each
+Linear (never by following attribute names an implementation chooses) and records what passed
+through each layer, so the trace holds each Dropout's input and output however the
+implementation stores (or hides) its mask:
+- each scenario layer's Linear is a RecordingLinear (a toyframe.Linear that keeps copies of its
+  output and of the gradient it receives);
+- each wrapper sits inside a Probe, a transparent stand-in that does the same for the wrapper.
 """
 import numpy as np
 
@@ -22,12 +27,36 @@ def _class_for(kind, classes):
     grading worker must never load the model solution)."""
     return classes[kind] if kind in classes else getattr(toyframe, TOYFRAME_CLASS_NAMES[kind])
 
+
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.01), "sigmoid": Sigmoid, "tanh": Tanh,
                "softmax": Softmax}
 
 
+def _copy(value):
+    """A plain copy of an array an implementation returned (anything else as it is, for the comparator
+    to name): the harness never keeps the implementation's own arrays, which it may reuse as a
+    buffer or change in place later."""
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+class RecordingLinear(toyframe.Linear):
+    """A toyframe.Linear (so a wrapper may check its type) that keeps copies of its output and of
+    the gradient it receives, and caches its own copy of its input."""
+
+    output = received = None
+
+    def __call__(self, x):
+        out = super().__call__(np.array(x, copy=True))
+        self.output = out.copy()
+        return out
+
+    def grad(self, in_gradient, input_grad=True):
+        self.received = _copy(in_gradient)
+        return super().grad(np.array(in_gradient, copy=True), input_grad)
+
+
 class Probe(SharedParameters):
-    """Wraps a layer; forwards every call unchanged and keeps copies of what went through."""
+    """Wraps a layer; forwards every call with copies of its arguments and keeps copies of what went through."""
 
     def __init__(self, layer):
         self.layer = layer
@@ -35,14 +64,14 @@ class Probe(SharedParameters):
         self.received = None
 
     def __call__(self, x):
-        out = self.layer(x)
+        out = self.layer(np.array(x, copy=True))
         # A copy: the layer above may legally change its input array in place afterwards.
-        self.output = np.array(out, copy=True)
+        self.output = _copy(out)
         return out
 
     def grad(self, in_gradient):
-        self.received = np.array(in_gradient, copy=True)
-        return self.layer.grad(in_gradient)
+        self.received = _copy(in_gradient)
+        return self.layer.grad(np.array(in_gradient, copy=True))
 
     def get_type(self):
         return "layer"
@@ -58,16 +87,16 @@ class BuiltModel:
     def __init__(self, scenario, classes):
         dtype = np.dtype(scenario.dtype)
         self.scenario = scenario
-        self.bases = []       # the Linear of each scenario layer
+        self.bases = []         # the RecordingLinear of each scenario layer
         self.component_of = []  # index in Model.components of each scenario layer
-        self.dropouts = []    # (name, p, inner probe, outer probe)
-        self.penalties = []   # (kind, coefficient, probe around the wrapper)
+        self.dropouts = []      # (name, p, what it wraps, probe around it)
+        self.penalties = []     # (kind, coefficient, probe around the wrapper)
         components = []
         for index, spec in enumerate(scenario.layers):
-            base = toyframe.Linear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
+            base = RecordingLinear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
             base.weights = np.array(spec.weights, dtype=dtype)
             base.bias = np.array(spec.bias, dtype=dtype)
-            layer = Probe(base)
+            layer = base
             for wrap_index, wrap in enumerate(spec.wraps):
                 inner = layer
                 layer = Probe(_wrap(wrap.kind, _class_for(wrap.kind, classes), inner, wrap.value))
@@ -90,14 +119,25 @@ class BuiltModel:
             total = total + coefficient * (np.sum(np.square(weights)) if kind == "l2" else np.sum(np.abs(weights)))
         return total
 
+    def sgd_step(self, gradients, lr):
+        """W <- W - lr dW (dW as each layer's outermost wrapper returned it) and b <- b - lr db, in
+        place on each Linear through the harness's own handles, so every alias stays current."""
+        for base, d_weights in zip(self.bases, gradients):
+            # A malformed dW is not applied: the comparison names it at this step.
+            if isinstance(d_weights, np.ndarray) and d_weights.dtype.kind == "f" and d_weights.shape == base.weights.shape:
+                base.weights -= lr * d_weights.astype(base.weights.dtype, copy=False)
+            if base.bias_grad is not None:
+                base.bias -= lr * base.bias_grad
+
 
 def _data_loss(scenario, output):
-    """(loss value, dL/doutput) computed with toyframe's losses."""
+    """(loss value, dL/doutput) computed with toyframe's losses, from copies of the targets."""
+    targets = scenario.targets.copy()
     if scenario.loss == "weighted_sum":
-        weights = np.asarray(scenario.targets, dtype=scenario.dtype)
+        weights = targets.astype(scenario.dtype)
         return np.sum(output * weights), weights
     loss = toyframe.CrossEntropy() if scenario.loss == "cross_entropy" else toyframe.MSELoss()
-    return loss(output, scenario.targets), loss.grad()
+    return loss(output, targets), loss.grad()
 
 
 def run(scenario, classes=None):
@@ -110,20 +150,19 @@ def observe(scenario, classes=None):
     built = BuiltModel(scenario, classes or {})
     trace = Trace()
     np.random.seed(scenario.seed)
-    x = np.array(scenario.x, dtype=scenario.dtype)
     # Overflow in a diverging scenario shows as inf in the trace, which the comparison (or the
     # rejection of diverged scenarios) handles: no warning needed.
     with np.errstate(over="ignore", invalid="ignore"):
-        _record_steps(scenario, built, x, trace)
+        _record_steps(scenario, built, trace)
     return trace
 
 
-def _record_steps(scenario, built, x, trace):
+def _record_steps(scenario, built, trace):
     model = built.model
     for step in range(scenario.steps + 1):
         record = StepRecord()
         trace.steps.append(record)
-        output = model.forward(x)
+        output = _copy(model.forward(np.array(scenario.x, copy=True)))
         for name, _, inner, outer in built.dropouts:
             stored = getattr(outer.layer, "mask", None)
             record.observations[name] = {
@@ -140,37 +179,44 @@ def _record_steps(scenario, built, x, trace):
             inner.received = outer.received = None
         if step == scenario.steps:
             break
-        record.backward["dL/dx"] = model.input_grad
+        gradients = [_copy(grads.get(component)) for component in built.component_of]
+        record.backward["dL/dx"] = _copy(model.input_grad)
         for index, base in enumerate(built.bases):
-            record.backward[f"dL/dW of {layer_name(index)}"] = grads.get(built.component_of[index])
-            record.backward[f"dL/db of {layer_name(index)}"] = base.bias_grad
-        model.update_parameters(grads, scenario.lr)
+            record.backward[f"dL/dW of {layer_name(index)}"] = gradients[index]
+            record.backward[f"dL/db of {layer_name(index)}"] = _copy(base.bias_grad)
+        built.sgd_step(gradients, scenario.lr)
         for index, base in enumerate(built.bases):
             record.update[f"W of {layer_name(index)}"] = base.weights.copy()
             record.update[f"b of {layer_name(index)}"] = base.bias.copy()
 
 
-def observe_masks(dropout_class, p, shape, calls, seed):
-    """Call `dropout_class(Linear, p=p)` `calls` times on a pre-activation of ones, shape (N, D).
+def observe_masks(dropout_class, p, shape, calls, seed, instances=1):
+    """Call `instances` layers `dropout_class(Linear, p=p)` in turn, `calls` times each, on a
+    pre-activation of ones of `shape` (N, D), all from np.random.seed(seed).
 
-    Returns [{"post": output, "stored": self.mask or None}] per call. The wrapped Linear(1, D)
-    has W = 0 and b = 1, so every element the layer keeps is visible in its output.
+    Returns the outputs as one float64 array (instances, calls, N, D). The wrapped Linear(1, D) of
+    each has W = 0 and b = 1, so every element a layer keeps is visible in its output.
     """
     n_rows, n_cols = shape
-    base = toyframe.Linear(1, n_cols, rng=np.random.default_rng(0))
-    base.weights = np.zeros((1, n_cols))
-    base.bias = np.ones((1, n_cols))
-    layer = Probe(dropout_class(Probe(base), p=p))
-    ones = np.ones((n_rows, 1))
+    layers = []
+    for _ in range(instances):
+        base = RecordingLinear(1, n_cols, rng=np.random.default_rng(0))
+        base.weights = np.zeros((1, n_cols))
+        base.bias = np.ones((1, n_cols))
+        layers.append(Probe(dropout_class(base, p=p)))
     np.random.seed(seed)
-    observations = []
-    for _ in range(calls):
-        layer(ones)
-        stored = getattr(layer.layer, "mask", None)
-        observations.append({"post": layer.output, "stored": stored.copy() if isinstance(stored, np.ndarray) else None})
-    return observations
+    outputs = np.empty((instances, calls, n_rows, n_cols))
+    for call in range(calls):
+        for index, layer in enumerate(layers):
+            output = np.asarray(layer(np.ones((n_rows, 1))))
+            if output.shape != (n_rows, n_cols):
+                raise ValueError(f"the Dropout's output has shape {output.shape}, expected {(n_rows, n_cols)} "
+                                 "(the shape of the wrapped layer's output)")
+            outputs[index, call] = output
+    return outputs
 
 
-def sample_masks(dropout_class, p, shape, calls, seed):
-    """[(output, keep)] per call of observe_masks: output as returned, keep as bool (N, D)."""
-    return keep_masks_of_samples(observe_masks(dropout_class, p, shape, calls, seed), shape)
+def sample_masks(dropout_class, p, shape, calls, seed, instances=1):
+    """observe_masks' outputs (instances, calls, N, D) and keep masks (bool, same shape)."""
+    outputs = observe_masks(dropout_class, p, shape, calls, seed, instances)
+    return outputs, keep_masks_of_samples(outputs)

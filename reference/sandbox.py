@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import runner as in_process, wire
 from .masks import attach_keep_masks, keep_masks_of_samples
 from .notebook import toy_l2_cell_losses
@@ -39,8 +41,8 @@ class InProcessRunner:
     def trace(self, scenario, graded):
         return in_process.run(scenario, {graded: self.classes[graded]})
 
-    def mask_samples(self, p, shape, calls, seed):
-        return in_process.sample_masks(self.classes["dropout"], p, shape, calls, seed)
+    def mask_samples(self, p, shape, calls, seed, instances=1):
+        return in_process.sample_masks(self.classes["dropout"], p, shape, calls, seed, instances)
 
     def notebook_l2(self):
         return toy_l2_cell_losses(self.classes["l2"])
@@ -76,11 +78,13 @@ class SubmissionRunner:
                        for step in steps])
         return attach_keep_masks(trace)
 
-    def mask_samples(self, p, shape, calls, seed):
-        observations = self._call("observe_masks", p=p, shape=shape, calls=calls, seed=seed)
-        if not isinstance(observations, list) or len(observations) != calls:
-            raise SubmissionFailure("the worker's reply is not one observation per call")
-        return keep_masks_of_samples([_plain_dict(seen, "an observation") for seen in observations], shape)
+    def mask_samples(self, p, shape, calls, seed, instances=1):
+        """(outputs, keep), both (instances, calls, N, D): see reference.runner.observe_masks."""
+        outputs = self._call("observe_masks", p=p, shape=tuple(shape), calls=calls, seed=seed, instances=instances)
+        expected = (instances, calls, *shape)
+        if not isinstance(outputs, np.ndarray) or outputs.dtype != np.float64 or outputs.shape != expected:
+            raise SubmissionFailure(f"the worker's reply is not the outputs of {calls} calls, shape {expected}")
+        return outputs, keep_masks_of_samples(outputs)
 
     def notebook_l2(self):
         first, after = self._call("notebook_l2")

@@ -120,3 +120,9 @@ def layer_name(index):
 
 def dropout_name(layer_index, wrap_index):
     return f"output of Dropout {wrap_index + 1} on {layer_name(layer_index)}"
+
+
+def dropout_probabilities(scenario):
+    """{name of each Dropout in `scenario` (as in traces): its drop probability p}."""
+    return {dropout_name(index, wrap_index): wrap.value for index, layer in enumerate(scenario.layers)
+            for wrap_index, wrap in enumerate(layer.wraps) if wrap.kind == "dropout"}

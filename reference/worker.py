@@ -96,8 +96,8 @@ def _handlers():
                  "observations": {name: _plain_stored(seen) for name, seen in step.observations.items()}}
                 for step in trace.steps]
 
-    def observe_masks(classes, p, shape, calls, seed):
-        return [_plain_stored(seen) for seen in runner.observe_masks(classes["dropout"], p, shape, calls, seed)]
+    def observe_masks(classes, p, shape, calls, seed, instances):
+        return runner.observe_masks(classes["dropout"], p, shape, calls, seed, instances)
 
     def notebook_l2(classes):
         return toy_l2_cell_losses(classes["l2"])

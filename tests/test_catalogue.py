@@ -6,7 +6,7 @@ shrinking disabled (a failing example needs no minimal form here, only the verdi
 
 Default tier: each wrong Dropout is graded on the part(s) it must lose, stopping at the first failed
 check (the cheap statistical checks first); each wrong L2regularization on its whole part; each correct
-class on every part it is graded on, with at most 10 examples per check.
+class on every part it is graded on, with at most 5 examples per check.
 Slow tier (--slow): every wrong Dropout on both Dropout parts in full, asserting that exactly the
 expected parts score 0 and the others keep their points; every correct class at the profile's strength.
 """
@@ -114,7 +114,7 @@ def test_wrong_l2_scores_zero(cls):
 
 @pytest.mark.parametrize("cls", correct.CATALOGUE, ids=_ids(correct.CATALOGUE))
 def test_correct_earns_every_point_quick(cls):
-    settings = _settings(max_examples=10)
+    settings = _settings(max_examples=5)
     for part in _parts(KIND[cls]):
         result = _grade_part(part, cls, settings)
         assert result.score == part.points, (
@@ -162,3 +162,21 @@ def test_drop_mask_storage_with_all_zero_pre_activation():
     the forward pass cannot tell kept from dropped there, so the keep mask is read from the backward pass."""
     reference.replay(_ALL_ZERO_PRE_ACTIVATION, {"dropout": correct.DropoutStoresDropMask},
                      tolerance=tolerances.ASSIGNMENT)
+
+
+# ---- Regressions: correct code that the harness once failed ---------------------------------------
+
+_DROPOUT_ON_THE_LAST_LAYER = Scenario(
+    layers=(LayerSpec(weights=np.array([[0.5, -1.0], [1.5, 0.25]]), bias=np.array([[0.5, -0.5]]),
+                      wraps=(Wrap("dropout", 0.5),)),),
+    x=np.array([[1.0, -1.0], [0.5, 2.0], [-1.5, 1.0]]), loss="weighted_sum",
+    targets=np.array([[1.0, -2.0], [0.5, 1.5], [-1.0, 2.0]]), lr=0.1, steps=3, dtype="float64", seed=4)
+
+
+@pytest.mark.parametrize("cls", [correct.DropoutInPlaceGradient, correct.DropoutNamesItsLayerLinear,
+                                 correct.DropoutReusesGradientBuffer], ids=lambda cls: cls.__name__)
+def test_a_dropout_on_the_last_layer_trains_like_torch_however_it_treats_its_arguments(cls):
+    """The weighted-sum loss's gradient is its targets: a Dropout that multiplies its in_gradient in place
+    once rewrote the scenario's targets; one that names its layer self.linear once kept its bias untrained
+    (the Model found the Linear by following `.layer`)."""
+    reference.replay(_DROPOUT_ON_THE_LAST_LAYER, {"dropout": cls}, tolerance=tolerances.ASSIGNMENT)

@@ -3,15 +3,14 @@ import functools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import toyframe
-from reference import replay, statistics
+from reference import replay
+from reference.mask_studies import STUDIES
 from reference.runner import sample_masks
 from reference.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
-
-MASK_SHAPE = (400, 250)
 
 
 def models_with_dropout():
@@ -35,31 +34,12 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 
 
 @RANDOM_SOURCES
-@given(p=DROP_PROBABILITIES, seed=SEEDS)
-def test_fraction_dropped_is_p(source, p, seed):
-    (_, keep), = sample_masks(_drawn_from(source, seed), p, MASK_SHAPE, 1, seed)
-    statistics.assert_drop_fraction(keep, p)
-
-
-@RANDOM_SOURCES
-@given(p=DROP_PROBABILITIES, seed=SEEDS)
-def test_every_call_draws_a_fresh_mask(source, p, seed):
-    (_, first), (_, second) = sample_masks(_drawn_from(source, seed), p, MASK_SHAPE, 2, seed)
-    statistics.assert_fresh_masks(first, second, p)
-
-
-@RANDOM_SOURCES
-@given(p=DROP_PROBABILITIES, seed=SEEDS)
-def test_masks_are_independent_across_rows_and_columns(source, p, seed):
-    (_, keep), = sample_masks(_drawn_from(source, seed), p, MASK_SHAPE, 1, seed)
-    statistics.assert_independent_rows_and_columns(keep, p)
-
-
-@RANDOM_SOURCES
-@given(p=DROP_PROBABILITIES, seed=SEEDS)
-def test_inverted_scaling_preserves_the_mean(source, p, seed):
-    (output, _), = sample_masks(_drawn_from(source, seed), p, MASK_SHAPE, 1, seed)
-    statistics.assert_mean_preserved(output, p)
+@pytest.mark.parametrize("study", STUDIES, ids=[study.name for study in STUDIES])
+@settings(max_examples=10)
+@given(p=DROP_PROBABILITIES, seed=SEEDS, data=st.data())
+def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
+    """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.mask_studies)."""
+    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, data.draw(study.shapes), seed)
 
 
 def _linear(n_in, n_out, dtype):

@@ -120,6 +120,7 @@ def overfitting_result():
     return overfitting.run(overfitting.make_data(seed=0), seed=0)
 
 
+@pytest.mark.slow  # 500 epochs of two 1-300-300-1 nets in two frameworks: ~6 s
 def test_dropout_ends_with_the_lower_test_loss_in_both_frameworks(overfitting_result):
     curves = overfitting_result.curves
     plain = curves["toyframe", "no dropout"]

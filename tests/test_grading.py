@@ -1,6 +1,7 @@
 """The main job: toyframe's model solution earns every point, and the contract
 `python -m pytest --submission DIR --results-json FILE` reports it as Gradescope expects."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_a_part_earns_its_points_only_when_every_check_passes_and_the_table_says
                                       for index, check in enumerate(part.checks))) for part in PARTS]
     assert [result.score for result in results] == [0.0, 0.0, 1.5] and total_score(results) == 1.5
     table = format_table(results)
-    assert "Dropout forward    5/6            0.0 / 1.0" in table
+    assert "Dropout forward    7/8            0.0 / 1.0" in table
     assert "Dropout backward   0/1            0.0 / 0.5" in table
     assert "L2 regularization  3/3            1.5 / 1.5" in table
     assert table.splitlines()[-1].split() == ["Total", "1.5", "/", "3.0"]
@@ -79,3 +80,23 @@ def test_two_xdist_workers_give_the_points_of_a_serial_run(tmp_path):
     assert [(t["name"], t["score"], t["status"]) for t in parallel["tests"]] == [
         (t["name"], t["score"], t["status"]) for t in serial["tests"]]
     assert parallel["score"] == serial["score"] == 1.5
+
+
+def test_the_contract_grades_deterministically_and_without_the_experiments_extra(tmp_path):
+    """With --results-json and no --hypothesis-profile, the grading profile applies (derandomized, no
+    example database), and nothing but the graded checks is collected: a checkout installed with the
+    `test` extra alone, without matplotlib or scikit-learn, grades."""
+    missing = tmp_path / "missing"
+    for package in ("matplotlib", "sklearn"):
+        (missing / package).mkdir(parents=True)
+        (missing / package / "__init__.py").write_text(f"raise ImportError('{package} is not installed')\n")
+    results = tmp_path / "results.json"
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-k", "notebook",
+                                f"--results-json={results}"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                               env={**os.environ, "PYTHONPATH": str(missing)})
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "hypothesis profile 'grading' -> database=None" in completed.stdout and "derandomize=True" in completed.stdout
+    checks = sum(len(part.checks) for part in PARTS)
+    assert f"collected {checks} items / {checks - 1} deselected / 1 selected" in completed.stdout  # nothing else
+    assert "1 passed" in completed.stdout
+    assert json.loads(results.read_text())["tests"][2]["output"].startswith("1 of 3 checks passed")

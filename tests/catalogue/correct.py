@@ -161,6 +161,152 @@ class DropoutFloat32Mask:
         return "layer"
 
 
+class DropoutInPlaceGradient:
+    """Multiplies the upstream gradient in place (in_gradient *= self.mask) before the wrapped layer's grad."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        out *= self.mask
+        return out
+
+    def grad(self, in_gradient):
+        in_gradient *= self.mask
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutNamesItsLayerLinear:
+    """Keeps the wrapped layer as self.linear (not self.layer): the assignment fixes the aliases, not that name."""
+
+    def __init__(self, layer, p=0.5):
+        self.linear = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.linear(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.linear.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutGeneratorSeededFromGlobal:
+    """Its own Generator per instance, seeded from NumPy's global RNG in __init__ (reproducible under np.random.seed)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.rng = np.random.default_rng(np.random.randint(2**31))
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = self.rng.binomial(1, 1 - self.p, size=out.shape) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutChoice:
+    """Draws the mask with np.random.choice([0, 1], p=[p, 1 - p])."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.random.choice([0, 1], size=out.shape, p=[self.p, 1 - self.p])
+        return out * self.mask * (1.0 / (1 - self.p))
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask * (1.0 / (1 - self.p)))
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutWithExtraState:
+    """Keeps a call counter, a training flag, its last input and output and every mask it drew, in an int8 mask."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.training = True
+        self.calls = 0
+        self.history = []
+        self.last_input = self.last_output = None
+
+    def __call__(self, x):
+        self.calls += 1
+        self.last_input = x
+        out = self.layer(x)
+        if self.training and self.p > 0:
+            self.mask = (np.random.random_sample(out.shape) >= self.p).astype(np.int8)
+            self.history.append(self.mask)
+            out = out * self.mask / (1 - self.p)
+        else:
+            self.mask = np.ones(out.shape, dtype=np.int8)
+        self.last_output = out
+        return out
+
+    def grad(self, in_gradient):
+        scale = 1 / (1 - self.p) if self.training else 1.0
+        return self.layer.grad(in_gradient * self.mask * scale)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutReusesGradientBuffer:
+    """Writes the masked gradient into one preallocated buffer, reused at every backward call."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.buffer = None
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        if self.buffer is None or self.buffer.shape != in_gradient.shape:
+            self.buffer = np.empty(in_gradient.shape)
+        np.multiply(in_gradient, self.mask, out=self.buffer)
+        return self.layer.grad(self.buffer)
+
+    def get_type(self):
+        return "layer"
+
+
 # ---- L2 regularization -------------------------------------------------------------------------------
 
 class L2TwoCW:
@@ -251,7 +397,101 @@ class L2ViaPenaltyGradientMethod:
         return "layer"
 
 
+class L2NamesItsLayerInner:
+    """Keeps the wrapped layer as self.inner and reads W through a weights property."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.inner = layer
+        self.coefficient = coefficient
+
+    @property
+    def weights(self):
+        return self.inner.weights
+
+    @property
+    def bias(self):
+        return self.inner.bias
+
+    def __call__(self, x):
+        return self.inner(x)
+
+    def grad(self, in_gradient):
+        dW, dX = self.inner.grad(in_gradient)
+        return dW + 2 * self.coefficient * self.weights, dX
+
+    def get_type(self):
+        return "layer"
+
+
+class L2InPlaceOnItsArguments:
+    """Works in place on what it is given: scales in_gradient in place, adds the penalty's gradient to dW in place."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.coefficient = coefficient
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        in_gradient *= 1.0
+        dW, dX = self.layer.grad(in_gradient)
+        dW += 2 * self.coefficient * self.weights
+        return dW, dX
+
+    def get_type(self):
+        return "layer"
+
+
+class L2ReusesGradientBuffer:
+    """Returns the same preallocated dW array at every call, overwritten with np.add(..., out=)."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.coefficient = coefficient
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.d_weights = np.zeros(layer.weights.shape)
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        dW, dX = self.layer.grad(in_gradient)
+        np.add(dW, 2 * self.coefficient * self.weights, out=self.d_weights)
+        return self.d_weights, dX
+
+    def get_type(self):
+        return "layer"
+
+
+class L2ReturnsAList:
+    """Returns [dW, dX] as a list, and keeps the coefficient under another name."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.lam = coefficient
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        grads = list(self.layer.grad(in_gradient))
+        grads[0] = grads[0] + 2 * self.lam * self.weights
+        return grads
+
+    def get_type(self):
+        return "layer"
+
+
 CORRECT_DROPOUTS = [DropoutRandGreater, DropoutBinomial, DropoutWhere, DropoutFloatMask, DropoutStoresDropMask,
-                    DropoutOwnGenerator, DropoutFloat32Mask]
-CORRECT_L2 = [L2TwoCW, L2WPlusW, L2UsesAlias, L2ViaPenaltyGradientMethod]
+                    DropoutOwnGenerator, DropoutFloat32Mask, DropoutInPlaceGradient, DropoutNamesItsLayerLinear,
+                    DropoutGeneratorSeededFromGlobal, DropoutChoice, DropoutWithExtraState,
+                    DropoutReusesGradientBuffer]
+CORRECT_L2 = [L2TwoCW, L2WPlusW, L2UsesAlias, L2ViaPenaltyGradientMethod, L2NamesItsLayerInner,
+              L2InPlaceOnItsArguments, L2ReusesGradientBuffer, L2ReturnsAList]
 CATALOGUE = CORRECT_DROPOUTS + CORRECT_L2

@@ -427,6 +427,194 @@ class FixedCountPerRow:
         return "layer"
 
 
+class FixedCountPerCall:
+    """Drops exactly int(p * size) outputs per call, chosen at random: a 1x1 output at p = 0.3 is never dropped."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        dropped = np.random.choice(out.size, int(self.p * out.size), replace=False)
+        self.mask = np.ones(out.size)
+        self.mask[dropped] = 0
+        self.mask = self.mask.reshape(out.shape) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class CyclesFourMasks:
+    """Draws four masks at the first call and cycles through them: call k + 4 reuses the mask of call k."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.masks = []
+        self.calls = 0
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if not self.masks or self.masks[0].shape != out.shape:
+            self.masks = [(np.random.rand(*out.shape) > self.p) / (1 - self.p) for _ in range(4)]
+        self.mask = self.masks[self.calls % 4]
+        self.calls += 1
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class SeededGeneratorPerInstance:
+    """Draws from np.random.default_rng(0) made in __init__: two layers of one width drop the same units at every step."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.rng = np.random.default_rng(0)
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (self.rng.random(out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class SeedsWithCallCount:
+    """Calls np.random.seed(number of earlier calls) before drawing: call k of every layer gets the same mask."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.calls = 0
+
+    def __call__(self, x):
+        out = self.layer(x)
+        np.random.seed(self.calls)
+        self.calls += 1
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class ClassLevelMaskCache:
+    """Keeps one mask per output shape in a class attribute, drawn once: shared by every layer and every call."""
+
+    cache = {}
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        key = (out.shape, self.p)
+        if key not in ClassLevelMaskCache.cache:
+            ClassLevelMaskCache.cache[key] = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        self.mask = ClassLevelMaskCache.cache[key]
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class AntitheticMasks:
+    """Alternates a fresh mask and its complement ("to reduce variance"): every second call is not a fresh draw."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.keep = None
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if self.keep is None or self.keep.shape != out.shape:
+            self.keep = np.random.rand(*out.shape) > self.p
+        else:
+            self.keep = ~self.keep
+        self.mask = self.keep / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropsEverything:
+    """Returns all zeros, and a backward of the wrapped layer's grad of g * 0: a degenerate mask, not dropout."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.zeros(out.shape)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * 0)
+
+    def get_type(self):
+        return "layer"
+
+
+class ScalesWithoutDropping:
+    """Scales every output by 1/(1-p) and drops none, forward and backward: a mask of all ones."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        return self.layer(x) / (1 - self.p)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient / (1 - self.p))
+
+    def get_type(self):
+        return "layer"
+
+
 # Which graded parts each bug must cost (every other Dropout part keeps its full points).
 EXPECTED_LOSSES = {
     # Forward right; the backward's gradients miss the mask and the 1/(1-p). At p = 0 the mask is
@@ -472,6 +660,24 @@ EXPECTED_LOSSES = {
     # with D = 1 it never drops (p < 1), with D = 3 and p = 0.6 it drops 1 unit in 3. Forward and
     # backward are consistent with the mask drawn, so only the forward part's statistics can see it.
     FixedCountPerRow: {FORWARD},
+    # Right on average over large outputs (int(p * n) / n -> p), but the number dropped per call is
+    # not Binomial(n, p): the tiny-shape study sees it. Forward and backward follow the mask drawn.
+    FixedCountPerCall: {FORWARD},
+    # A repeat of an earlier call's mask: only comparing every call with every earlier one sees it.
+    CyclesFourMasks: {FORWARD},
+    # Each layer alone looks right; two layers of one shape drop the same units.
+    SeededGeneratorPerInstance: {FORWARD},
+    # The same: call k of any layer draws from seed k.
+    SeedsWithCallCount: {FORWARD},
+    # The same mask at every call and in every layer; each call consistent with it.
+    ClassLevelMaskCache: {FORWARD},
+    # Every second mask is the complement of the one before: agreement 0 between those calls.
+    AntitheticMasks: {FORWARD},
+    # Statistics fail; and a backward through an all-dropped mask earns nothing (the genuine-mask rule).
+    DropsEverything: {FORWARD, BACKWARD},
+    # Nothing dropped: the statistics fail, the forward values too, and backward through an all-kept
+    # mask earns nothing either. At p = 0 it is the identity.
+    ScalesWithoutDropping: {FORWARD, BACKWARD},
 }
 
 CATALOGUE = list(EXPECTED_LOSSES)

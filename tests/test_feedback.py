@@ -1,0 +1,71 @@
+"""What a student reads when a check fails: one minimal failing example, what differs, and a replay line
+that runs the student's own class and fails the same way."""
+import hypothesis
+import pytest
+from hypothesis import settings as Settings
+
+from reference import grading
+from reference.grading import PARTS, run_check
+from reference.sandbox import InProcessRunner
+from reference.scenario import WRAPPERS
+from tests.catalogue import wrong_dropouts, wrong_l2
+
+CHECKS = {check.name: (part, check) for part in PARTS for check in part.checks}
+
+
+@pytest.fixture(autouse=True)
+def quick_shrinking(monkeypatch):
+    """The messages' form does not depend on how small the example got: a second of shrinking will do."""
+    monkeypatch.setattr(grading, "SHRINK_SECONDS", 1)
+
+
+class RaisesOnSingleExamplesElseUnscaled(wrong_dropouts.NoRescaling):
+    """Two distinct bugs for hypothesis to find: an exception on batches of one, wrong values otherwise."""
+
+    def __call__(self, x):
+        if len(x) == 1:
+            raise ValueError("batches of one are not supported")
+        return super().__call__(x)
+
+
+FAILURES = [
+    (wrong_dropouts.NoRescaling, "forward matches torch with the layer's own masks"),
+    (RaisesOnSingleExamplesElseUnscaled, "forward matches torch with the layer's own masks"),
+    (wrong_dropouts.KeepDropSwapped, "p = 0 is the identity"),
+    (wrong_dropouts.FixedCountPerCall, "the number dropped per call follows Binomial(n, p)"),
+    (wrong_dropouts.CyclesFourMasks, "a fresh mask at every call, never a repeat"),
+    (wrong_dropouts.SeededGeneratorPerInstance, "two Dropout layers draw independent masks"),
+    (wrong_dropouts.MaskMissingInBackward, "gradients and SGD updates match torch"),
+    (wrong_l2.MissingFactorTwo, "gradient and SGD updates match torch over several steps"),
+    (wrong_l2.InitialWeightsCopy, "regularized loss follows the weights"),
+]
+
+
+def _failure(cls, check_name, settings):
+    part, check = CHECKS[check_name]
+    passed, message = run_check(check, InProcessRunner({part.graded: cls}), settings)
+    assert not passed, f"{cls.__name__} passes {check_name!r}"
+    return part, message
+
+
+@pytest.mark.parametrize("cls, check_name", FAILURES, ids=[f"{cls.__name__}: {name}" for cls, name in FAILURES])
+def test_a_failed_check_shows_one_example_and_a_replay_that_fails_the_same_way(cls, check_name):
+    part, message = _failure(cls, check_name, Settings(hypothesis.settings(), max_examples=20))
+    for noise in ("ExceptionGroup", "distinct failures", "reproduce_failure", "Falsifying", "Traceback (most"):
+        assert noise not in message, message
+    assert message.count("Replay: ") == 1, message
+    line = message.split("Replay: ")[1].splitlines()[0]
+    # The student's session: their class imported under the assignment's name, the line pasted.
+    with pytest.raises(Exception) as replayed:
+        exec(line, {WRAPPERS[part.graded]: cls})
+    first_line = message.splitlines()[0]
+    assert str(replayed.value).splitlines()[0] in (first_line, first_line.removeprefix(
+        "the implementation raised ValueError: ")), (message, str(replayed.value))
+
+
+@pytest.mark.parametrize("cls, what", [(wrong_dropouts.DropsEverything, "dropped all"),
+                                       (wrong_dropouts.ScalesWithoutDropping, "kept all")])
+def test_backward_through_a_degenerate_mask_earns_nothing_and_says_fix_the_forward_first(cls, what):
+    _, message = _failure(cls, "gradients and SGD updates match torch", hypothesis.settings())
+    assert "earns credit only where the forward pass draws genuine masks" in message, message
+    assert what in message and "Fix the forward pass first" in message

@@ -1,0 +1,65 @@
+"""The statistical checks' own guarantees: each bound's false-alarm probability, and the budget of a grading run."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import toyframe
+from reference import grading, statistics
+from reference.sandbox import InProcessRunner
+
+PROBABILITIES = st.floats(0.01, 0.99)
+
+
+@given(n=st.integers(1, 12), p=PROBABILITIES)
+def test_the_binomial_pmf_is_a_distribution_with_mean_np(n, p):
+    pmf = statistics.binomial_pmf(n, p)
+    assert math.isclose(math.fsum(pmf), 1.0, rel_tol=1e-12)
+    assert math.isclose(math.fsum(k * q for k, q in enumerate(pmf)), n * p, rel_tol=1e-12)
+
+
+@given(n=st.integers(1, 10_000), width=st.floats(0.5, 50))
+def test_the_hoeffding_radius_is_the_bound_at_the_false_alarm_probability(n, width):
+    radius = statistics.hoeffding_radius(n, width)
+    # Hoeffding: P(|mean - E| >= t) <= 2 exp(-2 n t^2 / width^2); at t = radius that is FALSE_ALARM.
+    assert math.isclose(2 * math.exp(-2 * n * radius ** 2 / width ** 2), statistics.FALSE_ALARM, rel_tol=1e-9)
+
+
+@given(p=PROBABILITIES, size=st.integers(1, 400))
+def test_the_mask_tally_names_all_dropped_or_all_kept_only_when_a_correct_layer_almost_never_does_it(p, size):
+    for keep, log_probability, what in ((np.zeros(size, bool), size * math.log(p), "dropped all"),
+                                        (np.ones(size, bool), size * math.log(1 - p), "kept all")):
+        tally = statistics.MaskTally()
+        tally.add(keep, p)
+        reason = tally.degenerate()
+        if log_probability < math.log(statistics.FALSE_ALARM):
+            assert reason is not None and what in reason
+        else:
+            assert reason is None
+
+
+def test_the_mask_tally_ignores_p_zero_and_passes_masks_that_keep_and_drop():
+    tally = statistics.MaskTally()
+    tally.add(np.zeros(10_000, bool), 0.0)
+    assert tally.degenerate() is None
+    tally.add(np.arange(10_000) % 2 == 0, 0.5)
+    assert tally.degenerate() is None and (tally.kept, tally.dropped) == (5000, 5000)
+
+
+STATISTICAL_CHECKS = [(part, check) for part in grading.PARTS for check in part.checks if check.bounds]
+
+
+@pytest.mark.parametrize("part, check", STATISTICAL_CHECKS, ids=[check.name for _, check in STATISTICAL_CHECKS])
+def test_a_passing_check_evaluates_no_more_bounds_than_it_declares(part, check):
+    """The declared counts make FALSE_ALARM_BUDGET: with every check's bounds at FALSE_ALARM, a correct
+    submission fails a grading run by chance with probability below 1e-9. (Mask studies draw at most
+    MASK_STUDY_EXAMPLES examples under any profile, as many as here.)"""
+    before = statistics.bounds_evaluated
+    check_settings = settings(settings(), max_examples=grading.MASK_STUDY_EXAMPLES)
+    passed, message = grading.run_check(check, InProcessRunner({"dropout": toyframe.Dropout}), check_settings)
+    assert passed, message
+    assert 0 < statistics.bounds_evaluated - before <= check.bounds
+    assert grading.FALSE_ALARM_BUDGET == sum(check.bounds for _, check in STATISTICAL_CHECKS)
+    assert grading.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9
