@@ -29,7 +29,7 @@ from .equivalence import check_trace, replay_code
 from .notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
 from .sandbox import InProcessRunner
 from .scenario import LayerSpec, Wrap, dropout_probabilities
-from .strategies import DROP_PROBABILITIES, SEEDS, layer_stacks, scenarios, wrap_chains
+from .strategies import SEEDS, layer_stacks, scenarios, wrap_chains
 
 
 @dataclass(frozen=True)
@@ -115,16 +115,23 @@ def _models_with(kind, steps):
                      steps=steps)
 
 
+def _implementation(call, context):
+    """call() on the implementation's side (a runner's method): whatever it raises is the
+    implementation's failure, reported with `context` (the scenario and its replay line)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - a submission may raise anything
+        raise AssertionError(f"{_describe_failure(error)}{context}") from None
+
+
 def _compare(runner, graded, sections, observe=None):
     """A body for for_all: run a scenario on the runner's `graded` class, hand the trace to
     observe(scenario, trace) if given, and compare its `sections` with torch. Whatever the
     implementation raises fails the check with the scenario and the line that replays it."""
     def compare(scenario):
-        try:
-            trace = runner.trace(scenario, graded)
-        except Exception as error:  # noqa: BLE001 - a submission may raise anything
-            raise AssertionError(f"{_describe_failure(error)}\nScenario: {scenario.describe()}\nReplay: "
-                                 f"{replay_code(scenario, graded, sections, tolerances.ASSIGNMENT)}") from None
+        replay = f"\nScenario: {scenario.describe()}\nReplay: " + replay_code(scenario, graded, sections,
+                                                                              tolerances.ASSIGNMENT)
+        trace = _implementation(lambda: runner.trace(scenario, graded), replay)
         if observe:
             observe(scenario, trace)
         check_trace(scenario, trace, sections, tolerance=tolerances.ASSIGNMENT, graded=graded)
@@ -148,14 +155,15 @@ def mask_study(study):
     def check(runner, settings):
         def body(example):
             p, shape, seed = example
+            replay = f"\nReplay: {mask_studies.replay_code(study, p, shape, seed)}"
+            outputs, keep = _implementation(lambda: study.sample(runner.mask_samples, p, shape, seed), replay)
             try:
-                study.run(runner.mask_samples, p, shape, seed)
-            except Exception as error:  # noqa: BLE001 - a submission may raise anything
-                raise AssertionError(f"{_describe_failure(error)}\n"
-                                     f"Replay: {mask_studies.replay_code(study, p, shape, seed)}") from None
+                study.judge(p, shape, seed, outputs, keep)
+            except AssertionError as error:
+                raise AssertionError(f"{error}{replay}") from None
         # Not shrunk: a smaller p, shape or seed that fails too tells a student nothing more, and each
         # try is a whole study.
-        for_all(st.tuples(DROP_PROBABILITIES, study.shapes, SEEDS),
+        for_all(st.tuples(mask_studies.PROBABILITIES, study.shapes, SEEDS),
                 Settings(settings, max_examples=min(settings.max_examples, MASK_STUDY_EXAMPLES),
                          phases=[phase for phase in settings.phases if phase != Phase.shrink]), body)
     check.__doc__ = f"Mask study: {study.name}."
@@ -222,10 +230,7 @@ def notebook_l2_cell(runner, settings):
     """The notebook's L2 cell: the regularized loss, then one SGD step agrees with torch (atol 1e-3)."""
     context = ("\nReplay: from reference.notebook import toy_l2_cell_losses; "
                "print(toy_l2_cell_losses(L2regularization))  # (the loss, the loss after one step)")
-    try:
-        first, after = runner.notebook_l2()
-    except Exception as error:  # noqa: BLE001 - a submission may raise anything
-        raise AssertionError(f"{_describe_failure(error)}{context}") from None
+    first, after = _implementation(runner.notebook_l2, context)
     assert_close(np.asarray(first), NOTEBOOK_L2_LOSS, quantity="the notebook's regularized loss",
                  tolerance=tolerances.ASSIGNMENT, context=context)
     assert_close(np.asarray(after), torch_l2_cell_loss_after_step(), tolerance=tolerances.ASSIGNMENT,
@@ -258,7 +263,7 @@ assert FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9, FALSE_ALARM_BUDGET
 
 
 def run_check(check, runner, settings):
-    """-> (passed, message). Any exception the implementation raises fails the check."""
+    """-> (passed, message). Anything the implementation raises fails the check."""
     try:
         check.run(runner, settings)
     except FlakyFailure as error:
@@ -269,8 +274,15 @@ def run_check(check, runner, settings):
                           "of its own, say). The failure above stands; replay it a few times to see it.")
     except HypothesisException:
         raise  # the harness's own mistake (a health check, say): never blamed on the submission
-    except Exception as error:  # noqa: BLE001 - a submission may raise anything
+    except AssertionError as error:
         outcome = False, _describe_failure(error)
+    except Exception as error:  # noqa: BLE001
+        # Every call into the implementation turns what it raises into an AssertionError with its
+        # example (_implementation): this came from the grader's own code. Not credited (a reply
+        # could provoke it on purpose), and not blamed on the student either.
+        outcome = False, ("The grader failed while checking this, which is not your code's fault as far as "
+                          "it can tell; please tell course staff.\n" + "".join(
+                              traceback.format_exception(type(error), error, error.__traceback__, limit=-4)))
     else:
         return True, ""
     gc.collect()  # what the failure left in reference cycles goes now, not checks later

@@ -1,10 +1,11 @@
 """Dropout's mask studies: what a correct layer's masks look like over many calls, and a replay for each.
 
-A study calls a Dropout class on a pre-activation of ones (so every element it keeps is visible in
-its output) for a drawn drop probability p, output shape and seed, and tests the masks with
-reference.statistics' bounds. It sees what one scenario's masks cannot: the fraction and the
-number dropped, masks repeated across calls, masks shared between two layers, masks shared along
-rows or columns, the 1/(1-p) scaling. Any correct mask scheme passes, whatever its random source.
+A study calls a Dropout class, wrapped around a Linear whose outputs are never 0 (random magnitudes
+and signs: reference.runner.study_inputs), for a drawn drop probability p, output shape and seed,
+and tests the masks with reference.statistics' bounds. It sees what one scenario's masks cannot:
+the fraction and the number dropped, a mask that depends on the values, masks repeated or shifted
+across calls, masks shared between two layers, structure along rows, columns or any offset, the
+1/(1-p) scaling. Any correct mask scheme passes, whatever its random source.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -12,11 +13,16 @@ from typing import Callable
 from hypothesis import strategies as st
 
 from . import statistics
-from .runner import sample_masks
+from .runner import sample_masks, study_pre_activations
 
-# Wide outputs measure fractions to +/- 0.02 and less; narrow ones (1-6 units, as narrow as the
-# scenarios') catch schemes that work per row or per column.
-WIDTHS = st.integers(1, 6) | st.just(250)
+# p away from 0 and 1, where every study has its power at these sample sizes (a repeat of a mask at
+# p = 0.01 changes its agreement with the last one by 0.02 only); the scenarios draw p in [0.01, 0.99].
+PROBABILITIES = st.floats(0.05, 0.95)
+
+# Narrow outputs (as narrow as the scenarios', and where a unit's own fraction is measured), wide
+# ones, and everything between: a scheme that goes wrong only for some widths shows.
+WIDTHS = st.integers(1, 8) | st.integers(9, 400) | st.just(2000)
+NARROW = 8  # up to this many units, each unit's fraction is tested on its own
 
 
 def shapes(elements):
@@ -31,8 +37,9 @@ TINY_SHAPES = st.tuples(st.integers(1, 2), st.integers(1, 3))
 @dataclass(frozen=True)
 class MaskStudy:
     """calls: calls per layer; instances: layers of the same shape called in turn (call 1 of each,
-    then call 2 of each, ...); test(p, outputs, keep) with outputs and keep (instances, calls, N, D);
-    bounds: the most statistical bounds one (p, shape, seed) evaluates."""
+    then call 2 of each, ...); test(p, outputs, keep, pre) with outputs and keep (instances, calls,
+    N, D) and pre the wrapped layer's values (N, D); bounds: the most statistical bounds one
+    (p, shape, seed) evaluates."""
     name: str
     shapes: st.SearchStrategy
     calls: int
@@ -40,29 +47,48 @@ class MaskStudy:
     bounds: int
     instances: int = 1
 
+    def sample(self, sample, p, shape, seed):
+        """-> (outputs, keep) from sample(p, shape, calls, seed, instances), a runner's mask_samples."""
+        return sample(p, tuple(shape), self.calls, seed, self.instances)
+
+    def judge(self, p, shape, seed, outputs, keep):
+        """Raises AssertionError unless the masks pass the study's bounds."""
+        self.test(p, outputs, keep, study_pre_activations(tuple(shape), seed))
+
     def run(self, sample, p, shape, seed):
-        """sample(p, shape, calls, seed, instances) -> (outputs, keep), from any runner."""
-        outputs, keep = sample(p, tuple(shape), self.calls, seed, self.instances)
-        self.test(p, outputs, keep)
+        self.judge(p, shape, seed, *self.sample(sample, p, shape, seed))
 
 
-def _call_pairs(study_calls):
-    return lambda i, j: f"calls {i + 1} and {j + 1} of {study_calls} (one layer, the same input)"
+def _fractions(p, outputs, keep, pre):
+    mask = keep[0, 0]
+    statistics.assert_drop_fraction(mask, p)
+    statistics.assert_drop_fraction_whatever_the_value(mask, pre, p)
+    if mask.shape[1] <= NARROW:
+        statistics.assert_drop_fraction_per_unit(mask, p)
 
 
-def _fresh_masks(p, outputs, keep):
+def _fresh_masks(p, outputs, keep, pre):
     masks = keep[0]
-    statistics.assert_pairs_independent(masks, p, statistics.all_pairs(len(masks)), _call_pairs(len(masks)))
+    for i, j in statistics.all_pairs(len(masks)):
+        statistics.assert_no_lagged_copies(masks[i], masks[j], p, f"the masks of calls {i + 1} and {j + 1} of "
+                                                                  f"{len(masks)} (one layer, the same input)")
 
 
-def _independent_instances(p, outputs, keep):
+def _independent_instances(p, outputs, keep, pre):
     first, second = keep
-    calls = len(first)
-    masks = [*first, *second]
-    pairs = [(i, calls + j) for i in range(calls) for j in range(calls)]
-    statistics.assert_pairs_independent(
-        masks, p, pairs, lambda i, j: f"call {i + 1} of the first and call {j - calls + 1} of the second of two "
-                                      "Dropout layers of the same shape called in turn")
+    for i, mask in enumerate(first):
+        for j, other in enumerate(second):
+            statistics.assert_no_lagged_copies(mask, other, p, f"call {i + 1} of the first and call {j + 1} of "
+                                                               "the second of two Dropout layers of the same shape "
+                                                               "called in turn")
+
+
+def _independent_elements(p, outputs, keep, pre):
+    statistics.assert_no_lagged_self_copies(keep[0, 0], p, "one mask against itself, shifted")
+
+
+def _mean(p, outputs, keep, pre):
+    statistics.assert_mean_preserved(outputs[0, 0] / pre, p)
 
 
 TINY_CALLS = 2000
@@ -70,18 +96,17 @@ REPEAT_CALLS = 8
 INSTANCE_CALLS = 4
 
 STUDIES = (
-    MaskStudy("fraction dropped is p", shapes(100_000), 1,
-              lambda p, outputs, keep: statistics.assert_drop_fraction(keep[0, 0], p), bounds=1),
+    MaskStudy("fraction dropped is p, in every unit and whatever the value", shapes(1_000_000), 1, _fractions,
+              bounds=1 + len(statistics.VALUE_BINS) + NARROW),
     MaskStudy("the number dropped per call follows Binomial(n, p)", TINY_SHAPES, TINY_CALLS,
-              lambda p, outputs, keep: statistics.assert_drop_counts_binomial(keep[0], p), bounds=7),
-    MaskStudy("a fresh mask at every call, never a repeat", shapes(20_000), REPEAT_CALLS, _fresh_masks,
-              bounds=REPEAT_CALLS * (REPEAT_CALLS - 1) // 2),
+              lambda p, outputs, keep, pre: statistics.assert_drop_counts_binomial(keep[0], p), bounds=7),
+    MaskStudy("a fresh mask at every call, never a repeat or a shifted copy", shapes(20_000), REPEAT_CALLS,
+              _fresh_masks, bounds=REPEAT_CALLS * (REPEAT_CALLS - 1) // 2),
     MaskStudy("two Dropout layers draw independent masks", shapes(20_000), INSTANCE_CALLS, _independent_instances,
               bounds=INSTANCE_CALLS ** 2, instances=2),
-    MaskStudy("masks independent across rows and columns", shapes(100_000), 1,
-              lambda p, outputs, keep: statistics.assert_independent_rows_and_columns(keep[0, 0], p), bounds=2),
-    MaskStudy("inverted scaling preserves the mean", shapes(100_000), 1,
-              lambda p, outputs, keep: statistics.assert_mean_preserved(outputs[0, 0], p), bounds=1),
+    MaskStudy("masks independent across rows, columns and any offset", shapes(100_000), 1, _independent_elements,
+              bounds=1),
+    MaskStudy("inverted scaling preserves the mean", shapes(100_000), 1, _mean, bounds=1),
 )
 BY_NAME = {study.name: study for study in STUDIES}
 

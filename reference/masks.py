@@ -62,5 +62,6 @@ def attach_keep_masks(trace):
 
 
 def keep_masks_of_samples(outputs):
-    """Outputs for a pre-activation of ones, any shape -> bool keep masks: every element is revealed."""
+    """A mask study's outputs, any shape (its wrapped layer's values are never 0) -> bool keep masks:
+    every element is revealed."""
     return np.asarray(outputs, dtype=np.float64) != 0

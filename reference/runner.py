@@ -16,7 +16,7 @@ from toyframe.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from toyframe.layers.wrapper import SharedParameters
 
 from .masks import attach_keep_masks, keep_masks_of_samples
-from .scenario import dropout_name, layer_name
+from .scenario import dropout_name, layer_name, penalty_weights_name
 from .trace import StepRecord, Trace
 
 TOYFRAME_CLASS_NAMES = {"dropout": "Dropout", "l2": "L2regularization", "l1": "L1regularization"}
@@ -90,7 +90,7 @@ class BuiltModel:
         self.bases = []         # the RecordingLinear of each scenario layer
         self.component_of = []  # index in Model.components of each scenario layer
         self.dropouts = []      # (name, p, what it wraps, probe around it)
-        self.penalties = []     # (kind, coefficient, probe around the wrapper)
+        self.penalties = []     # (kind, coefficient, probe around the wrapper, index of its layer)
         components = []
         for index, spec in enumerate(scenario.layers):
             base = RecordingLinear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
@@ -103,7 +103,7 @@ class BuiltModel:
                 if wrap.kind == "dropout":
                     self.dropouts.append((dropout_name(index, wrap_index), wrap.value, inner, layer))
                 else:
-                    self.penalties.append((wrap.kind, wrap.value, layer))
+                    self.penalties.append((wrap.kind, wrap.value, layer, index))
             self.bases.append(base)
             self.component_of.append(len(components))
             components.append(layer)
@@ -114,7 +114,7 @@ class BuiltModel:
     def penalty(self):
         """The weight penalty as the notebook computes it: from each wrapper's own `weights`."""
         total = 0.0
-        for kind, coefficient, wrapper in self.penalties:
+        for kind, coefficient, wrapper, _ in self.penalties:
             weights = np.asarray(wrapper.weights)
             total = total + coefficient * (np.sum(np.square(weights)) if kind == "l2" else np.sum(np.abs(weights)))
         return total
@@ -188,27 +188,52 @@ def _record_steps(scenario, built, trace):
         for index, base in enumerate(built.bases):
             record.update[f"W of {layer_name(index)}"] = base.weights.copy()
             record.update[f"b of {layer_name(index)}"] = base.bias.copy()
+        for kind, _, wrapper, index in built.penalties:
+            # The assignment's alias: the caller reads the penalty's weights here, so after a step it must
+            # show the updated weights, not a copy taken earlier.
+            record.update[penalty_weights_name(index, kind)] = _copy(wrapper.weights)
+
+
+def study_inputs(shape, seed):
+    """x (N, 1) and W (1, D) of a mask study: magnitudes in [0.5, 2] with random signs, from a Generator
+    seeded from `seed`. The wrapped layer's output x @ W (no bias) is never 0, of either sign and of
+    many sizes, so a mask that depends on the values shows, and every element a layer keeps is
+    visible in its output. Both sides make them alike: the trusted side never needs the worker's."""
+    # A stream of its own (seed, plus an entropy word nobody else uses): a layer with a Generator
+    # seeded by the same number must not see its draws correlated with these values.
+    rng = np.random.default_rng((seed, 0x5EED_57D1))
+    n_rows, n_cols = shape
+
+    def signed(size):
+        return rng.uniform(0.5, 2.0, size) * rng.choice((-1.0, 1.0), size)
+    return signed((n_rows, 1)), signed((1, n_cols))
+
+
+def study_pre_activations(shape, seed):
+    """The wrapped layer's output in a mask study, (N, D): x * W, a single product each."""
+    x, weights = study_inputs(shape, seed)
+    return x * weights
 
 
 def observe_masks(dropout_class, p, shape, calls, seed, instances=1):
-    """Call `instances` layers `dropout_class(Linear, p=p)` in turn, `calls` times each, on a
-    pre-activation of ones of `shape` (N, D), all from np.random.seed(seed).
+    """Call `instances` layers `dropout_class(Linear, p=p)` in turn, `calls` times each, on the
+    inputs of study_inputs(shape, seed), with NumPy's global RNG seeded by `seed`.
 
-    Returns the outputs as one float64 array (instances, calls, N, D). The wrapped Linear(1, D) of
-    each has W = 0 and b = 1, so every element a layer keeps is visible in its output.
+    Returns the outputs as one float64 array (instances, calls, N, D).
     """
     n_rows, n_cols = shape
+    x, weights = study_inputs(shape, seed)
     layers = []
     for _ in range(instances):
         base = RecordingLinear(1, n_cols, rng=np.random.default_rng(0))
-        base.weights = np.zeros((1, n_cols))
-        base.bias = np.ones((1, n_cols))
+        base.weights = weights.copy()
+        base.bias = np.zeros((1, n_cols))
         layers.append(Probe(dropout_class(base, p=p)))
     np.random.seed(seed)
     outputs = np.empty((instances, calls, n_rows, n_cols))
     for call in range(calls):
         for index, layer in enumerate(layers):
-            output = np.asarray(layer(np.ones((n_rows, 1))))
+            output = np.asarray(layer(x))
             if output.shape != (n_rows, n_cols):
                 raise ValueError(f"the Dropout's output has shape {output.shape}, expected {(n_rows, n_cols)} "
                                  "(the shape of the wrapped layer's output)")

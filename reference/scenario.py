@@ -122,6 +122,11 @@ def dropout_name(layer_index, wrap_index):
     return f"output of Dropout {wrap_index + 1} on {layer_name(layer_index)}"
 
 
+def penalty_weights_name(layer_index, kind):
+    """The weights a penalty wrapper shows through its `weights` alias (where its caller reads them)."""
+    return f"weights read through the {WRAPPERS[kind]} on {layer_name(layer_index)}"
+
+
 def dropout_probabilities(scenario):
     """{name of each Dropout in `scenario` (as in traces): its drop probability p}."""
     return {dropout_name(index, wrap_index): wrap.value for index, layer in enumerate(scenario.layers)

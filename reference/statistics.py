@@ -3,7 +3,10 @@
 Every test here is a bound that a correct layer violates with probability at most FALSE_ALARM:
 - Hoeffding's, for the mean of n independent values in a range of width R: it lands farther than
   t = R * sqrt(ln(2 / a) / (2 n)) from its expectation with probability at most a;
+- McDiarmid's, for agreements between a mask and itself at an offset, which are not independent
+  (each element takes part in two of them): the radius doubles;
 - exact, for an outcome whose probability under correct dropout is computed (all dropped, all kept).
+A test over many offsets at once splits its FALSE_ALARM among them (Bonferroni), and counts once.
 Each evaluated bound is counted in `bounds_evaluated`, so a grading run can show its own budget:
 reference.grading.FALSE_ALARM_BUDGET states how many one run evaluates at most, and their sum of
 false-alarm probabilities stays below 1e-9.
@@ -44,9 +47,29 @@ def agreement_probability(p):
     return p * p + (1 - p) * (1 - p)
 
 
-def assert_drop_fraction(keep, p):
+def assert_drop_fraction(keep, p, where=""):
     """keep: bool, any shape -> the fraction dropped is p."""
-    assert_mean_near(~keep, p, f"fraction of outputs dropped with p={p:g}")
+    assert_mean_near(~keep, p, f"fraction of outputs dropped with p={p:g}{where}")
+
+
+VALUE_BINS = (("negative, |value| < 1", lambda pre: (pre < 0) & (pre > -1)), ("negative, |value| >= 1", lambda pre: pre <= -1),
+              ("positive, value < 1", lambda pre: (pre > 0) & (pre < 1)), ("positive, value >= 1", lambda pre: pre >= 1))
+
+
+def assert_drop_fraction_whatever_the_value(keep, pre, p):
+    """keep, pre: (N, D). Among outputs whose wrapped-layer value is negative or positive, small or
+    large, the fraction dropped is p: a mask that depends on the values (a ReLU inside the layer,
+    rand * out > p) fails. One bound per bin of VALUE_BINS."""
+    for name, select in VALUE_BINS:
+        chosen = select(pre)
+        assert_mean_near(~keep[chosen], p, f"fraction of outputs dropped with p={p:g} among those whose "
+                                             f"wrapped layer gave a {name} ({chosen.sum()} outputs)")
+
+
+def assert_drop_fraction_per_unit(keep, p):
+    """keep: (N, D) -> every unit (column) is dropped with probability p. One bound per column."""
+    for unit in range(keep.shape[1]):
+        assert_drop_fraction(keep[:, unit], p, f" in unit (column) {unit + 1} of {keep.shape[1]}")
 
 
 def binomial_pmf(n, p):
@@ -66,36 +89,62 @@ def assert_drop_counts_binomial(keep, p):
                          f"of {n_rows * n_cols} outputs with p={p:g} (Binomial({n_rows * n_cols}, {p:g}))")
 
 
-def assert_pairs_independent(masks, p, pairs, describe):
-    """masks: bool (M, ...); pairs: (i, j) index pairs. Each pair of masks agrees as often as two
-    independent draws do, p^2 + (1-p)^2: not a repeat, a complement or a shared stream.
-    describe(i, j) names the pair in the message."""
+def lag_agreements(a, b):
+    """a, b: bool (n,) -> (shifts, agreements, overlaps) for every shift s in (-n, n): how many i have
+    a[i] == b[i + s], among the overlap n - |s| positions where both exist (one FFT, not n loops)."""
+    n = a.size
+    size = 1 << (2 * n - 1).bit_length()
+    signed_a, signed_b = 2.0 * a - 1.0, 2.0 * b - 1.0
+    correlation = np.fft.irfft(np.conj(np.fft.rfft(signed_a, size)) * np.fft.rfft(signed_b, size), size)
+    shifts = np.concatenate([np.arange(0, n), np.arange(-(n - 1), 0)])
+    sums = np.rint(np.concatenate([correlation[:n], correlation[size - (n - 1):]]))
+    overlaps = n - np.abs(shifts)
+    return shifts, (overlaps + sums) / 2, overlaps
+
+
+def _assert_agreement_at_every_shift(shifts, agreements, overlaps, p, what, spread):
+    """Each shift's agreement rate is p^2 + (1-p)^2 within its radius; FALSE_ALARM is split evenly among
+    the shifts tested. spread: 1 for independent agreements (Hoeffding), 2 for McDiarmid's case."""
+    _count_bound()
     expected = agreement_probability(p)
-    for i, j in pairs:
-        assert_mean_near(masks[i] == masks[j], expected,
-                         f"agreement between the masks of {describe(i, j)} with p={p:g}")
+    share = FALSE_ALARM / shifts.size
+    radii = spread * np.sqrt(math.log(2.0 / share) / (2.0 * overlaps))
+    rates = agreements / overlaps
+    worst = int(np.argmax(np.abs(rates - expected) - radii))
+    if abs(rates[worst] - expected) > radii[worst]:
+        raise AssertionError(
+            f"{what}: at offset {int(shifts[worst])} (flattened, row by row) {rates[worst]:.4f} of "
+            f"{int(overlaps[worst])} elements agree, expected {expected:.4f} +/- {radii[worst]:.4f} for independent "
+            f"draws with p={p:g} (a correct layer lands outside this at any of the {shifts.size} offsets tested with "
+            f"probability < {FALSE_ALARM:g})")
+
+
+def assert_no_lagged_copies(first, second, p, what):
+    """first, second: bool masks of two different calls, same shape. At every offset with at least half
+    of the elements overlapping, they agree as independent draws do: neither a repeat nor a complement
+    nor a shifted copy (masks cut from one pool of random numbers one element further each call)."""
+    shifts, agreements, overlaps = lag_agreements(np.ravel(first), np.ravel(second))
+    tested = overlaps >= (first.size + 1) // 2
+    _assert_agreement_at_every_shift(shifts[tested], agreements[tested], overlaps[tested], p, what, spread=1.0)
+
+
+def assert_no_lagged_self_copies(keep, p, what):
+    """keep: one bool mask (N, D). At every positive offset with at least half of the elements
+    overlapping, the mask agrees with itself as independent draws do: no mask shared along rows or
+    columns, and no pattern repeating at any period."""
+    shifts, agreements, overlaps = lag_agreements(np.ravel(keep), np.ravel(keep))
+    tested = (shifts > 0) & (overlaps >= (keep.size + 1) // 2)
+    _assert_agreement_at_every_shift(shifts[tested], agreements[tested], overlaps[tested], p, what, spread=2.0)
 
 
 def all_pairs(count):
     return list(itertools.combinations(range(count), 2))
 
 
-def assert_independent_rows_and_columns(keep, p):
-    """keep: (N, D). Disjoint pairs of rows, and of columns, agree as often as independent draws do."""
-    n_rows, n_cols = keep.shape
-    if n_rows >= 2:
-        rows = keep[: n_rows // 2 * 2]
-        assert_mean_near(rows[0::2] == rows[1::2], agreement_probability(p),
-                         f"agreement between the masks of different examples (rows) with p={p:g}")
-    if n_cols >= 2:
-        cols = keep[:, : n_cols // 2 * 2]
-        assert_mean_near(cols[:, 0::2] == cols[:, 1::2], agreement_probability(p),
-                         f"agreement between the masks of different units (columns) of width {n_cols} with p={p:g}")
-
-
-def assert_mean_preserved(output_of_ones, p):
-    """The output for an all-ones pre-activation averages 1 (inverted dropout's 1/(1-p) scaling)."""
-    assert_mean_near(output_of_ones, 1.0, f"mean output for inputs of 1 with p={p:g}", width=1.0 / (1.0 - p))
+def assert_mean_preserved(ratios, p):
+    """ratios: each output over its wrapped layer's value -> they average 1 (inverted dropout's 1/(1-p)
+    scaling); each is 0 or 1/(1-p) for a correct layer."""
+    assert_mean_near(ratios, 1.0, f"mean of output / wrapped layer's value with p={p:g}", width=1.0 / (1.0 - p))
 
 
 class MaskTally:

@@ -2,8 +2,9 @@
 
 Values stay O(1) so that float32 rounding stays small against the reference and every bug
 shows well above the tolerance: inputs in [-2, 2], weights in [-1.5, 1.5] / sqrt(fan_in),
-biases in [-1, 1] (non-zero), drop probabilities 0 or across (0, 1) (never only 0.5), penalty
-coefficients in [0.05, 2], learning rates in [0.01, 0.5], batches of 1 to 6, 1 to 3 SGD steps.
+biases in [-1, 1] (non-zero), drop probabilities 0 or across [0.01, 0.99] (never only 0.5: a layer
+that clips or rounds p shows), penalty coefficients in [0.01, 2] (the notebook's 0.01 among them),
+learning rates in [0.01, 0.5], batches of 1 to 6, 1 to 3 SGD steps.
 """
 import math
 
@@ -13,9 +14,10 @@ from hypothesis.extra import numpy as hnp
 
 from .scenario import ACTIVATIONS, LayerSpec, Scenario, Wrap
 
-DROP_PROBABILITIES = st.floats(0.05, 0.95)
+DROP_PROBABILITIES = st.floats(0.01, 0.99)
 DROP_PROBABILITIES_OR_ZERO = st.just(0.0) | DROP_PROBABILITIES
-COEFFICIENTS = st.floats(0.05, 2.0)
+# Log-uniform, so that small coefficients (the notebook's 0.01) are drawn as often as large ones.
+COEFFICIENTS = st.floats(-2.0, math.log10(2.0)).map(lambda exponent: 10.0 ** exponent)
 LEARNING_RATES = st.floats(0.01, 0.5)
 SEEDS = st.integers(0, 2**32 - 1)
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from . import conventions as conv
-from .scenario import dropout_name, layer_name
+from .scenario import dropout_name, layer_name, penalty_weights_name
 from .trace import StepRecord, Trace
 
 
@@ -91,4 +91,7 @@ def expected_trace(scenario, observed):
         for index, linear in enumerate(linears):
             record.update[f"W of {layer_name(index)}"] = conv.toyframe_weights(linear.weight)
             record.update[f"b of {layer_name(index)}"] = conv.toyframe_bias(linear.bias)
+            for wrap in scenario.layers[index].wraps:
+                if wrap.kind != "dropout":
+                    record.update[penalty_weights_name(index, wrap.kind)] = conv.toyframe_weights(linear.weight)
     return trace

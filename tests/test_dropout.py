@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import toyframe
 from reference import replay
-from reference.mask_studies import STUDIES
+from reference.mask_studies import PROBABILITIES, STUDIES
 from reference.runner import sample_masks
 from reference.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
 
@@ -36,7 +36,7 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 @RANDOM_SOURCES
 @pytest.mark.parametrize("study", STUDIES, ids=[study.name for study in STUDIES])
 @settings(max_examples=10)
-@given(p=DROP_PROBABILITIES, seed=SEEDS, data=st.data())
+@given(p=PROBABILITIES, seed=SEEDS, data=st.data())
 def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
     """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.mask_studies)."""
     study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, data.draw(study.shapes), seed)

@@ -122,7 +122,7 @@ def test_the_dropout_mask_is_drawn_per_element_with_the_keep_probability():
     assert cache.D1.shape == (n_h, m) and cache.D1.dtype == np.bool_
     statistics.assert_drop_fraction(cache.D1, 1 - keep_prob)
     # Not one mask per hidden unit shared by the batch (seed 001's variant): columns differ.
-    statistics.assert_independent_rows_and_columns(cache.D1.T, 1 - keep_prob)
+    statistics.assert_no_lagged_self_copies(cache.D1.T, 1 - keep_prob, "the mask D1 along examples and units")
     assert_identical(cache.A1_dropped, cache.A1 * cache.D1 / keep_prob, "A1_dropped")
 
 

@@ -33,7 +33,7 @@ FAILURES = [
     (RaisesOnSingleExamplesElseUnscaled, "forward matches torch with the layer's own masks"),
     (wrong_dropouts.KeepDropSwapped, "p = 0 is the identity"),
     (wrong_dropouts.FixedCountPerCall, "the number dropped per call follows Binomial(n, p)"),
-    (wrong_dropouts.CyclesFourMasks, "a fresh mask at every call, never a repeat"),
+    (wrong_dropouts.CyclesFourMasks, "a fresh mask at every call, never a repeat or a shifted copy"),
     (wrong_dropouts.SeededGeneratorPerInstance, "two Dropout layers draw independent masks"),
     (wrong_dropouts.MaskMissingInBackward, "gradients and SGD updates match torch"),
     (wrong_l2.MissingFactorTwo, "gradient and SGD updates match torch over several steps"),
@@ -69,3 +69,14 @@ def test_backward_through_a_degenerate_mask_earns_nothing_and_says_fix_the_forwa
     _, message = _failure(cls, "gradients and SGD updates match torch", hypothesis.settings())
     assert "earns credit only where the forward pass draws genuine masks" in message, message
     assert what in message and "Fix the forward pass first" in message
+
+
+def test_an_error_in_the_graders_own_code_fails_the_check_without_blaming_the_student(monkeypatch):
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in the grader")
+    monkeypatch.setattr(grading.mask_studies.statistics, "assert_mean_preserved", broken)
+    passed, message = run_check(CHECKS["inverted scaling preserves the mean"][1],
+                                InProcessRunner({"dropout": wrong_dropouts.NoRescaling}), hypothesis.settings())
+    assert not passed
+    assert message.startswith("The grader failed while checking this") and "TypeError: a bug in the grader" in message
+    assert "the implementation raised" not in message
