@@ -30,6 +30,7 @@ WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 600.0
 # name: (Dropout class, L2regularization class) from the catalogues
 SUBMISSIONS = {
     "correct": (correct.DropoutRandGreater, correct.L2UsesAlias),
+    "correct, slow Python loops": (correct.DropoutPythonLoops, correct.L2UsesAlias),
     "wrong: Dropout never drops": (wrong_dropouts.ScalesWithoutDropping, correct.L2UsesAlias),
     "wrong: every part": (wrong_dropouts.NoRescaling, wrong_l2.MissingFactorTwo),
     "wrong: drops everything": (wrong_dropouts.DropsEverything, correct.L2UsesAlias),

@@ -28,7 +28,7 @@ def replay(scenario, classes=None, sections=Trace.SECTIONS, tolerance=None, chec
     return actual
 
 
-def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None):
+def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None, check_dtype=True):
     """Python that reruns a comparison of `scenario` with the student's class for `graded` ("dropout",
     "l2"), to paste where that class is imported under the assignment's name."""
     arguments = [repr(scenario), f'{{"{graded}": {WRAPPERS[graded]}}}']
@@ -36,6 +36,8 @@ def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None):
         arguments.append(f"sections={tuple(sections)!r}")
     if tolerance is tolerances.ASSIGNMENT:
         arguments.append("tolerance=ASSIGNMENT")
+    if not check_dtype:
+        arguments.append("check_dtype=False")
     return f"from reference import *; import numpy as np; replay({', '.join(arguments)})"
 
 
@@ -50,6 +52,6 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
         raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
                          f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
                          f"{expected.max_magnitude:.3g}): {scenario.describe()}")
-    replay = replay_code(scenario, graded, sections, tolerance) if graded else None
+    replay = replay_code(scenario, graded, sections, tolerance, check_dtype) if graded else None
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
                         replay=replay)

@@ -36,16 +36,29 @@ TINY_SHAPES = st.tuples(st.integers(1, 2), st.integers(1, 3))
 
 @dataclass(frozen=True)
 class MaskStudy:
-    """calls: calls per layer; instances: layers of the same shape called in turn (call 1 of each,
-    then call 2 of each, ...); test(p, outputs, keep, pre) with outputs and keep (instances, calls,
-    N, D) and pre the wrapped layer's values (N, D); bounds: the most statistical bounds one
-    (p, shape, seed) evaluates."""
+    """elements: each mask's size at full scale, its shape drawn by shapes(); or None and fixed_shapes,
+    a strategy of shapes whatever the scale; calls: calls per layer; instances: layers of the same
+    shape called in turn (call 1 of each, then call 2 of each, ...); test(p, outputs, keep, pre)
+    with outputs and keep (instances, calls, N, D) and pre the wrapped layer's values (N, D);
+    bounds: the most statistical bounds one (p, shape, seed) evaluates."""
     name: str
-    shapes: st.SearchStrategy
+    elements: int | None
     calls: int
     test: Callable
     bounds: int
     instances: int = 1
+    fixed_shapes: st.SearchStrategy | None = None
+
+    def shapes(self, scale=1.0):
+        """The output shapes drawn when masks are drawn at `scale` of their full size (never below
+        MIN_ELEMENTS, where each study still sees every bug it is there for)."""
+        if self.elements is None:
+            return self.fixed_shapes
+        return shapes(max(MIN_ELEMENTS, int(self.elements * scale)))
+
+    def full_elements(self):
+        """Outputs drawn for one (p, shape, seed) at full scale."""
+        return (self.elements or 0) * self.calls * self.instances
 
     def sample(self, sample, p, shape, seed):
         """-> (outputs, keep) from sample(p, shape, calls, seed, instances), a runner's mask_samples."""
@@ -94,19 +107,20 @@ def _mean(p, outputs, keep, pre):
 TINY_CALLS = 2000
 REPEAT_CALLS = 8
 INSTANCE_CALLS = 4
+MIN_ELEMENTS = 4000
 
 STUDIES = (
-    MaskStudy("fraction dropped is p, in every unit and whatever the value", shapes(1_000_000), 1, _fractions,
+    MaskStudy("fraction dropped is p, in every unit and whatever the value", 1_000_000, 1, _fractions,
               bounds=1 + len(statistics.VALUE_BINS) + NARROW),
-    MaskStudy("the number dropped per call follows Binomial(n, p)", TINY_SHAPES, TINY_CALLS,
-              lambda p, outputs, keep, pre: statistics.assert_drop_counts_binomial(keep[0], p), bounds=7),
-    MaskStudy("a fresh mask at every call, never a repeat or a shifted copy", shapes(20_000), REPEAT_CALLS,
-              _fresh_masks, bounds=REPEAT_CALLS * (REPEAT_CALLS - 1) // 2),
-    MaskStudy("two Dropout layers draw independent masks", shapes(20_000), INSTANCE_CALLS, _independent_instances,
+    MaskStudy("the number dropped per call follows Binomial(n, p)", None, TINY_CALLS,
+              lambda p, outputs, keep, pre: statistics.assert_drop_counts_binomial(keep[0], p), bounds=7,
+              fixed_shapes=TINY_SHAPES),
+    MaskStudy("a fresh mask at every call, never a repeat or a shifted copy", 20_000, REPEAT_CALLS, _fresh_masks,
+              bounds=REPEAT_CALLS * (REPEAT_CALLS - 1) // 2),
+    MaskStudy("two Dropout layers draw independent masks", 20_000, INSTANCE_CALLS, _independent_instances,
               bounds=INSTANCE_CALLS ** 2, instances=2),
-    MaskStudy("masks independent across rows, columns and any offset", shapes(100_000), 1, _independent_elements,
-              bounds=1),
-    MaskStudy("inverted scaling preserves the mean", shapes(100_000), 1, _mean, bounds=1),
+    MaskStudy("masks independent across rows, columns and any offset", 100_000, 1, _independent_elements, bounds=1),
+    MaskStudy("inverted scaling preserves the mean", 100_000, 1, _mean, bounds=1),
 )
 BY_NAME = {study.name: study for study in STUDIES}
 

@@ -2,10 +2,11 @@
 
 Implementations store `self.mask` in many forms (a keep mask, a drop mask, bool, 0/1, scaled
 by 1/(1-p)) or not at all. What is certain is what passed through the layer:
-- forward: where the wrapped layer's output `pre` != 0, an element was kept exactly when the
-  Dropout's output `post` != 0;
-- backward: where the gradient arriving from above is != 0, an element was kept exactly when
-  the gradient the Dropout handed down to the wrapped layer is != 0.
+- forward: where the wrapped layer's output `pre` is not 0 (nor so small that a layer computing
+  in float32 or float16 rounds it to 0), an element was kept exactly when the Dropout's output
+  `post` != 0;
+- backward: where the gradient arriving from above is not 0 (nor that small), an element was kept
+  exactly when the gradient the Dropout handed down to the wrapped layer is != 0.
 Elements neither pass reveals can only be read from a stored mask that fits the rest in exactly
 one reading (keep or drop mask); failing that they count as kept.
 """
@@ -20,6 +21,16 @@ def _as_float_array(value, shape):
     return array if array.shape == shape else None
 
 
+# A value smaller than this (float16's smallest normal number) may round to 0 when a correct layer
+# computes in a lower precision than float64 (float32 flushes 1e-39 to 0): it reveals nothing.
+REVEALING_MAGNITUDE = float(np.finfo(np.float16).tiny)
+
+
+def reveals(values):
+    """Where a value passing through a Dropout is large enough to show whether it was kept."""
+    return np.abs(values) >= REVEALING_MAGNITUDE
+
+
 def infer_keep_mask(pre, post, stored_mask, upstream=None, passed_down=None):
     """pre, post: (N, D) forward in/out; upstream, passed_down: (N, D) backward in/out or None.
 
@@ -30,11 +41,11 @@ def infer_keep_mask(pre, post, stored_mask, upstream=None, passed_down=None):
     known = np.zeros(pre.shape, dtype=bool)
     post = _as_float_array(post, pre.shape)
     if post is not None:
-        known = pre != 0
+        known = reveals(pre)
         keep[known] = post[known] != 0
     upstream, passed_down = _as_float_array(upstream, pre.shape), _as_float_array(passed_down, pre.shape)
     if upstream is not None and passed_down is not None:
-        revealed = (upstream != 0) & ~known
+        revealed = reveals(upstream) & ~known
         keep[revealed] = passed_down[revealed] != 0
         known |= revealed
     consistent = [candidate for candidate in _stored_candidates(stored_mask, pre.shape)

@@ -35,8 +35,13 @@ ACTIVATIONS = {"relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.01), "sigmoid": S
 def _copy(value):
     """A plain copy of an array an implementation returned (anything else as it is, for the comparator
     to name): the harness never keeps the implementation's own arrays, which it may reuse as a
-    buffer or change in place later."""
-    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+    buffer or change in place later. float16 and extended precision become float64: their values
+    are compared, and only float32 and float64 cross from a worker."""
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.dtype.kind == "f" and value.dtype not in (np.float32, np.float64):
+        return value.astype(np.float64)
+    return np.array(value, copy=True)
 
 
 class RecordingLinear(toyframe.Linear):
@@ -47,7 +52,7 @@ class RecordingLinear(toyframe.Linear):
 
     def __call__(self, x):
         out = super().__call__(np.array(x, copy=True))
-        self.output = out.copy()
+        self.output = _copy(out)
         return out
 
     def grad(self, in_gradient, input_grad=True):
@@ -171,7 +176,7 @@ def _record_steps(scenario, built, trace):
             record.forward[name] = outer.output
         record.forward["output"] = output
         data_loss, upstream = _data_loss(scenario, output)
-        record.forward["loss"] = np.asarray(data_loss + built.penalty())
+        record.forward["loss"] = _copy(np.asarray(data_loss + built.penalty()))
         if step < scenario.steps:
             grads = model.backward(upstream, input_grad=True)
         for name, _, inner, outer in built.dropouts:

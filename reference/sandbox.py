@@ -47,6 +47,9 @@ class InProcessRunner:
     def notebook_l2(self):
         return toy_l2_cell_losses(self.classes["l2"])
 
+    def begin_check(self):
+        pass
+
     def reset(self):
         pass
 
@@ -66,6 +69,7 @@ class SubmissionRunner:
         self.limits = limits
         self._process = self._requests = self._replies = None
         self._broken = None
+        self._checks_begun = self._broken_in_check = 0
         self._scratch = tempfile.TemporaryDirectory(prefix="submission-")
 
     # -- the Runner interface --
@@ -90,8 +94,13 @@ class SubmissionRunner:
         first, after = self._call("notebook_l2")
         return first, after
 
+    def begin_check(self):
+        """A new check starts: a failure that stops the worker is reported as such in the check where it
+        happened (hypothesis replays the failing example there), as "not run" in the checks after it."""
+        self._checks_begun += 1
+
     def reset(self):
-        """Forget an earlier hang: a new check may start a new worker."""
+        """Forget an earlier hang: a new part may start a new worker."""
         self._broken = None
 
     def close(self):
@@ -101,6 +110,8 @@ class SubmissionRunner:
     # -- the worker --
     def _call(self, task, **args):
         if self._broken:
+            if self._broken_in_check == self._checks_begun:
+                raise SubmissionFailure(self._broken)
             raise SubmissionFailure(f"not run: earlier in this part, {self._broken}")
         if self._process is None or self._process.poll() is not None:
             self._start()
@@ -124,7 +135,7 @@ class SubmissionRunner:
     def _fail(self, reason):
         """The worker cannot be trusted to go on: stop it, and fail this call and the rest of the part."""
         code = self._stop()
-        self._broken = reason.format(code=code)
+        self._broken, self._broken_in_check = reason.format(code=code), self._checks_begun
         raise SubmissionFailure(self._broken) from None
 
     def _start(self):

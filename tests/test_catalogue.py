@@ -38,7 +38,7 @@ _EXPENSIVE = {dropout_forward_matches_torch, p_zero_is_identity, dropout_backwar
 
 def test_catalogue_sizes():
     assert len(wrong_dropouts.CATALOGUE) >= 27 and len(wrong_l2.CATALOGUE) >= 12
-    assert len(correct.CORRECT_DROPOUTS) >= 13 and len(correct.CORRECT_L2) >= 8
+    assert len(correct.CORRECT_DROPOUTS) >= 16 and len(correct.CORRECT_L2) >= 8
     # Every class is in exactly one list, has its one-line docstring, and expects real parts of its kind.
     everything = wrong_dropouts.CATALOGUE + wrong_l2.CATALOGUE + correct.CATALOGUE
     assert len(set(everything)) == len(everything)
@@ -109,7 +109,10 @@ def test_wrong_l2_scores_zero(cls):
         assert result.score == 0.0, f"{cls.__name__} ({cls.__doc__}) keeps the points of {part.name!r}"
 
 
-@pytest.mark.parametrize("cls", correct.CATALOGUE, ids=_ids(correct.CATALOGUE))
+QUICK_CORRECT = [cls for cls in correct.CATALOGUE if cls not in correct.SLOW]
+
+
+@pytest.mark.parametrize("cls", QUICK_CORRECT, ids=_ids(QUICK_CORRECT))
 def test_correct_earns_every_point_quick(cls):
     settings = _settings(max_examples=5)
     for part in _parts(KIND[cls]):

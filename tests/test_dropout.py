@@ -39,7 +39,7 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 @given(p=PROBABILITIES, seed=SEEDS, data=st.data())
 def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
     """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.mask_studies)."""
-    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, data.draw(study.shapes), seed)
+    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, data.draw(study.shapes()), seed)
 
 
 def _linear(n_in, n_out, dtype):

@@ -307,6 +307,75 @@ class DropoutReusesGradientBuffer:
         return "layer"
 
 
+class DropoutFloat32Output:
+    """Saves memory: a float32 mask, and the output built in a float32 buffer (values within float32's precision)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p).astype(np.float32) / np.float32(1 - self.p)
+        result = np.zeros_like(self.mask)
+        np.multiply(out, self.mask, out=result, casting="same_kind")
+        return result
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutExtendedPrecisionScale:
+    """Computes the 1/(1-p) scale in np.longdouble "to avoid rounding": its outputs are extended precision."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.scale = np.longdouble(1) / (np.longdouble(1) - np.longdouble(p))
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.random.rand(*out.shape) > self.p
+        return out * self.mask * self.scale
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask * self.scale)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropoutPythonLoops:
+    """Nested Python loops, one np.random.choice([0, 1], p=[p, 1 - p]) per element: ~100x slower, still correct."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = np.empty(out.shape)
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                self.mask[i, j] = np.random.choice([0, 1], p=[self.p, 1 - self.p])
+        return out * self.mask / (1 - self.p)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask / (1 - self.p))
+
+    def get_type(self):
+        return "layer"
+
+
 # ---- L2 regularization -------------------------------------------------------------------------------
 
 class L2TwoCW:
@@ -491,7 +560,10 @@ class L2ReturnsAList:
 CORRECT_DROPOUTS = [DropoutRandGreater, DropoutBinomial, DropoutWhere, DropoutFloatMask, DropoutStoresDropMask,
                     DropoutOwnGenerator, DropoutFloat32Mask, DropoutInPlaceGradient, DropoutNamesItsLayerLinear,
                     DropoutGeneratorSeededFromGlobal, DropoutChoice, DropoutWithExtraState,
-                    DropoutReusesGradientBuffer]
+                    DropoutReusesGradientBuffer, DropoutFloat32Output, DropoutExtendedPrecisionScale,
+                    DropoutPythonLoops]
 CORRECT_L2 = [L2TwoCW, L2WPlusW, L2UsesAlias, L2ViaPenaltyGradientMethod, L2NamesItsLayerInner,
               L2InPlaceOnItsArguments, L2ReusesGradientBuffer, L2ReturnsAList]
 CATALOGUE = CORRECT_DROPOUTS + CORRECT_L2
+# Correct but slow on purpose (whole seconds per mask study): graded in the slower tier only.
+SLOW = [DropoutPythonLoops]

@@ -615,6 +615,119 @@ class ScalesWithoutDropping:
         return "layer"
 
 
+class MaskFromTheValues:
+    """Draws the mask as rand * out > p: whether an output survives depends on its value, not on p alone."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) * out > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class ReluInsideDropout:
+    """Applies a ReLU inside the Dropout ("dropout always follows a ReLU"): negative outputs are always 0."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.positive = out > 0
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return np.maximum(out, 0) * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask * self.positive)
+
+    def get_type(self):
+        return "layer"
+
+
+class PercentResolution:
+    """Draws randint(0, 100) >= 100 * p: p is rounded up to whole percent (p = 0.333 drops 34 %)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.randint(0, 100, size=out.shape) >= self.p * 100) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class SlidingRandomPool:
+    """Cuts each mask from one pool of random numbers drawn once, advancing one number per call, not one mask."""
+
+    pool = None
+    offset = 0
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        cls = SlidingRandomPool
+        if cls.pool is None or cls.offset + out.size > cls.pool.size:
+            cls.pool, cls.offset = np.random.rand(max(4 * out.size, 1 << 20)), 0
+        self.mask = (cls.pool[cls.offset:cls.offset + out.size].reshape(out.shape) > self.p) / (1 - self.p)
+        cls.offset += 1
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class ClipsP:
+    """Clips p into [0.05, 0.95] "for numerical safety", for the mask and the scale alike."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = min(max(p, 0.05), 0.95)
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
 # Which graded parts each bug must cost (every other Dropout part keeps its full points).
 EXPECTED_LOSSES = {
     # Forward right; the backward's gradients miss the mask and the 1/(1-p). At p = 0 the mask is
@@ -678,6 +791,18 @@ EXPECTED_LOSSES = {
     # Nothing dropped: the statistics fail, the forward values too, and backward through an all-kept
     # mask earns nothing either. At p = 0 it is the identity.
     ScalesWithoutDropping: {FORWARD, BACKWARD},
+    # Outputs survive by their value: the studies' signed values of every size show it; forward and
+    # backward follow the mask drawn.
+    MaskFromTheValues: {FORWARD},
+    # The ReLU's zeros read as drops, consistent in both directions: only the fraction dropped among
+    # negative values (all of them) shows it.
+    ReluInsideDropout: {FORWARD},
+    # A fraction off by up to 0.01: a million outputs measure it to +/- 0.004.
+    PercentResolution: {FORWARD},
+    # Each mask is the last one shifted by one element: agreement at offset 1 is 1.
+    SlidingRandomPool: {FORWARD},
+    # For p below 0.05 or above 0.95 the scale and the mask use another p (and p = 0 drops 5 %).
+    ClipsP: {FORWARD, BACKWARD},
 }
 
 CATALOGUE = list(EXPECTED_LOSSES)

@@ -251,9 +251,31 @@ class HardCodedCoefficient:
         return "layer"
 
 
+class WeightsSnapshotAtForward:
+    """Keeps self.weights as a copy refreshed at each forward call: right within a step, stale after an update."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.coefficient = coefficient
+        self.weights = layer.weights.copy()
+        self.bias = layer.bias.copy()
+
+    def __call__(self, x):
+        self.weights = self.layer.weights.copy()
+        self.bias = self.layer.bias.copy()
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        dW, dX = self.layer.grad(in_gradient)
+        return dW + 2 * self.coefficient * self.weights, dX
+
+    def get_type(self):
+        return "layer"
+
+
 EXPECTED_LOSSES = {cls: {L2} for cls in (
     MissingFactorTwo, AddsScalarPenalty, AddsTwoCoefficient, WrongSign, DividedByBatchSize, InitialWeightsCopy,
     AliasesACopy, L1SignGradient, DropsDataGradient, PenaltyComputedThenDiscarded, PenaltyOnInputGradient,
-    HardCodedCoefficient)}
+    HardCodedCoefficient, WeightsSnapshotAtForward)}
 
 CATALOGUE = list(EXPECTED_LOSSES)
