@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import Phase, given, settings as Settings
+from hypothesis import Phase, example, given, settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure, HypothesisException
 from hypothesis.internal.conjecture import engine as hypothesis_engine
@@ -87,7 +87,7 @@ def _shrinking_limited(seconds):
         hypothesis_engine.MAX_SHRINKING_SECONDS = saved
 
 
-def for_all(strategy, settings, body):
+def for_all(strategy, settings, body, examples=()):
     """Run body(example) for the examples hypothesis draws from `strategy` under `settings`.
 
     Never with a deadline: a worker's start-up or a slow machine must not fail a check (the
@@ -95,14 +95,17 @@ def for_all(strategy, settings, body):
     reported, the smallest hypothesis finds in SHRINK_SECONDS, never a group of them, and nothing
     is printed (the failure's message says it all). A failing example's frames are cleared
     before hypothesis keeps its exception: the arrays they hold would otherwise outlive it, and a
-    wrong submission fails hundreds of examples while hypothesis shrinks."""
-    def lean_body(example):
+    wrong submission fails hundreds of examples while hypothesis shrinks. `examples` run first.
+    """
+    def lean_body(value):
         try:
-            body(example)
+            body(value)
         except Exception as error:
             _clear_frames(error)
             raise
     test = given(strategy)(Settings(settings, deadline=None, report_multiple_bugs=False)(lean_body))
+    for value in reversed(examples):  # explicit examples, run first and in this order
+        test = example(value)(test)
     with _shrinking_limited(SHRINK_SECONDS), with_reporter(lambda text: None):
         test()
 
@@ -153,8 +156,34 @@ def _compare(runner, graded, sections, observe=None):
 # ---- Dropout forward -----------------------------------------------------------------------------
 
 def dropout_forward_matches_torch(runner, settings):
-    """With the masks the layer drew, every Dropout output and the model's output and loss match torch."""
-    for_all(_models_with("dropout", st.just(0)), settings, _compare(runner, "dropout", ("forward",)))
+    """With the masks the layer drew, every Dropout output and the model's output and loss match torch;
+    and over all of the check's scenarios the masks drop the fraction their p asks for (a layer that
+    draws right masks only where the mask studies look, and not in models, fails here)."""
+    tally = ScenarioMasks()
+    for_all(_models_with("dropout", st.just(0)), settings,
+            _compare(runner, "dropout", ("forward",), observe=lambda scenario, trace: tally.add(scenario, trace, 1)))
+    tally.masks.assert_fraction_dropped("over this check's scenarios, the fraction of outputs the Dropouts dropped")
+
+
+class ScenarioMasks:
+    """The masks scenarios drew, as a statistics.MaskTally of independent draws: one scenario per seed
+    (scenarios with the same seed draw the same numbers from NumPy's global RNG), and only outputs
+    whose wrapped layer's value shows whether they were kept (which does not depend on the mask)."""
+
+    def __init__(self):
+        self.masks = statistics.MaskTally()
+        self.seeds = set()
+
+    def add(self, scenario, trace, steps):
+        """The masks of the first `steps` forward passes of `trace`, a run of `scenario`."""
+        if scenario.seed in self.seeds:
+            return
+        self.seeds.add(scenario.seed)
+        probabilities = dropout_probabilities(scenario)
+        for record in trace.steps[:steps]:
+            for name, keep in record.keep_masks.items():
+                revealed = masks.reveals(np.asarray(record.observations[name]["pre"], dtype=np.float64))
+                self.masks.add(keep[revealed], probabilities[name])
 
 
 # A dozen drawn (p, shape, seed) per study is plenty at these sample sizes, whatever the profile: it
@@ -181,7 +210,7 @@ def study_scale(runner):
         except Exception:  # noqa: BLE001 - the studies themselves report what is wrong
             pass
         per_element = (time.perf_counter() - start) / math.prod(CALIBRATION_SHAPE)
-        full = MASK_STUDY_EXAMPLES * sum(study.full_elements() for study in mask_studies.STUDIES)
+        full = sum((MASK_STUDY_EXAMPLES + len(study.designed)) * study.full_elements() for study in mask_studies.STUDIES)
         scale = STUDY_SECONDS / (per_element * full)
         _study_scales[runner] = 1.0 if scale >= 1 else 2.0 ** math.floor(math.log2(scale))
     return _study_scales[runner]
@@ -199,10 +228,12 @@ def mask_study(study):
             except AssertionError as error:
                 raise AssertionError(f"{error}{replay}") from None
         # Not shrunk: a smaller p, shape or seed that fails too tells a student nothing more, and each
-        # try is a whole study.
-        for_all(st.tuples(mask_studies.PROBABILITIES, study.shapes(study_scale(runner)), SEEDS),
+        # try is a whole study. The designed examples run first.
+        scale = study_scale(runner)
+        for_all(st.tuples(study.probabilities, study.shapes(scale), SEEDS),
                 Settings(settings, max_examples=min(settings.max_examples, MASK_STUDY_EXAMPLES),
-                         phases=[phase for phase in settings.phases if phase != Phase.shrink]), body)
+                         phases=[phase for phase in settings.phases if phase != Phase.shrink]), body,
+                examples=study.designed_examples(scale))
     check.__doc__ = f"Mask study: {study.name}."
     return check
 
@@ -231,19 +262,11 @@ def dropout_backward_matches_torch(runner, settings):
     drops everything (or nothing) makes any backward agree with torch replaying its masks; a
     correct layer does so with probability below statistics.FALSE_ALARM, which is computed
     exactly from the p and the number of outputs, and the rule applies only when it is that small."""
-    tally = statistics.MaskTally()
-
-    def count_masks(scenario, trace):
-        probabilities = dropout_probabilities(scenario)
-        for record in trace.steps[:scenario.steps]:
-            for name, keep in record.keep_masks.items():
-                # Only where the wrapped layer's output is not (nearly) 0 does the forward pass show
-                # whether an element was kept, and that does not depend on the mask: the bound stays exact.
-                revealed = masks.reveals(np.asarray(record.observations[name]["pre"], dtype=np.float64))
-                tally.add(keep[revealed], probabilities[name])
+    tally = ScenarioMasks()
     for_all(_models_with("dropout", st.integers(1, 3)), settings,
-            _compare(runner, "dropout", ("backward", "update"), observe=count_masks))
-    degenerate = tally.degenerate()
+            _compare(runner, "dropout", ("backward", "update"),
+                     observe=lambda scenario, trace: tally.add(scenario, trace, scenario.steps)))
+    degenerate = tally.masks.degenerate()
     if degenerate:
         raise AssertionError(
             f"Dropout backward earns credit only where the forward pass draws genuine masks, and over this "
@@ -278,8 +301,9 @@ def notebook_l2_cell(runner, settings):
 
 PARTS = (
     Part("Dropout forward", 1.0, "dropout", (
-        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch),
-        *(Check(study.name, mask_study(study), study.bounds * MASK_STUDY_EXAMPLES) for study in mask_studies.STUDIES),
+        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch, bounds=1),
+        *(Check(study.name, mask_study(study), study.bounds * (MASK_STUDY_EXAMPLES + len(study.designed)))
+          for study in mask_studies.STUDIES),
         Check("p = 0 is the identity", p_zero_is_identity),
     )),
     Part("Dropout backward", 0.5, "dropout", (

@@ -21,9 +21,10 @@ def _as_float_array(value, shape):
     return array if array.shape == shape else None
 
 
-# A value smaller than this (float16's smallest normal number) may round to 0 when a correct layer
-# computes in a lower precision than float64 (float32 flushes 1e-39 to 0): it reveals nothing.
-REVEALING_MAGNITUDE = float(np.finfo(np.float16).tiny)
+# A value smaller than this (float32's smallest normal number) may round to 0 when a correct layer
+# computes in float32: it reveals nothing. (The reference rejects scenarios where a Dropout's input
+# holds such a value, as it does those near a kink: neither pass may show its mask.)
+REVEALING_MAGNITUDE = float(np.finfo(np.float32).tiny)
 
 
 def reveals(values):

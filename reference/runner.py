@@ -200,24 +200,23 @@ def _record_steps(scenario, built, trace):
 
 
 def study_inputs(shape, seed):
-    """x (N, 1) and W (1, D) of a mask study: magnitudes in [0.5, 2] with random signs, from a Generator
-    seeded from `seed`. The wrapped layer's output x @ W (no bias) is never 0, of either sign and of
-    many sizes, so a mask that depends on the values shows, and every element a layer keeps is
-    visible in its output. Both sides make them alike: the trusted side never needs the worker's."""
+    """The Linear a mask study's Dropout wraps, (x (N, k), W (k, D), b (1, D)), drawn like a scenario's:
+    k in 1..6 inputs in [-2, 2], weights in [-1.5, 1.5] / sqrt(k), biases in [-1, 1], from a Generator
+    seeded from `seed`. Its outputs take either sign and every size, near 0 too, so a mask that
+    depends on the values shows, and a layer cannot tell a study from a scenario by its Linear."""
     # A stream of its own (seed, plus an entropy word nobody else uses): a layer with a Generator
     # seeded by the same number must not see its draws correlated with these values.
     rng = np.random.default_rng((seed, 0x5EED_57D1))
     n_rows, n_cols = shape
-
-    def signed(size):
-        return rng.uniform(0.5, 2.0, size) * rng.choice((-1.0, 1.0), size)
-    return signed((n_rows, 1)), signed((1, n_cols))
+    k = int(rng.integers(1, 7))
+    return (rng.uniform(-2.0, 2.0, (n_rows, k)), rng.uniform(-1.5, 1.5, (k, n_cols)) / np.sqrt(k),
+            rng.uniform(-1.0, 1.0, (1, n_cols)))
 
 
 def study_pre_activations(shape, seed):
-    """The wrapped layer's output in a mask study, (N, D): x * W, a single product each."""
-    x, weights = study_inputs(shape, seed)
-    return x * weights
+    """The wrapped layer's output in a mask study, (N, D)."""
+    x, weights, bias = study_inputs(shape, seed)
+    return x @ weights + bias
 
 
 def observe_masks(dropout_class, p, shape, calls, seed, instances=1):
@@ -227,12 +226,11 @@ def observe_masks(dropout_class, p, shape, calls, seed, instances=1):
     Returns the outputs as one float64 array (instances, calls, N, D).
     """
     n_rows, n_cols = shape
-    x, weights = study_inputs(shape, seed)
+    x, weights, bias = study_inputs(shape, seed)
     layers = []
     for _ in range(instances):
-        base = RecordingLinear(1, n_cols, rng=np.random.default_rng(0))
-        base.weights = weights.copy()
-        base.bias = np.zeros((1, n_cols))
+        base = RecordingLinear(*weights.shape, rng=np.random.default_rng(0))
+        base.weights, base.bias = weights.copy(), bias.copy()
         layers.append(Probe(dropout_class(base, p=p)))
     np.random.seed(seed)
     outputs = np.empty((instances, calls, n_rows, n_cols))

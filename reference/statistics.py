@@ -52,18 +52,23 @@ def assert_drop_fraction(keep, p, where=""):
     assert_mean_near(~keep, p, f"fraction of outputs dropped with p={p:g}{where}")
 
 
-VALUE_BINS = (("negative, |value| < 1", lambda pre: (pre < 0) & (pre > -1)), ("negative, |value| >= 1", lambda pre: pre <= -1),
-              ("positive, value < 1", lambda pre: (pre > 0) & (pre < 1)), ("positive, value >= 1", lambda pre: pre >= 1))
+# Where a study's values fall: either sign, and near 0, middling or large.
+MAGNITUDES = ((0.0, 0.1), (0.1, 1.0), (1.0, np.inf))
+VALUE_BINS = tuple((sign, low, high) for sign in ("negative", "positive") for low, high in MAGNITUDES)
+SMALLEST_BIN = 1000  # a bin with fewer outputs than this is not tested
 
 
 def assert_drop_fraction_whatever_the_value(keep, pre, p):
-    """keep, pre: (N, D). Among outputs whose wrapped-layer value is negative or positive, small or
-    large, the fraction dropped is p: a mask that depends on the values (a ReLU inside the layer,
-    rand * out > p) fails. One bound per bin of VALUE_BINS."""
-    for name, select in VALUE_BINS:
-        chosen = select(pre)
-        assert_mean_near(~keep[chosen], p, f"fraction of outputs dropped with p={p:g} among those whose "
-                                             f"wrapped layer gave a {name} ({chosen.sum()} outputs)")
+    """keep, pre: (N, D). Among outputs whose wrapped-layer value is negative or positive, near 0,
+    middling or large, the fraction dropped is p: a mask that depends on the values (a ReLU inside
+    the layer, rand * out > p, pruning small values) fails. One bound per bin of VALUE_BINS."""
+    for sign, low, high in VALUE_BINS:
+        magnitude = np.abs(pre)
+        chosen = ((pre < 0) if sign == "negative" else (pre > 0)) & (magnitude >= low) & (magnitude < high)
+        if chosen.sum() >= SMALLEST_BIN:
+            assert_mean_near(~keep[chosen], p, f"fraction of outputs dropped with p={p:g} among those whose "
+                                                 f"wrapped layer gave a {sign} value of size in [{low:g}, {high:g}) "
+                                                 f"({chosen.sum()} outputs)")
 
 
 def assert_drop_fraction_per_unit(keep, p):
@@ -80,13 +85,30 @@ def binomial_pmf(n, p):
 def assert_drop_counts_binomial(keep, p):
     """keep: bool (calls, N, D). The number dropped at each call follows Binomial(N*D, p): for every
     k, the share of calls that drop exactly k outputs is P(K = k). A scheme that is right only on
-    average over large arrays (a fixed count per call or per row) fails here."""
+    average over large arrays (a fixed count per call or per row) fails here. n + 1 bounds."""
     calls, n_rows, n_cols = keep.shape
+    n = n_rows * n_cols
     dropped = (~keep).reshape(calls, -1).sum(axis=1)
-    for k, probability in enumerate(binomial_pmf(n_rows * n_cols, p)):
+    for k, probability in enumerate(binomial_pmf(n, p)):
         assert_mean_near(dropped == k, probability,
                          f"share of {calls} calls on a {n_rows}x{n_cols} output that drop exactly {k} "
-                         f"of {n_rows * n_cols} outputs with p={p:g} (Binomial({n_rows * n_cols}, {p:g}))")
+                         f"of {n} outputs with p={p:g} (Binomial({n}, {p:g}))")
+
+
+def assert_counts_of_consecutive_calls_independent(keep, p):
+    """keep: bool (calls, N, D). Two consecutive calls drop the same number of outputs as often as two
+    independent draws do, sum of P(K = k)^2: a mask made from the one before (reversed, permuted,
+    rolled) keeps the count. Tested on disjoint pairs, calls (1, 2), (3, 4), ... and (2, 3), (4, 5),
+    ...: two bounds."""
+    calls, n_rows, n_cols = keep.shape
+    dropped = (~keep).reshape(calls, -1).sum(axis=1)
+    same = math.fsum(probability ** 2 for probability in binomial_pmf(n_rows * n_cols, p))
+    for first in (0, 1):
+        pairs = dropped[first: first + (calls - first) // 2 * 2].reshape(-1, 2)
+        assert_mean_near(pairs[:, 0] == pairs[:, 1], same,
+                         f"share of pairs of consecutive calls (calls {first + 1} and {first + 2}, "
+                         f"{first + 3} and {first + 4}, ...) on a {n_rows}x{n_cols} output that drop the same "
+                         f"number of outputs with p={p:g}")
 
 
 def lag_agreements(a, b):
@@ -141,18 +163,15 @@ def all_pairs(count):
     return list(itertools.combinations(range(count), 2))
 
 
-def assert_mean_preserved(ratios, p):
-    """ratios: each output over its wrapped layer's value -> they average 1 (inverted dropout's 1/(1-p)
-    scaling); each is 0 or 1/(1-p) for a correct layer."""
-    assert_mean_near(ratios, 1.0, f"mean of output / wrapped layer's value with p={p:g}", width=1.0 / (1.0 - p))
-
-
 class MaskTally:
-    """Counts kept and dropped outputs over many masks with 0 < p < 1, and the log-probability that a
-    correct layer keeps none of them (sum of log p) or drops none (sum of log(1 - p))."""
+    """Kept and dropped outputs over many masks with 0 < p < 1, from independent draws: how many were
+    dropped against how many a correct layer drops on average (the sum of their p), and the
+    log-probability that a correct layer keeps none of them (sum of log p) or drops none (sum of
+    log(1 - p))."""
 
     def __init__(self):
         self.kept = self.dropped = 0
+        self.expected_dropped = 0.0
         self.log_all_dropped = self.log_all_kept = 0.0
 
     def add(self, keep, p):
@@ -161,8 +180,24 @@ class MaskTally:
         keep = np.asarray(keep, dtype=bool)
         self.kept += int(keep.sum())
         self.dropped += int(keep.size - keep.sum())
+        self.expected_dropped += keep.size * p
         self.log_all_dropped += keep.size * math.log(p)
         self.log_all_kept += keep.size * math.log(1.0 - p)
+
+    def assert_fraction_dropped(self, what):
+        """(dropped - sum of p) / outputs is a mean of independent values of mean 0, each in a range of
+        width 1: Hoeffding's bound. One bound."""
+        _count_bound()
+        total = self.kept + self.dropped
+        if total == 0:
+            return
+        radius = hoeffding_radius(total)
+        deviation = (self.dropped - self.expected_dropped) / total
+        if not abs(deviation) <= radius:
+            raise AssertionError(
+                f"{what}: {self.dropped} of {total} outputs were dropped where the p of their layers drop "
+                f"{self.expected_dropped:.1f} on average: a fraction {deviation:+.4f} off, beyond +/- {radius:.4f} "
+                f"(a correct layer lands outside this with probability < {FALSE_ALARM:g})")
 
     def degenerate(self):
         """None, or why the masks are degenerate: all dropped (or all kept) where a correct layer does

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from . import conventions as conv
+from .masks import REVEALING_MAGNITUDE
 from .scenario import dropout_name, layer_name, penalty_weights_name
 from .trace import StepRecord, Trace
 
@@ -43,6 +44,12 @@ def _relative_distance_to_zero(values):
     return float(values.min() / max(1.0, float(values.max()))) if values.numel() else float("inf")
 
 
+def _holds_unrevealing_values(values):
+    """Whether some value is not 0 yet too small to show whether a Dropout kept it (masks.reveals)."""
+    values = values.detach().abs()
+    return bool(((values > 0) & (values < REVEALING_MAGNITUDE)).any())
+
+
 def expected_trace(scenario, observed):
     """The trace a correct implementation produces, given the keep masks in `observed`."""
     linears = [_linear(spec) for spec in scenario.layers]
@@ -60,6 +67,8 @@ def expected_trace(scenario, observed):
         for index, (spec, linear) in enumerate(zip(scenario.layers, linears)):
             h = linear(h)
             kept = torch.ones(h.shape, dtype=torch.bool)
+            if any(wrap.kind == "dropout" for wrap in spec.wraps) and _holds_unrevealing_values(h):
+                trace.kink_distance = 0.0  # the mask there may be unreadable: not comparable
             for wrap_index, wrap in enumerate(spec.wraps):
                 if wrap.kind == "dropout":
                     name = dropout_name(index, wrap_index)

@@ -74,8 +74,8 @@ def test_backward_through_a_degenerate_mask_earns_nothing_and_says_fix_the_forwa
 def test_an_error_in_the_graders_own_code_fails_the_check_without_blaming_the_student(monkeypatch):
     def broken(*args, **kwargs):
         raise TypeError("a bug in the grader")
-    monkeypatch.setattr(grading.mask_studies.statistics, "assert_mean_preserved", broken)
-    passed, message = run_check(CHECKS["inverted scaling preserves the mean"][1],
+    monkeypatch.setattr(grading.mask_studies.statistics, "assert_no_lagged_self_copies", broken)
+    passed, message = run_check(CHECKS["masks independent across rows, columns and any offset"][1],
                                 InProcessRunner({"dropout": wrong_dropouts.NoRescaling}), hypothesis.settings())
     assert not passed
     assert message.startswith("The grader failed while checking this") and "TypeError: a bug in the grader" in message
