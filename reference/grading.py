@@ -201,8 +201,11 @@ _study_scales = weakref.WeakKeyDictionary()
 
 
 def study_scale(runner):
-    """The fraction of the studies' full mask sizes the runner's Dropout is asked for (1, 1/2, 1/4, ...),
-    from the time one call on CALIBRATION_SHAPE takes; measured once per runner."""
+    """The fraction of the studies' full mask sizes the runner's Dropout is asked for (1, 1/2, 1/4, ...):
+    the runner's own `study_scale` if it sets one (tests do), else from the time one call on
+    CALIBRATION_SHAPE takes, measured once per runner."""
+    if getattr(runner, "study_scale", None):
+        return runner.study_scale
     if runner not in _study_scales:
         start = time.perf_counter()
         try:
@@ -221,8 +224,8 @@ def mask_study(study):
     def check(runner, settings):
         def body(example):
             p, shape, seed = example
-            replay = f"\nReplay: {mask_studies.replay_code(study, p, shape, seed)}"
-            outputs, keep = _implementation(lambda: study.sample(runner.mask_samples, p, shape, seed), replay)
+            replay = f"\nReplay: {mask_studies.replay_code(study, p, shape, seed, scale)}"
+            outputs, keep = _implementation(lambda: study.sample(runner.mask_samples, p, shape, seed, scale), replay)
             try:
                 study.judge(p, shape, seed, outputs, keep)
             except AssertionError as error:

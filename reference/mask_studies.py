@@ -81,19 +81,24 @@ class MaskStudy:
         return max(MIN_ELEMENTS, int(self.elements * scale))
 
     def full_elements(self):
-        """Outputs drawn for one (p, shape, seed) at full scale."""
-        return (self.elements or 0) * self.calls * self.instances
+        """Outputs drawn for one (p, shape, seed) at full scale (tiny shapes counted as 6 outputs)."""
+        return (self.elements or 6) * self.calls * self.instances
 
-    def sample(self, sample, p, shape, seed):
+    def calls_at(self, scale=1.0):
+        """Calls per layer when masks are drawn at `scale`: a study of fixed tiny shapes makes fewer
+        calls instead (never below MIN_CALLS); the others always make `calls`."""
+        return self.calls if self.elements is not None else max(MIN_CALLS, int(self.calls * scale))
+
+    def sample(self, sample, p, shape, seed, scale=1.0):
         """-> (outputs, keep) from sample(p, shape, calls, seed, instances), a runner's mask_samples."""
-        return sample(p, tuple(shape), self.calls, seed, self.instances)
+        return sample(p, tuple(shape), self.calls_at(scale), seed, self.instances)
 
     def judge(self, p, shape, seed, outputs, keep):
         """Raises AssertionError unless the masks pass the study's bounds."""
         self.test(p, outputs, keep, study_pre_activations(tuple(shape), seed))
 
-    def run(self, sample, p, shape, seed):
-        self.judge(p, shape, seed, *self.sample(sample, p, shape, seed))
+    def run(self, sample, p, shape, seed, scale=1.0):
+        self.judge(p, shape, seed, *self.sample(sample, p, shape, seed, scale))
 
 
 def _fractions(p, outputs, keep, pre):
@@ -136,6 +141,7 @@ def _scaling(p, outputs, keep, pre):
 
 
 TINY_CALLS = 2000
+MIN_CALLS = 500  # the tiny-shape study's calls at the smallest scale: a fixed count still shows
 REPEAT_CALLS = 8
 INSTANCE_CALLS = 4
 MIN_ELEMENTS = 4000
@@ -157,12 +163,16 @@ STUDIES = (
 BY_NAME = {study.name: study for study in STUDIES}
 
 
-def replay_mask_study(name, dropout_class, p, shape, seed):
-    """Run the study called `name` on `dropout_class` in this process; raises AssertionError as grading does."""
-    BY_NAME[name].run(lambda *args: sample_masks(dropout_class, *args), p, shape, seed)
+def replay_mask_study(name, dropout_class, p, shape, seed, calls=None):
+    """Run the study called `name` on `dropout_class` in this process; raises AssertionError as grading does.
+    calls: the calls per layer, if grading made fewer than the study's full number."""
+    study = BY_NAME[name]
+    outputs, keep = sample_masks(dropout_class, p, tuple(shape), calls or study.calls, seed, study.instances)
+    study.judge(p, shape, seed, outputs, keep)
 
 
-def replay_code(study, p, shape, seed):
-    """Python that reruns one example of `study` with the student's Dropout class."""
-    return (f"from reference.mask_studies import replay_mask_study; "
-            f"replay_mask_study({study.name!r}, Dropout, p={p!r}, shape={tuple(shape)!r}, seed={seed!r})")
+def replay_code(study, p, shape, seed, scale=1.0):
+    """Python that reruns one example of `study`, as grading ran it at `scale`, with the student's Dropout."""
+    calls = study.calls_at(scale)
+    return (f"from reference.mask_studies import replay_mask_study; replay_mask_study({study.name!r}, Dropout, "
+            f"p={p!r}, shape={tuple(shape)!r}, seed={seed!r}{'' if calls == study.calls else f', calls={calls}'})")

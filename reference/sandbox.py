@@ -33,10 +33,12 @@ class SubmissionFailure(AssertionError):
 
 
 class InProcessRunner:
-    """Runs trusted classes ({"dropout": ..., "l2": ...}) here."""
+    """Runs trusted classes ({"dropout": ..., "l2": ...}) here. study_scale: the size of the mask studies'
+    masks, as a fraction of their full size (None: measured, see reference.grading.study_scale)."""
 
-    def __init__(self, classes):
+    def __init__(self, classes, study_scale=None):
         self.classes = classes
+        self.study_scale = study_scale
 
     def trace(self, scenario, graded):
         return in_process.run(scenario, {graded: self.classes[graded]})
@@ -62,11 +64,13 @@ class Limits:
 
 
 class SubmissionRunner:
-    """Runs the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its top)."""
+    """Runs the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its top).
+    study_scale: as for InProcessRunner."""
 
-    def __init__(self, directory, limits=Limits()):
+    def __init__(self, directory, limits=Limits(), study_scale=None):
         self.directory = str(Path(directory).resolve())
         self.limits = limits
+        self.study_scale = study_scale
         self._process = self._requests = self._replies = None
         self._broken = None
         self._checks_begun = self._broken_in_check = 0

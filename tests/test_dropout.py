@@ -35,11 +35,12 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 
 @RANDOM_SOURCES
 @pytest.mark.parametrize("study", STUDIES, ids=[study.name for study in STUDIES])
-@settings(max_examples=10)
+@settings(max_examples=5)
 @given(p=PROBABILITIES, seed=SEEDS, data=st.data())
 def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
     """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.mask_studies)."""
-    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, data.draw(study.shapes()), seed)
+    shape = data.draw(study.shapes(scale=1 / 16))
+    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, shape, seed)
 
 
 def _linear(n_in, n_out, dtype):

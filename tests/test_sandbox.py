@@ -18,7 +18,11 @@ from tests.submissions.hostile import HOSTILE_DROPOUTS
 
 FAST = Settings(Settings(), max_examples=min(Settings().max_examples, 10),
                 phases=[Phase.explicit, Phase.reuse, Phase.generate])
+# Hostile submissions that hang are stopped after 3 s; correct ones get the grading limit (20 s), so
+# that a worker starting on a busy machine is never mistaken for a hang.
 TEST_LIMITS = Limits(call_seconds=3.0, memory_bytes=768 * 2**20)
+FAIR_LIMITS = Limits(memory_bytes=768 * 2**20)
+SMALLEST_STUDIES = 1 / 256  # the mask studies' smallest masks: what is tested here is the worker
 
 
 # These break the worker for every part (no module at all; toyframe's own Dropout, which L2's nested
@@ -28,8 +32,8 @@ SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons 
                             "finds the model solution in memory"}
 
 
-def _grade(directory):
-    runner = SubmissionRunner(directory, TEST_LIMITS)
+def _grade(directory, limits=TEST_LIMITS):
+    runner = SubmissionRunner(directory, limits, study_scale=SMALLEST_STUDIES)
     try:
         return grade(runner, FAST)
     finally:
@@ -42,7 +46,7 @@ def _scores(results):
 
 @pytest.mark.parametrize("nested", [True, False], ids=["layers/ folder", "files at the top"])
 def test_a_correct_submission_earns_full_marks_through_the_worker_and_is_never_imported_here(tmp_path, nested):
-    results = _grade(write_submission(tmp_path, nested=nested))
+    results = _grade(write_submission(tmp_path, nested=nested), FAIR_LIMITS)
     assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
     assert not any(name in sys.modules for name in ("layers", "layers.Dropout", "layers.L2regularization"))
 
@@ -87,7 +91,7 @@ def test_no_network_in_the_worker(tmp_path):
 def test_stdin_is_closed_so_reading_it_cannot_hang(tmp_path):
     reads_stdin = CORRECT_DROPOUT.replace("        out = self.layer(x)\n",
                                           "        import sys\n        sys.stdin.read()\n        out = self.layer(x)\n")
-    runner = SubmissionRunner(write_submission(tmp_path, dropout=reads_stdin), TEST_LIMITS)
+    runner = SubmissionRunner(write_submission(tmp_path, dropout=reads_stdin), FAIR_LIMITS)
     try:
         outputs, keep = runner.mask_samples(0.5, (4, 3), calls=2, seed=0)
     finally:
@@ -104,7 +108,7 @@ def test_every_correct_variant_earns_full_marks_through_the_worker(tmp_path, dro
     """However the mask is drawn (rand > p, binomial, np.where, a drop mask, its own Generator, float32)."""
     directory = write_submission(tmp_path, dropout=as_submission_file(dropout, "Dropout"),
                                  l2=as_submission_file(l2, "L2regularization"))
-    results = _grade(directory)
+    results = _grade(directory, FAIR_LIMITS)
     assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
 
 

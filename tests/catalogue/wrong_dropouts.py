@@ -1,14 +1,11 @@
 """WRONG Dropout submissions, written against the skeleton as students write them.
 
-Each class's docstring states its bug in one line. EXPECTED_LOSSES maps every class to exactly the
-graded parts that must score 0 ("Dropout forward", "Dropout backward"); every other Dropout part
-must keep its full points. The reasoning behind each entry is in the comment beside it.
+Each class's docstring states its bug in one line. CAUGHT_BY maps every class to the graded checks
+that must fail, one in each part its bug must cost ("Dropout forward", "Dropout backward"); every
+other Dropout part must keep its full points. The reasoning behind each entry is in the comment
+beside it.
 """
 import numpy as np
-
-FORWARD = "Dropout forward"
-BACKWARD = "Dropout backward"
-
 
 class MaskMissingInBackward:
     """Backward passes in_gradient to the wrapped layer unmasked (and unscaled)."""
@@ -728,81 +725,83 @@ class ClipsP:
         return "layer"
 
 
-# Which graded parts each bug must cost (every other Dropout part keeps its full points).
-EXPECTED_LOSSES = {
-    # Forward right; the backward's gradients miss the mask and the 1/(1-p). At p = 0 the mask is
-    # all ones, so "p = 0 is the identity" (which also runs backward) still passes.
-    MaskMissingInBackward: {BACKWARD},
-    # Wrong forward values (torch scales by 1/(1-p)) and hence wrong gradients.
-    NoRescaling: {FORWARD, BACKWARD},
-    # Forward and backward consistent with the drawn mask, so torch (replaying it) agrees; only the
-    # fraction dropped (1-p) and the mean (p/(1-p)) are wrong.
-    KeepDropSwapped: {FORWARD},
-    # Wrong forward values for p != 0.5 (and inf at p = 0); the backward's scale is wrong too.
-    ScaleByOneOverP: {FORWARD, BACKWARD},
+# The checks that must fail for each bug, one in each part it must cost (every other Dropout part
+# keeps its full points): the parts follow from the checks. Names as in reference.grading.PARTS.
+MATCHES_TORCH = "forward matches torch with the layer's own masks"
+FRACTION = "fraction dropped is p, in every unit and whatever the value"
+COUNTS = "the number dropped per call follows Binomial(n, p)"
+FRESH = "a fresh mask at every call, never a repeat or a shifted copy"
+TWO_LAYERS = "two Dropout layers draw independent masks"
+NO_STRUCTURE = "masks independent across rows, columns and any offset"
+SCALED = "every kept output is scaled by 1/(1-p)"
+GRADIENTS = "gradients and SGD updates match torch"
+
+CAUGHT_BY = {
+    # Forward right; the backward's gradients miss the mask and the 1/(1-p).
+    MaskMissingInBackward: (GRADIENTS,),
+    # Kept outputs unscaled, and hence wrong gradients.
+    NoRescaling: (SCALED, GRADIENTS),
+    # Forward and backward follow the drawn mask, so torch (replaying it) agrees; the fraction is 1-p.
+    KeepDropSwapped: (FRACTION,),
+    # Scaled by 1/p forward and backward (and inf at p = 0).
+    ScaleByOneOverP: (SCALED, GRADIENTS),
     # The output is the layer of a masked input: torch sees no dropped output and differs; so do dW and dX.
-    MaskOnInput: {FORWARD, BACKWARD},
-    # Not fresh at every call; within one scenario the same mask is used consistently, so the
-    # gradients and updates over several steps match torch replaying it.
-    MaskDrawnOnFirstCall: {FORWARD},
+    MaskOnInput: (MATCHES_TORCH, GRADIENTS),
+    # One mask for every call; within one scenario used consistently, so the gradients match torch.
+    MaskDrawnOnFirstCall: (FRESH,),
     # Shared along the batch and never redrawn; consistent forward and backward.
-    MaskDrawnInInit: {FORWARD},
-    # Rows agree: independence fails; consistent forward and backward.
-    MaskPerUnitSharedByBatch: {FORWARD},
-    # Columns agree: independence fails; consistent forward and backward.
-    MaskPerExampleSharedByUnits: {FORWARD},
-    # Forward right; the backward's mask is another draw. At p = 0 both masks are all ones.
-    FreshMaskInBackward: {BACKWARD},
+    MaskDrawnInInit: (FRESH,),
+    # Rows agree (one mask per unit): structure at an offset of one row.
+    MaskPerUnitSharedByBatch: (NO_STRUCTURE,),
+    # Columns agree (one mask per example): structure at an offset of one unit.
+    MaskPerExampleSharedByUnits: (NO_STRUCTURE,),
+    # Forward right; the backward's mask is another draw.
+    FreshMaskInBackward: (GRADIENTS,),
     # Same as MaskMissingInBackward.
-    MaskedGradientDiscarded: {BACKWARD},
-    # The same mask at every call: not fresh; each call consistent with its own mask.
-    ReseedsInCall: {FORWARD},
+    MaskedGradientDiscarded: (GRADIENTS,),
+    # The same mask at every call; each call consistent with its own mask.
+    ReseedsInCall: (FRESH,),
     # Unscaled forward values and gradients.
-    VanillaDropout: {FORWARD, BACKWARD},
+    VanillaDropout: (SCALED, GRADIENTS),
     # Outputs scaled by (1-p) instead of 1/(1-p).
-    MultipliesByKeepProbability: {FORWARD, BACKWARD},
-    # Unscaled forward; the backward's scale then disagrees with torch's downstream values.
-    RescalesInBackwardOnly: {FORWARD, BACKWARD},
-    # Forward right; the backward misses 1/(1-p). At p = 0 the scale is 1, so forward keeps its points.
-    RescalesInForwardOnly: {BACKWARD},
-    # Fraction dropped 0.5 and scale 2 whatever p: wrong values for p != 0.5 (and at p = 0).
-    IgnoresP: {FORWARD, BACKWARD},
-    # The forward is right; the backward hands Model the tuple in the wrong order at every p.
-    BackwardReturnsTupleSwapped: {BACKWARD},
-    # The elements of a row are not independent draws, and the fraction dropped is int(p*D)/D, not p:
-    # with D = 1 it never drops (p < 1), with D = 3 and p = 0.6 it drops 1 unit in 3. Forward and
-    # backward are consistent with the mask drawn, so only the forward part's statistics can see it.
-    FixedCountPerRow: {FORWARD},
+    MultipliesByKeepProbability: (SCALED, GRADIENTS),
+    # Unscaled forward; the backward's scale then disagrees with torch's.
+    RescalesInBackwardOnly: (SCALED, GRADIENTS),
+    # Forward right; the backward misses 1/(1-p).
+    RescalesInForwardOnly: (GRADIENTS,),
+    # Fraction dropped 0.5 and scale 2 whatever p.
+    IgnoresP: (FRACTION, GRADIENTS),
+    # The forward is right; the backward hands Model the tuple in the wrong order.
+    BackwardReturnsTupleSwapped: (GRADIENTS,),
+    # int(p * D) of D per row: never drops a row of one unit; forward and backward follow the mask.
+    FixedCountPerRow: (COUNTS,),
     # Right on average over large outputs (int(p * n) / n -> p), but the number dropped per call is
-    # not Binomial(n, p): the tiny-shape study sees it. Forward and backward follow the mask drawn.
-    FixedCountPerCall: {FORWARD},
-    # A repeat of an earlier call's mask: only comparing every call with every earlier one sees it.
-    CyclesFourMasks: {FORWARD},
+    # not Binomial(n, p): the tiny-shape study sees it.
+    FixedCountPerCall: (COUNTS,),
+    # A repeat of the mask of four calls before.
+    CyclesFourMasks: (FRESH,),
     # Each layer alone looks right; two layers of one shape drop the same units.
-    SeededGeneratorPerInstance: {FORWARD},
+    SeededGeneratorPerInstance: (TWO_LAYERS,),
     # The same: call k of any layer draws from seed k.
-    SeedsWithCallCount: {FORWARD},
-    # The same mask at every call and in every layer; each call consistent with it.
-    ClassLevelMaskCache: {FORWARD},
+    SeedsWithCallCount: (TWO_LAYERS,),
+    # The same mask at every call and in every layer.
+    ClassLevelMaskCache: (FRESH,),
     # Every second mask is the complement of the one before: agreement 0 between those calls.
-    AntitheticMasks: {FORWARD},
-    # Statistics fail; and a backward through an all-dropped mask earns nothing (the genuine-mask rule).
-    DropsEverything: {FORWARD, BACKWARD},
-    # Nothing dropped: the statistics fail, the forward values too, and backward through an all-kept
-    # mask earns nothing either. At p = 0 it is the identity.
-    ScalesWithoutDropping: {FORWARD, BACKWARD},
-    # Outputs survive by their value: the studies' signed values of every size show it; forward and
-    # backward follow the mask drawn.
-    MaskFromTheValues: {FORWARD},
-    # The ReLU's zeros read as drops, consistent in both directions: only the fraction dropped among
-    # negative values (all of them) shows it.
-    ReluInsideDropout: {FORWARD},
-    # A fraction off by up to 0.01: a million outputs measure it to +/- 0.004.
-    PercentResolution: {FORWARD},
+    AntitheticMasks: (FRESH,),
+    # Drops everything; a backward through an all-dropped mask earns nothing (the genuine-mask rule).
+    DropsEverything: (FRACTION, GRADIENTS),
+    # Drops nothing; nor does a backward through an all-kept mask earn anything.
+    ScalesWithoutDropping: (FRACTION, GRADIENTS),
+    # Outputs survive by their value: the fraction differs from p in the studies' value bins.
+    MaskFromTheValues: (FRACTION,),
+    # The ReLU's zeros read as drops, consistent in both directions: every negative value is dropped.
+    ReluInsideDropout: (FRACTION,),
+    # A fraction off by up to 0.01: a million outputs measure it to +/- 0.004 (full-size studies only).
+    PercentResolution: (FRACTION,),
     # Each mask is the last one shifted by one element: agreement at offset 1 is 1.
-    SlidingRandomPool: {FORWARD},
-    # For p below 0.05 or above 0.95 the scale and the mask use another p (and p = 0 drops 5 %).
-    ClipsP: {FORWARD, BACKWARD},
+    SlidingRandomPool: (FRESH,),
+    # For p below 0.05 or above 0.95 the scale and the mask use another p, forward and backward.
+    ClipsP: (MATCHES_TORCH, GRADIENTS),
 }
 
-CATALOGUE = list(EXPECTED_LOSSES)
+CATALOGUE = list(CAUGHT_BY)

@@ -1,11 +1,11 @@
 """WRONG L2regularization submissions, written against the skeleton as students write them.
 
-Each class's docstring states its bug in one line. Every one must score 0 on "L2 regularization"
-(EXPECTED_LOSSES, for symmetry with wrong_dropouts.py).
+Each class's docstring states its bug in one line. Every one must score 0 on "L2 regularization":
+CAUGHT_BY names the check that must fail (as in wrong_dropouts.py).
 """
 import numpy as np
 
-L2 = "L2 regularization"
+GRADIENT = "gradient and SGD updates match torch over several steps"
 
 
 class MissingFactorTwo:
@@ -273,9 +273,9 @@ class WeightsSnapshotAtForward:
         return "layer"
 
 
-EXPECTED_LOSSES = {cls: {L2} for cls in (
+CAUGHT_BY = {cls: (GRADIENT,) for cls in (
     MissingFactorTwo, AddsScalarPenalty, AddsTwoCoefficient, WrongSign, DividedByBatchSize, InitialWeightsCopy,
     AliasesACopy, L1SignGradient, DropsDataGradient, PenaltyComputedThenDiscarded, PenaltyOnInputGradient,
     HardCodedCoefficient, WeightsSnapshotAtForward)}
 
-CATALOGUE = list(EXPECTED_LOSSES)
+CATALOGUE = list(CAUGHT_BY)
