@@ -14,23 +14,20 @@ import math
 import time
 import traceback
 import weakref
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import Phase, example, given, settings as Settings
+from hypothesis import Phase, settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure, HypothesisException
-from hypothesis.internal.conjecture import engine as hypothesis_engine
-from hypothesis.reporting import with_reporter
-
 
 from . import mask_studies, masks, statistics, tolerances
 from .comparator import assert_close
 from .equivalence import check_trace, replay_code
 from .notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
+from .properties import for_all
 from .sandbox import InProcessRunner
-from .scenario import LayerSpec, Wrap, dropout_probabilities
+from .scenario import LayerSpec, Wrap
 from .strategies import SEEDS, layer_stacks, scenarios, wrap_chains
 
 
@@ -69,55 +66,6 @@ class PartResult:
     @property
     def score(self):
         return self.part.points if self.passed == len(self.results) else 0.0
-
-
-# Shrinking a failure to a minimal example stops this long after it starts: each try reruns a
-# scenario, and a wrong submission must grade as fast as a right one. hypothesis keeps this limit
-# (300 s) in a module constant that it documents as there to be changed.
-SHRINK_SECONDS = 4
-
-
-@contextmanager
-def _shrinking_limited(seconds):
-    saved = hypothesis_engine.MAX_SHRINKING_SECONDS
-    hypothesis_engine.MAX_SHRINKING_SECONDS = seconds
-    try:
-        yield
-    finally:
-        hypothesis_engine.MAX_SHRINKING_SECONDS = saved
-
-
-def for_all(strategy, settings, body, examples=()):
-    """Run body(example) for the examples hypothesis draws from `strategy` under `settings`.
-
-    Never with a deadline: a worker's start-up or a slow machine must not fail a check (the
-    sandbox's per-call limit is what stops a submission that takes too long). One failure is
-    reported, the smallest hypothesis finds in SHRINK_SECONDS, never a group of them, and nothing
-    is printed (the failure's message says it all). A failing example's frames are cleared
-    before hypothesis keeps its exception: the arrays they hold would otherwise outlive it, and a
-    wrong submission fails hundreds of examples while hypothesis shrinks. `examples` run first.
-    """
-    def lean_body(value):
-        try:
-            body(value)
-        except Exception as error:
-            _clear_frames(error)
-            raise
-    test = given(strategy)(Settings(settings, deadline=None, report_multiple_bugs=False)(lean_body))
-    for value in reversed(examples):  # explicit examples, run first and in this order
-        test = example(value)(test)
-    with _shrinking_limited(SHRINK_SECONDS), with_reporter(lambda text: None):
-        test()
-
-
-def _clear_frames(error):
-    """Drop the local variables of every frame in `error`'s traceback and in those of the exceptions
-    it was raised from or during (kept as __cause__ and __context__, even after `from None`)."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        traceback.clear_frames(error.__traceback__)
-        error = error.__cause__ or error.__context__
 
 
 # ---- What the parts share ---------------------------------------------------------------------
@@ -159,31 +107,10 @@ def dropout_forward_matches_torch(runner, settings):
     """With the masks the layer drew, every Dropout output and the model's output and loss match torch;
     and over all of the check's scenarios the masks drop the fraction their p asks for (a layer that
     draws right masks only where the mask studies look, and not in models, fails here)."""
-    tally = ScenarioMasks()
+    tally = masks.ScenarioMasks()
     for_all(_models_with("dropout", st.just(0)), settings,
             _compare(runner, "dropout", ("forward",), observe=lambda scenario, trace: tally.add(scenario, trace, 1)))
     tally.masks.assert_fraction_dropped("over this check's scenarios, the fraction of outputs the Dropouts dropped")
-
-
-class ScenarioMasks:
-    """The masks scenarios drew, as a statistics.MaskTally of independent draws: one scenario per seed
-    (scenarios with the same seed draw the same numbers from NumPy's global RNG), and only outputs
-    whose wrapped layer's value shows whether they were kept (which does not depend on the mask)."""
-
-    def __init__(self):
-        self.masks = statistics.MaskTally()
-        self.seeds = set()
-
-    def add(self, scenario, trace, steps):
-        """The masks of the first `steps` forward passes of `trace`, a run of `scenario`."""
-        if scenario.seed in self.seeds:
-            return
-        self.seeds.add(scenario.seed)
-        probabilities = dropout_probabilities(scenario)
-        for record in trace.steps[:steps]:
-            for name, keep in record.keep_masks.items():
-                revealed = masks.reveals(np.asarray(record.observations[name]["pre"], dtype=np.float64))
-                self.masks.add(keep[revealed], probabilities[name])
 
 
 # A dozen drawn (p, shape, seed) per study is plenty at these sample sizes, whatever the profile: it
@@ -193,8 +120,9 @@ MASK_STUDY_EXAMPLES = 12
 # The mask studies' share of the time budget. A correct layer may be slow (a Python loop calling
 # np.random.choice for each element costs ~25 us an element, 100x a vectorized one): then its masks
 # are drawn smaller, by a power of 2, so that all studies take about this long. Every bound holds at
-# any size, and mask_studies.MIN_ELEMENTS still shows each bug the studies are there for; a
-# vectorized layer always draws them at full size, so its grade never depends on the machine's speed.
+# any size, and mask_studies.MIN_ELEMENTS still shows every gross bug (a p off by a percent needs the
+# full size); a vectorized layer always draws them at full size, so its grade never depends on the
+# machine's speed.
 STUDY_SECONDS = 15.0
 CALIBRATION_SHAPE = (100, 100)
 _study_scales = weakref.WeakKeyDictionary()
@@ -265,7 +193,7 @@ def dropout_backward_matches_torch(runner, settings):
     drops everything (or nothing) makes any backward agree with torch replaying its masks; a
     correct layer does so with probability below statistics.FALSE_ALARM, which is computed
     exactly from the p and the number of outputs, and the rule applies only when it is that small."""
-    tally = ScenarioMasks()
+    tally = masks.ScenarioMasks()
     for_all(_models_with("dropout", st.integers(1, 3)), settings,
             _compare(runner, "dropout", ("backward", "update"),
                      observe=lambda scenario, trace: tally.add(scenario, trace, scenario.steps)))

@@ -9,8 +9,13 @@ by 1/(1-p)) or not at all. What is certain is what passed through the layer:
   exactly when the gradient the Dropout handed down to the wrapped layer is != 0.
 Elements neither pass reveals can only be read from a stored mask that fits the rest in exactly
 one reading (keep or drop mask); failing that they count as kept.
+
+ScenarioMasks gathers the masks of many scenarios for the statistics a check applies to them.
 """
 import numpy as np
+
+from . import statistics
+from .scenario import dropout_probabilities
 
 
 def _as_float_array(value, shape):
@@ -77,3 +82,24 @@ def keep_masks_of_samples(outputs):
     """A mask study's outputs, any shape (its wrapped layer's values are never 0) -> bool keep masks:
     every element is revealed."""
     return np.asarray(outputs, dtype=np.float64) != 0
+
+
+class ScenarioMasks:
+    """The masks scenarios drew, as a statistics.MaskTally of independent draws: one scenario per seed
+    (scenarios with the same seed draw the same numbers from NumPy's global RNG), and only outputs
+    whose wrapped layer's value shows whether they were kept (which does not depend on the mask)."""
+
+    def __init__(self):
+        self.masks = statistics.MaskTally()
+        self.seeds = set()
+
+    def add(self, scenario, trace, steps):
+        """The masks of the first `steps` forward passes of `trace`, a run of `scenario`."""
+        if scenario.seed in self.seeds:
+            return
+        self.seeds.add(scenario.seed)
+        probabilities = dropout_probabilities(scenario)
+        for record in trace.steps[:steps]:
+            for name, keep in record.keep_masks.items():
+                revealed = reveals(np.asarray(record.observations[name]["pre"], dtype=np.float64))
+                self.masks.add(keep[revealed], probabilities[name])

@@ -4,7 +4,7 @@ import hypothesis
 import pytest
 from hypothesis import settings as Settings
 
-from reference import grading
+from reference import grading, properties
 from reference.grading import PARTS, run_check
 from reference.sandbox import InProcessRunner
 from reference.scenario import WRAPPERS
@@ -16,7 +16,7 @@ CHECKS = {check.name: (part, check) for part in PARTS for check in part.checks}
 @pytest.fixture(autouse=True)
 def quick_shrinking(monkeypatch):
     """The messages' form does not depend on how small the example got: half a second of shrinking will do."""
-    monkeypatch.setattr(grading, "SHRINK_SECONDS", 0.5)
+    monkeypatch.setattr(properties, "SHRINK_SECONDS", 0.5)
 
 
 class RaisesOnSingleExamplesElseUnscaled(wrong_dropouts.NoRescaling):
