@@ -125,13 +125,15 @@ MASK_STUDY_EXAMPLES = 12
 # machine's speed.
 STUDY_SECONDS = 15.0
 CALIBRATION_SHAPE = (100, 100)
+MIN_SCALE = 1 / 1024  # every study at its smallest size (mask_studies.MIN_ELEMENTS, MIN_CALLS)
 _study_scales = weakref.WeakKeyDictionary()
 
 
 def study_scale(runner):
     """The fraction of the studies' full mask sizes the runner's Dropout is asked for (1, 1/2, 1/4, ...):
-    the runner's own `study_scale` if it sets one (tests do), else from the time one call on
-    CALIBRATION_SHAPE takes, measured once per runner."""
+    the runner's own `study_scale` if it sets one (tests do), else the largest whose studies take
+    STUDY_SECONDS at the speed one call on CALIBRATION_SHAPE shows (or the smallest, MIN_SCALE),
+    measured once per runner."""
     if getattr(runner, "study_scale", None):
         return runner.study_scale
     if runner not in _study_scales:
@@ -140,11 +142,17 @@ def study_scale(runner):
             runner.mask_samples(0.5, CALIBRATION_SHAPE, 1, 0)
         except Exception:  # noqa: BLE001 - the studies themselves report what is wrong
             pass
-        per_element = (time.perf_counter() - start) / math.prod(CALIBRATION_SHAPE)
-        full = sum((MASK_STUDY_EXAMPLES + len(study.designed)) * study.full_elements() for study in mask_studies.STUDIES)
-        scale = STUDY_SECONDS / (per_element * full)
-        _study_scales[runner] = 1.0 if scale >= 1 else 2.0 ** math.floor(math.log2(scale))
+        per_output = (time.perf_counter() - start) / math.prod(CALIBRATION_SHAPE)
+        scale = 1.0
+        while scale > MIN_SCALE and per_output * _study_outputs(scale) > STUDY_SECONDS:
+            scale /= 2
+        _study_scales[runner] = scale
     return _study_scales[runner]
+
+
+def _study_outputs(scale):
+    """How many outputs all mask studies draw at `scale`, designed examples included."""
+    return sum((MASK_STUDY_EXAMPLES + len(study.designed)) * study.outputs_at(scale) for study in mask_studies.STUDIES)
 
 
 def mask_study(study):

@@ -64,7 +64,7 @@ class MaskStudy:
 
     def shapes(self, scale=1.0):
         """The output shapes drawn when masks are drawn at `scale` of their full size (never below
-        MIN_ELEMENTS, where each study still sees every bug it is there for)."""
+        MIN_ELEMENTS, where each study still sees every gross bug it is there for)."""
         if self.elements is None:
             return self.fixed_shapes
         return shapes(self._elements(scale))
@@ -80,9 +80,9 @@ class MaskStudy:
     def _elements(self, scale):
         return max(MIN_ELEMENTS, int(self.elements * scale))
 
-    def full_elements(self):
-        """Outputs drawn for one (p, shape, seed) at full scale (tiny shapes counted as 6 outputs)."""
-        return (self.elements or 6) * self.calls * self.instances
+    def outputs_at(self, scale=1.0):
+        """Outputs drawn for one (p, shape, seed) at `scale` (tiny shapes counted as 6 outputs)."""
+        return (self._elements(scale) if self.elements else 6) * self.calls_at(scale) * self.instances
 
     def calls_at(self, scale=1.0):
         """Calls per layer when masks are drawn at `scale`: a study of fixed tiny shapes makes fewer
@@ -144,7 +144,7 @@ TINY_CALLS = 2000
 MIN_CALLS = 500  # the tiny-shape study's calls at the smallest scale: a fixed count still shows
 REPEAT_CALLS = 8
 INSTANCE_CALLS = 4
-MIN_ELEMENTS = 4000
+MIN_ELEMENTS = 2000
 
 STUDIES = (
     MaskStudy("fraction dropped is p, in every unit and whatever the value", 1_000_000, 1, _fractions,
