@@ -12,15 +12,20 @@ the points table; FILE is Gradescope's results.json, written by this (trusted) p
 after every worker is gone.
 """
 import json
+import os
+import secrets
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from . import sandbox
 from .grading import PARTS, CheckResult, PartResult, format_table, total_score
 from .profiles import register_profiles
 
 MARKER = "grading"
+FEEDBACK_CHARACTERS = 4000  # per failed check: the minimal example, the differences, the replay line
 GRADED_MODULE = "test_assignment.py"  # where the grading items live
 
 
@@ -67,8 +72,9 @@ def part_results(outcomes):
         False, "not run")))for check in part.checks)) for part in PARTS]
 
 
-def results_json(results, execution_time):
-    """Gradescope's results.json: score, execution_time, output (the table), one test per part."""
+def results_json(results, execution_time, isolation=None):
+    """Gradescope's results.json: score, execution_time, output (the table), one test per part, and in
+    extra_data the worker's walls (which stood, what was missing)."""
     tests = []
     for result in results:
         output = f"{result.passed} of {len(result.results)} checks passed."
@@ -76,8 +82,32 @@ def results_json(results, execution_time):
         tests.append({"name": result.part.name, "score": result.score, "max_score": result.part.points,
                       "status": "passed" if result.score == result.part.points else "failed",
                       "output": "\n\n".join([output, *failures]), "visibility": "visible"})
-    return {"score": total_score(results), "execution_time": round(execution_time, 3),
-            "output": format_table(results), "tests": tests}
+    output = format_table(results)
+    if isolation and isolation.get("refused"):
+        output = f"{isolation['refused']}\n\n{output}"
+    document = {"score": total_score(results), "execution_time": round(execution_time, 3),
+                "output": output, "tests": tests}
+    if isolation:
+        document["extra_data"] = {"isolation": isolation}
+    return document
+
+
+def write_atomically(path, text):
+    """`text` into `path` through a new file in the same folder (O_CREAT | O_EXCL | O_NOFOLLOW, fsynced),
+    renamed over it: whatever was at `path` (a file, a link, a FIFO) is replaced, never followed or
+    written into, and a reader sees the old document or the new one, never half of one."""
+    path = Path(path)
+    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class Points:
@@ -87,15 +117,21 @@ class Points:
     def __init__(self, config):
         self.config = config
         self.outcomes = {}
+        self.isolation = None
         self.started = time.monotonic()
 
     def pytest_runtest_logreport(self, report):
         properties = dict(report.user_properties)
+        if properties.get("isolation"):
+            self.isolation = properties["isolation"]
         if "part" not in properties or (report.passed and report.when != "call"):
             return
         key = (properties["part"], properties["check"])
         if report.failed or key not in self.outcomes:
-            self.outcomes[key] = (report.passed, "" if report.passed else str(report.longrepr))
+            message = "" if report.passed else str(report.longrepr)
+            if len(message) > FEEDBACK_CHARACTERS:
+                message = message[:FEEDBACK_CHARACTERS] + "\n... (the rest is cut)"
+            self.outcomes[key] = (report.passed, message)
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.outcomes or hasattr(self.config, "workerinput"):
@@ -103,9 +139,14 @@ class Points:
         results = part_results(self.outcomes)
         terminalreporter.write_sep("=", "points")
         terminalreporter.write_line(format_table(results))
+        if self.isolation:
+            missing = self.isolation.get("missing") or []
+            terminalreporter.write_line("worker walls: " + (f"MISSING {'; '.join(missing)}" if missing else "all active"))
         path = self.config.getoption("--results-json")
         if path:
-            document = results_json(results, time.monotonic() - self.started)
-            with open(path, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, indent=2)
+            leftovers = sandbox.stop_all_workers()  # results only once every worker is gone, checked
+            if leftovers:
+                self.isolation = {**(self.isolation or {}), "left running": leftovers}
+            document = results_json(results, time.monotonic() - self.started, self.isolation)
+            write_atomically(path, json.dumps(document, indent=2))
             terminalreporter.write_line(f"results written to {path}")

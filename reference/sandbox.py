@@ -1,20 +1,26 @@
 """Runners: where an implementation runs. The trusted side only ever sees plain arrays from them.
 
 - InProcessRunner: trusted classes (toyframe's own, the catalogue) in this process.
-- SubmissionRunner: a student's files in a worker process (reference.worker): its own session
-  (process group), stdin closed, stdout/stderr discarded, memory, CPU and file-size limits, a
-  deadline per call, and replies decoded by reference.wire alone. If the worker dies, hangs or
-  answers nonsense, the call fails with SubmissionFailure and the next call starts a new worker.
+- SubmissionRunner: a student's files in a worker process (reference.worker), which sees only its
+  view (a copy of the harness without the model solution, and a read-only copy of the submission),
+  runs as another user when the grader is root, and raises the kernel's walls
+  (reference.isolation) before it imports the submission. Its first reply proves them; run as
+  root, grading refuses to go on if one is missing. Every call has a deadline, the whole grading
+  a budget, every reply a size cap, and replies are decoded by reference.wire alone. If the worker
+  dies, hangs or answers nonsense, the call fails with SubmissionFailure and the next call starts a
+  new worker; whenever a worker is stopped, its whole session is killed and checked gone.
 """
 import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +32,19 @@ from .notebook import toy_l2_cell_losses
 from .trace import StepRecord, Trace
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the worker's view holds of the harness: reference (no solution, no tests in it) and the
+# part of toyframe a submission builds on. Not toyframe's Dropout or regularization (the model
+# solution), nor its cs231n functions.
+WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
+                   "layers/linear.py", "layers/wrapper.py")
+# `python -I -B -c BOOTSTRAP VIEW ...`: isolated mode ignores PYTHON* variables, the user's site and
+# the working directory; the view goes first on sys.path.
+BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.worker import main; main(sys.argv[1:])"
+SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
+ERROR_CHARACTERS = 2000  # of a failure's text from the worker
+REQUIRED_LAYERS = ("user", "no_new_privs", "seccomp", "rlimits", "pdeathsig")
+INSTALL_HELP = ("see README.md, 'Install layout': the worker's interpreter (HARNESS_WORKER_PYTHON, else this "
+                "one) must be runnable by the worker's user, with numpy, pyseccomp and landlock")
 
 
 class SubmissionFailure(AssertionError):
@@ -55,26 +74,58 @@ class InProcessRunner:
     def reset(self):
         pass
 
+    refused = None
+
+    def isolation_report(self):
+        return None
+
+
+class IsolationRefused(SubmissionFailure):
+    """Run as root, grading stops when a wall of the worker is missing: a message for staff."""
+
 
 @dataclass(frozen=True)
 class Limits:
     call_seconds: float = 20.0
     memory_bytes: int = 1024 * 2**20
     cpu_seconds: int = 600
+    total_seconds: float = 420.0  # the whole grading, well inside Gradescope's default 10 minutes
+    start_seconds: float = 60.0   # for the worker to raise and prove its walls
+
+
+@dataclass(frozen=True)
+class WorkerIdentity:
+    """Who the worker runs as: when the grader is root, an unprivileged user (HARNESS_WORKER_UID and
+    HARNESS_WORKER_GID, default nobody/nogroup 65534) and its interpreter (HARNESS_WORKER_PYTHON,
+    default this one)."""
+    python: str
+    uid: int | None
+    gid: int | None
+
+    @classmethod
+    def from_environment(cls, environ=os.environ):
+        python = environ.get("HARNESS_WORKER_PYTHON") or sys.executable
+        if os.geteuid() != 0:
+            return cls(python, None, None)
+        return cls(python, int(environ.get("HARNESS_WORKER_UID", 65534)), int(environ.get("HARNESS_WORKER_GID", 65534)))
 
 
 class SubmissionRunner:
     """Runs the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its top).
-    study_scale: as for InProcessRunner."""
+    study_scale: as for InProcessRunner. `isolation`: the walls the worker reported (after its first start)."""
 
-    def __init__(self, directory, limits=Limits(), study_scale=None):
+    def __init__(self, directory, limits=Limits(), study_scale=None, identity=None):
         self.directory = str(Path(directory).resolve())
         self.limits = limits
         self.study_scale = study_scale
+        self.identity = identity or WorkerIdentity.from_environment()
+        self.isolation = None
         self._process = self._requests = self._replies = None
-        self._broken = None
+        self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
-        self._scratch = tempfile.TemporaryDirectory(prefix="submission-")
+        self._budget_end = time.monotonic() + limits.total_seconds
+        self._view = build_view(self.directory)
+        _RUNNERS.add(self)
 
     # -- the Runner interface --
     def trace(self, scenario, graded):
@@ -95,8 +146,10 @@ class SubmissionRunner:
         return outputs, keep_masks_of_samples(outputs)
 
     def notebook_l2(self):
-        first, after = self._call("notebook_l2")
-        return first, after
+        reply = self._call("notebook_l2")
+        if not isinstance(reply, list) or len(reply) != 2:
+            raise SubmissionFailure("the worker's reply is not the notebook's two losses")
+        return tuple(reply)
 
     def begin_check(self):
         """A new check starts: a failure that stops the worker is reported as such in the check where it
@@ -107,23 +160,44 @@ class SubmissionRunner:
         """Forget an earlier hang: a new part may start a new worker."""
         self._broken = None
 
+    @property
+    def refused(self):
+        """Why grading was refused (a wall missing while root, or no worker could start), else None."""
+        return self._refused
+
+    def isolation_report(self):
+        """The worker's walls, starting a worker if none has started yet (None if it cannot start)."""
+        if self.isolation is None and self._refused is None:
+            try:
+                self._start()
+            except SubmissionFailure:
+                pass
+        return self.isolation
+
     def close(self):
         self._stop()
-        self._scratch.cleanup()
+        shutil.rmtree(self._view, ignore_errors=True)
 
     # -- the worker --
     def _call(self, task, **args):
+        if self._refused:
+            raise IsolationRefused(self._refused)
+        if time.monotonic() >= self._budget_end:
+            raise SubmissionFailure(f"not run: the grading time budget ({self.limits.total_seconds:g} s) is spent")
         if self._broken:
             if self._broken_in_check == self._checks_begun:
                 raise SubmissionFailure(self._broken)
             raise SubmissionFailure(f"not run: earlier in this part, {self._broken}")
         if self._process is None or self._process.poll() is not None:
+            self._stop()
             self._start()
         try:
             wire.write_frame(self._requests, pickle.dumps({"task": task, "args": args}))
-            payload = self._read_frame(time.monotonic() + self.limits.call_seconds)
-            reply = wire.decode(payload)
+            deadline = min(time.monotonic() + self.limits.call_seconds, self._budget_end)
+            reply = wire.decode(self._read_frame(deadline))
         except TimeoutError:
+            if time.monotonic() >= self._budget_end:
+                self._fail(f"the grading time budget ({self.limits.total_seconds:g} s) was spent during this call")
             self._fail(f"the submission did not answer within {self.limits.call_seconds:g} s "
                        "(an endless loop, or far too slow)")
         except (EOFError, BrokenPipeError, OSError):
@@ -133,7 +207,7 @@ class SubmissionRunner:
             self._fail(f"the submission's process sent a malformed reply: {error}")
         if not isinstance(reply, dict) or reply.get("ok") is not True:
             error = reply.get("error") if isinstance(reply, dict) else None
-            raise SubmissionFailure(error if isinstance(error, str) else "the submission's call failed")
+            raise SubmissionFailure(_cut(error) if isinstance(error, str) else "the submission's call failed")
         return reply.get("result")
 
     def _fail(self, reason):
@@ -145,17 +219,43 @@ class SubmissionRunner:
     def _start(self):
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
-        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1",
-                       "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONPATH": str(ROOT),
-                       "HOME": self._scratch.name, "PYTHONDONTWRITEBYTECODE": "1"}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "reference.worker", self.directory, str(request_read), str(reply_write)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(request_read, reply_write), start_new_session=True, cwd=self._scratch.name,
-            env=environment, preexec_fn=self._apply_limits)
-        os.close(request_read)
-        os.close(reply_write)
+        environment = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                       "MKL_NUM_THREADS": "1", "HOME": str(self._view / "home"), "LANG": "C.UTF-8"}
+        user = {}
+        if self.identity.uid is not None:
+            user = {"user": self.identity.uid, "group": self.identity.gid, "extra_groups": [], "umask": 0o077}
+        try:
+            self._process = subprocess.Popen(
+                [self.identity.python, "-I", "-B", "-c", BOOTSTRAP, str(self._view), str(request_read),
+                 str(reply_write), str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(request_read, reply_write), start_new_session=True, cwd=self._view / "home",
+                env=environment, preexec_fn=self._apply_limits, **user)
+        except OSError as error:
+            os.close(request_write)
+            os.close(reply_read)
+            self._refuse(f"the worker could not be started ({error}); {INSTALL_HELP}")
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
         self._requests, self._replies = os.fdopen(request_write, "wb"), reply_read
+        try:
+            hello = wire.decode(self._read_frame(time.monotonic() + self.limits.start_seconds))["hello"]
+            layers, proofs = dict(hello["layers"]), dict(hello["proofs"])
+        except (TimeoutError, EOFError, OSError, wire.WireError, KeyError, TypeError, ValueError):
+            code = self._stop()
+            self._refuse(f"the worker did not report its walls (exit code {code}): as uid "
+                         f"{self.identity.uid if self.identity.uid is not None else os.getuid()} it could not run "
+                         f"{self.identity.python} with the harness; {INSTALL_HELP}")
+        self.isolation = _assess(layers, proofs, as_root=self.identity.uid is not None)
+        if self.isolation["missing"] and self.identity.uid is not None:
+            self._stop()
+            self._refuse("grading refused: running as root, the worker must be walled in, and these walls are "
+                         f"missing: {'; '.join(self.isolation['missing'])}. {INSTALL_HELP}")
+
+    def _refuse(self, message):
+        self._refused = message
+        raise IsolationRefused(message)
 
     def _apply_limits(self):
         resource.setrlimit(resource.RLIMIT_AS, (self.limits.memory_bytes,) * 2)
@@ -164,41 +264,163 @@ class SubmissionRunner:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     def _read_exactly(self, count, deadline):
-        chunks, missing = [], count
-        while missing:
+        buffer, filled = bytearray(count), 0
+        view = memoryview(buffer)
+        while filled < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
                 raise TimeoutError
-            chunk = os.read(self._replies, min(missing, 1 << 20))
-            if not chunk:
+            read = os.readv(self._replies, [view[filled:filled + (1 << 20)]])
+            if not read:
                 raise EOFError
-            chunks.append(chunk)
-            missing -= len(chunk)
-        return b"".join(chunks)
+            filled += read
+        return buffer
 
     def _read_frame(self, deadline):
         length = int.from_bytes(self._read_exactly(8, deadline), "big")
         if length > wire.MAX_MESSAGE_BYTES:
-            raise wire.WireError(f"frame of {length} bytes")
+            raise wire.WireError(f"frame of {length} bytes (at most {wire.MAX_MESSAGE_BYTES})")
         return self._read_exactly(length, deadline)
 
     def _stop(self):
-        """Kill the worker's whole process group; returns its exit code."""
+        """Kill the worker's whole session, check that nothing of it is left; returns its exit code."""
         process, self._process = self._process, None
         if process is None:
             return None
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_session(process.pid)
         code = process.wait()
-        try:
-            self._requests.close()
-        except OSError:
-            pass
+        leftovers = kill_session(process.pid)
+        if leftovers and self.isolation is not None:
+            self.isolation.setdefault("left running after the worker stopped", []).extend(leftovers)
+        for stream in (self._requests,):
+            try:
+                stream.close()
+            except OSError:
+                pass
         os.close(self._replies)
         self._requests = self._replies = None
         return code
+
+
+_RUNNERS = weakref.WeakSet()
+
+
+def stop_all_workers():
+    """Stop every worker still running (whatever a test or a plugin left open) and check their sessions
+    are empty: the pids still alive afterwards (none, unless the kernel refused to kill them)."""
+    leftovers = []
+    for runner in list(_RUNNERS):
+        runner._stop()
+        leftovers += (runner.isolation or {}).get("left running after the worker stopped", [])
+    return leftovers
+
+
+def _assess(layers, proofs, as_root):
+    """The worker's report, with what is missing: a layer that did not go up, or an attempt that was
+    not refused. Landlock counts only where this kernel offers it."""
+    required = list(REQUIRED_LAYERS) + (["landlock"] if landlock_available() else [])
+    missing = [f"{layer} ({layers.get(f'{layer} (why not)', 'not active')})" for layer in required
+               if not layers.get(layer)]
+    missing += [f"{attempt}: {outcome}" for attempt, outcome in proofs.items() if outcome != "refused"]
+    if not as_root and "user (not active)" in missing:
+        missing.remove("user (not active)")
+        missing.append("user (the grader is not root: the worker runs as the grader's own user)")
+    return {"layers": layers, "proofs": proofs, "missing": missing}
+
+
+def landlock_available():
+    try:
+        import landlock
+        return landlock.landlock_abi_version() >= 1
+    except Exception:  # noqa: BLE001 - no binding, no syscall, disabled at boot
+        return False
+
+
+def _cut(text):
+    return text if len(text) <= ERROR_CHARACTERS else text[:ERROR_CHARACTERS] + " ... (cut)"
+
+
+def session_members(session):
+    """Pids of the processes in `session` (from /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == session:  # state, ppid, pgrp, session
+            members.append(int(stat.parent.name))
+    return members
+
+
+def kill_session(session, attempts=100):
+    """SIGKILL every process of `session` until none is left; the pids still there at the end."""
+    for _ in range(attempts):
+        members = [pid for pid in session_members(session) if not _is_zombie(pid)]
+        if not members:
+            return []
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    return members
+
+
+def _is_zombie(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def build_view(directory):
+    """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
+    writable by it): VIEW/reference, VIEW/toyframe (WORKER_TOYFRAME only), VIEW/submission (a copy of
+    the submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
+    SUBMISSION_BYTES in all), VIEW/home (empty: the worker's HOME and working directory)."""
+    view = Path(tempfile.mkdtemp(prefix="grading-view-"))
+    try:
+        for path in sorted((ROOT / "reference").glob("*.py")):
+            _place(path, view / "reference" / path.name)
+        for name in WORKER_TOYFRAME:
+            _place(ROOT / "toyframe" / name, view / "toyframe" / name)
+        _copy_submission(Path(directory), view / "submission")
+        (view / "home").mkdir()
+        for folder, _, files in os.walk(view):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+    except BaseException:
+        shutil.rmtree(view, ignore_errors=True)
+        raise
+    return view
+
+
+def _place(source, target):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def _copy_submission(source, target):
+    target.mkdir()
+    if not source.is_dir():
+        return
+    total = 0
+    for folder, folders, files in os.walk(source):  # os.walk follows no link to a folder
+        folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "__pycache__")
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > SUBMISSION_FILE_BYTES or total + size > SUBMISSION_BYTES:
+                continue
+            total += size
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
 
 
 def _plain_dict(value, what):

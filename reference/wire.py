@@ -11,7 +11,8 @@ import struct
 import numpy as np
 
 DTYPES = ("float64", "float32", "bool", "int64")
-MAX_MESSAGE_BYTES = 64 * 2**20
+MAX_MESSAGE_BYTES = 16 * 2**20  # the largest legitimate reply (a mask study's outputs) is 8 MiB
+MAX_HEADER_BYTES = 2**20
 _LENGTH = struct.Struct(">Q")
 
 
@@ -49,6 +50,8 @@ def decode(message):
     if len(message) > MAX_MESSAGE_BYTES or len(message) < _LENGTH.size:
         raise WireError(f"message of {len(message)} bytes")
     (header_length,) = _LENGTH.unpack_from(message)
+    if header_length > MAX_HEADER_BYTES:
+        raise WireError(f"header of {header_length} bytes (at most {MAX_HEADER_BYTES})")
     body_start = _LENGTH.size + header_length
     try:
         header = json.loads(message[_LENGTH.size:body_start].decode())

@@ -1,10 +1,12 @@
 """The untrusted side: runs a submission's classes in toyframe and answers the trusted side's requests.
 
-Started by reference.sandbox (its own session, limits set, stdin closed) as
-    python -m reference.worker SUBMISSION_DIR REQUEST_FD REPLY_FD
-Requests arrive pickled from the trusted side; replies leave in reference.wire's format only.
-Before the submission is imported, an audit hook forbids what grading never needs: sockets,
-new processes, signals, ctypes and writing files.
+Started by reference.sandbox (its own session, limits set, stdin closed, another user when the
+grader is root, `python -I -B`) with the bootstrap in reference.sandbox.BOOTSTRAP, as
+    main([VIEW, REQUEST_FD, REPLY_FD, GRADER_PID])
+VIEW is the worker's world: a copy of the harness without the model solution, and the submission
+in VIEW/submission. Before the submission is imported the kernel's walls go up
+(reference.isolation), are proved, and the first reply reports them. Requests arrive pickled
+from the trusted side; replies leave in reference.wire's format only.
 """
 import importlib.util
 import os
@@ -13,40 +15,19 @@ import sys
 import traceback
 import types
 
+# A friendly early error for honest mistakes (opening a socket, writing a file): the wall is the
+# kernel's (reference.isolation), not this hook, which the submission's own code could undo.
 FORBIDDEN_EVENTS = ("socket.", "subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                    "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.", "os.remove", "os.rename",
+                    "os.kill", "os.killpg", "signal.pthread_kill", "os.remove", "os.rename",
                     "os.rmdir", "os.truncate", "shutil.", "pty.", "os.chmod", "os.chown", "os.link", "os.symlink")
-
-
-# The model solution (toyframe's own Dropout / L2regularization / L1regularization) must stay out
-# of reach: never imported here, and its files (source or bytecode) never opened.
-SOLUTION_MODULES = ("toyframe.layers.dropout", "toyframe.layers.regularization")
-_LAYERS_DIRECTORY = os.path.realpath(os.path.join(os.path.dirname(__file__), os.pardir, "toyframe", "layers"))
-_SOLUTION_FILE_PREFIXES = ("dropout", "regularization")
-
-
-def _is_solution_file(path):
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, str):
-        return False
-    path = os.path.realpath(path)
-    directory, name = os.path.split(path)
-    if os.path.basename(directory) == "__pycache__":
-        directory = os.path.dirname(directory)
-    return directory == _LAYERS_DIRECTORY and name.startswith(_SOLUTION_FILE_PREFIXES)
+ERROR_CHARACTERS = 1500  # of an exception's text: feedback, not a channel for whatever the submission reads
 
 
 def _audit(event, args):
     if event.startswith(FORBIDDEN_EVENTS):
         raise PermissionError(f"not allowed while grading: {event}")
-    if event == "import" and args and args[0] in SOLUTION_MODULES:
-        raise PermissionError(f"not allowed while grading: importing the model solution {args[0]}")
-    if event == "open" and args:
-        if _is_solution_file(args[0]):
-            raise PermissionError("not allowed while grading: reading the model solution")
-        if len(args) > 1 and isinstance(args[1], str) and set(args[1]) & set("wax+"):
-            raise PermissionError(f"not allowed while grading: opening {args[0]!r} for writing")
+    if event == "open" and len(args) > 1 and isinstance(args[1], str) and set(args[1]) & set("wax+"):
+        raise PermissionError(f"not allowed while grading: opening {args[0]!r} for writing")
 
 
 def _submission_file(directory, name):
@@ -114,15 +95,19 @@ def _plain_stored(seen):
 
 
 def main(argv):
-    directory, request_fd, reply_fd = argv
+    view, request_fd, reply_fd, grader_pid = argv
     requests, replies = os.fdopen(int(request_fd), "rb"), os.fdopen(int(reply_fd), "wb")
-    from . import wire
+    from . import isolation, wire
     handlers = _handlers()
+    layers = isolation.Walls().raise_all(view, int(grader_pid))
+    wire.write_frame(replies, wire.encode({"ok": True, "hello": {
+        "layers": layers, "proofs": isolation.prove(view, int(grader_pid))}}))
     sys.addaudithook(_audit)
+    directory = os.path.realpath(os.path.join(view, "submission"))
     try:
         classes, load_error = load_submission(directory), None
     except BaseException as error:  # noqa: BLE001 - whatever the submission does at import
-        classes, load_error = None, _describe(error, "importing the submission")
+        classes, load_error = None, _describe(error, "importing the submission", directory)
     while True:
         frame = wire.read_frame(requests)
         if frame is None:
@@ -134,7 +119,7 @@ def main(argv):
             try:
                 reply = {"ok": True, "result": handlers[request["task"]](classes, **request["args"])}
             except BaseException as error:  # noqa: BLE001 - SystemExit included: it fails one call, not grading
-                reply = {"ok": False, "error": _describe(error, "running the submission")}
+                reply = {"ok": False, "error": _describe(error, "running the submission", directory)}
         try:
             payload = wire.encode(reply)
         except wire.WireError as error:
@@ -143,9 +128,21 @@ def main(argv):
         wire.write_frame(replies, payload)
 
 
-def _describe(error, doing):
-    lines = traceback.format_exception(type(error), error, error.__traceback__)
-    return f"{type(error).__name__} while {doing}: {error}\n" + "".join(lines[-4:])
+def _describe(error, doing, directory):
+    """The exception and the submission's own frames of its traceback (the harness's are not the
+    student's to read), its text cut to ERROR_CHARACTERS."""
+    try:
+        text = str(error)
+    except BaseException:  # noqa: BLE001 - a __str__ that raises
+        text = "(its message could not be read)"
+    if len(text) > ERROR_CHARACTERS:
+        text = text[:ERROR_CHARACTERS] + f" ... ({len(text) - ERROR_CHARACTERS} characters cut)"
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if os.path.realpath(frame.filename).startswith(directory + os.sep)][-4:]
+    for frame in frames:
+        frame.filename = os.path.relpath(frame.filename, directory)
+    where = "".join(traceback.format_list(frames))
+    return f"{type(error).__name__} while {doing}: {text}\n" + (f"In your code:\n{where}" if where else "")
 
 
 if __name__ == "__main__":

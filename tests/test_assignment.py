@@ -31,6 +31,9 @@ def test_check(graded, part, check, record_property):
     if graded["part"] != part.name:
         graded["runner"].reset()
         graded["part"] = part.name
+    isolation, refused = graded["runner"].isolation_report(), graded["runner"].refused
+    if isolation is not None or refused:
+        record_property("isolation", {**(isolation or {}), "refused": refused})
     passed, message = run_check(check, graded["runner"], settings())
     if not passed:
         pytest.fail(message, pytrace=False)
