@@ -3,9 +3,11 @@
     python -m reference.autograder [--output autograder.zip]
 
 The zip holds, at its top (Gradescope unpacks it into /autograder/source): setup.sh and
-run_autograder (from autograder/), the harness (toyframe/, reference/, pyproject.toml,
-conftest.py, README.md), the torch pin (constraints.txt) and the graded checks
-(tests/test_assignment.py) — nothing else from tests/.
+run_autograder (from autograder/), the harness (reference/, the part of toyframe/ a submission
+builds on, pyproject.toml, conftest.py, README.md), the pins (constraints.txt) and the graded
+checks (tests/test_assignment.py) — nothing else from tests/, and no implementation of a graded
+class or function (toyframe's Dropout, L2regularization, L1regularization, its cs231n functions):
+grading compares against the PyTorch mirror.
 """
 import argparse
 import stat
@@ -13,19 +15,20 @@ import sys
 import zipfile
 from pathlib import Path
 
+from .sandbox import WORKER_TOYFRAME
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ("setup.sh", "run_autograder")
 FILES = ("pyproject.toml", "constraints.txt", "conftest.py", "README.md", "tests/test_assignment.py")
-PACKAGES = ("toyframe", "reference")
 
 
 def members():
     """(path in the zip, file on disk) for everything the autograder needs."""
     yield from ((name, ROOT / "autograder" / name) for name in SCRIPTS)
     yield from ((name, ROOT / name) for name in FILES)
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            yield path.relative_to(ROOT).as_posix(), path
+    for path in sorted((ROOT / "reference").rglob("*.py")):
+        yield path.relative_to(ROOT).as_posix(), path
+    yield from ((f"toyframe/{name}", ROOT / "toyframe" / name) for name in WORKER_TOYFRAME)
 
 
 def build(output):

@@ -42,6 +42,8 @@ WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.worker import main; main(sys.argv[1:])"
 SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
 ERROR_CHARACTERS = 2000  # of a failure's text from the worker
+DEFAULT_WORKER_PYTHON = "/opt/toyframe-harness-worker/bin/python"
+NOT_ROOT = "user (the grader is not root: the worker runs as the grader's own user)"
 REQUIRED_LAYERS = ("user", "no_new_privs", "seccomp", "rlimits", "pdeathsig")
 INSTALL_HELP = ("see README.md, 'Install layout': the worker's interpreter (HARNESS_WORKER_PYTHON, else this "
                 "one) must be runnable by the worker's user, with numpy, pyseccomp and landlock")
@@ -105,6 +107,8 @@ class WorkerIdentity:
     @classmethod
     def from_environment(cls, environ=os.environ):
         python = environ.get("HARNESS_WORKER_PYTHON") or sys.executable
+        if os.geteuid() == 0 and not environ.get("HARNESS_WORKER_PYTHON") and os.access(DEFAULT_WORKER_PYTHON, os.X_OK):
+            python = DEFAULT_WORKER_PYTHON  # where ./run puts the workers' interpreter
         if os.geteuid() != 0:
             return cls(python, None, None)
         return cls(python, int(environ.get("HARNESS_WORKER_UID", 65534)), int(environ.get("HARNESS_WORKER_GID", 65534)))
@@ -317,14 +321,15 @@ def stop_all_workers():
 
 def _assess(layers, proofs, as_root):
     """The worker's report, with what is missing: a layer that did not go up, or an attempt that was
-    not refused. Landlock counts only where this kernel offers it."""
-    required = list(REQUIRED_LAYERS) + (["landlock"] if landlock_available() else [])
+    not refused. Landlock counts only where this kernel offers it; another user only when the grader
+    is root (an ordinary user has no other to give the worker)."""
+    required = [layer for layer in REQUIRED_LAYERS if as_root or layer != "user"]
+    required += ["landlock"] if landlock_available() else []
     missing = [f"{layer} ({layers.get(f'{layer} (why not)', 'not active')})" for layer in required
                if not layers.get(layer)]
     missing += [f"{attempt}: {outcome}" for attempt, outcome in proofs.items() if outcome != "refused"]
-    if not as_root and "user (not active)" in missing:
-        missing.remove("user (not active)")
-        missing.append("user (the grader is not root: the worker runs as the grader's own user)")
+    if not as_root:
+        missing.append(NOT_ROOT)
     return {"layers": layers, "proofs": proofs, "missing": missing}
 
 
