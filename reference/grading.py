@@ -263,8 +263,12 @@ assert FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9, FALSE_ALARM_BUDGET
 
 
 def run_check(check, runner, settings):
-    """-> (passed, message). Anything the implementation raises fails the check."""
+    """-> (passed, message). Anything the implementation raises fails the check; a runner that cannot
+    run anything more (grading refused, its time budget spent) fails it at once, without examples."""
     runner.begin_check()
+    unavailable = runner.unavailable()
+    if unavailable:
+        return False, unavailable
     try:
         check.run(runner, settings)
     except FlakyFailure as error:

@@ -35,6 +35,9 @@ def pytest_addoption(parser):
                     help="grade the Dropout.py / L2regularization.py in DIR (default: toyframe's own classes)")
     group.addoption("--results-json", metavar="FILE", default=None,
                     help="write Gradescope's results.json for the graded checks to FILE")
+    group.addoption("--grading-budget", metavar="SECONDS", type=float, default=None,
+                    help="wall-clock budget of the whole grading (default 420); once spent, the remaining "
+                         "checks fail and results are still written")
 
 
 def grading_only(config):

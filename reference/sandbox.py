@@ -81,6 +81,9 @@ class InProcessRunner:
     def isolation_report(self):
         return None
 
+    def unavailable(self):
+        return None
+
 
 class IsolationRefused(SubmissionFailure):
     """Run as root, grading stops when a wall of the worker is missing: a message for staff."""
@@ -163,6 +166,14 @@ class SubmissionRunner:
     def reset(self):
         """Forget an earlier hang: a new part may start a new worker."""
         self._broken = None
+
+    def unavailable(self):
+        """Why no call can be made any more (grading refused; the time budget spent), else None."""
+        if self._refused:
+            return self._refused
+        if time.monotonic() >= self._budget_end:
+            return f"not run: the grading time budget ({self.limits.total_seconds:g} s) is spent"
+        return None
 
     @property
     def refused(self):

@@ -6,7 +6,7 @@ from hypothesis import settings
 
 import toyframe
 from reference.grading import PARTS, run_check
-from reference.sandbox import InProcessRunner, SubmissionRunner
+from reference.sandbox import InProcessRunner, Limits, SubmissionRunner
 
 CHECKS = [(part, check) for part in PARTS for check in part.checks]
 
@@ -15,7 +15,9 @@ CHECKS = [(part, check) for part in PARTS for check in part.checks]
 def graded(request):
     """The runner every check of this session goes through, and the part it graded last."""
     directory = request.config.getoption("--submission")
-    runner = (SubmissionRunner(directory) if directory else
+    budget = request.config.getoption("--grading-budget")
+    limits = Limits(total_seconds=budget) if budget else Limits()
+    runner = (SubmissionRunner(directory, limits) if directory else
               InProcessRunner({"dropout": toyframe.Dropout, "l2": toyframe.L2regularization}))
     state = {"runner": runner, "part": None}
     yield state

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "toyframe" / "layers" / "dropout.py"
 AS_ROOT = os.geteuid() == 0
 LIMITS = Limits(call_seconds=5.0, memory_bytes=768 * 2**20)
+LEAVES_A_PROCESS = ("leave_a_process_in_a_new_session", "fork_a_child")
 ATTACKS = ["truncate_files", "rewrite_in_place_through_mmap", "read_solution_through_dir_fd",
            "read_grader_environment", "kill_the_grader", "stop_the_grader_through_a_pidfd",
            "leave_a_process_in_a_new_session", "fork_a_child", "block_the_results_with_a_fifo", "call_home"]
@@ -65,9 +66,10 @@ class Scene:
         except BlockingIOError:
             return False
 
-    def damage(self, victim_process=None):
-        """What the attacks did here, each as a short phrase; [] when nothing."""
-        time.sleep(1.5)  # a process left behind acts after a second
+    def damage(self, attack, victim_process=None):
+        """What `attack` did here, each as a short phrase; [] when nothing."""
+        if attack in LEAVES_A_PROCESS:
+            time.sleep(1.5)  # the process left behind acts after a second
         found = [f"{path.name} changed" for path in self.files if path.read_text() != "precious\n"]
         found += ["a process outlived the attack"] * self.marker.exists() + ["a FIFO appeared"] * self.fifo.exists()
         found += ["the network was reached"] * self.connected()
@@ -100,6 +102,7 @@ def scene(world):
     made.listener.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_attack_works_without_walls(scene, attack):
     """The control: the same code in a plain process, against decoys and a decoy grader, does harm."""
@@ -109,7 +112,7 @@ def test_the_attack_works_without_walls(scene, attack):
         completed = subprocess.run([sys.executable, "-c", control_script(scene.targets(), [attack])],
                                    capture_output=True, text=True, timeout=30)
         outcome = json.loads(completed.stdout)[attack]
-        damage = scene.damage(victim)
+        damage = scene.damage(attack, victim)
     finally:
         victim.kill()
         victim.wait()
@@ -135,7 +138,7 @@ def test_the_attack_fails_in_the_worker(world, scene, attack):
         runner.close()
     assert "LEAKED" not in message, message
     assert outputs is not None, message  # the attack was refused, and the identity Dropout answered
-    assert scene.damage() == []
+    assert scene.damage(attack) == []
     assert _state(os.getpid()) not in ("T", "Z")
     assert "left running after the worker stopped" not in runner.isolation
     assert runner.isolation["missing"] == ([] if AS_ROOT else [
@@ -169,10 +172,10 @@ def test_as_root_grading_refuses_a_worker_without_walls(world):
 
 
 def test_a_submission_that_sleeps_under_each_deadline_is_stopped_by_the_total_budget(world):
-    sleepy = CORRECT_DROPOUT.replace("        out = self.layer(x)\n", "        import time\n        time.sleep(1.0)\n"
+    sleepy = CORRECT_DROPOUT.replace("        out = self.layer(x)\n", "        import time\n        time.sleep(0.6)\n"
                                      "        out = self.layer(x)\n")
     runner = SubmissionRunner(write_submission(world / "submission", dropout=sleepy),
-                              Limits(call_seconds=3.0, total_seconds=6.0))
+                              Limits(call_seconds=3.0, total_seconds=3.0))
     start, messages = time.monotonic(), []
     try:
         for seed in range(20):
@@ -182,7 +185,7 @@ def test_a_submission_that_sleeps_under_each_deadline_is_stopped_by_the_total_bu
                 messages.append(str(failure))
     finally:
         runner.close()
-    assert time.monotonic() - start < 12
+    assert time.monotonic() - start < 8
     assert messages and all("time budget" in message for message in messages), messages
 
 
@@ -222,7 +225,10 @@ def test_results_are_written_atomically_over_whatever_is_at_the_path(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "fifo.json", "link.json"]
 
 
-@pytest.mark.skipif(not AS_ROOT or not os.access(sandbox.DEFAULT_WORKER_PYTHON, os.X_OK),
+WORKER_PYTHON = os.environ.get("HARNESS_WORKER_PYTHON", sandbox.DEFAULT_WORKER_PYTHON)
+
+
+@pytest.mark.skipif(not AS_ROOT or not os.access(WORKER_PYTHON, os.X_OK),
                     reason="needs root and the workers' world-readable interpreter (./run makes it)")
 def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(world):
     """A student's laptop: the grader is not root, so the worker keeps the grader's user, and says so."""
@@ -241,7 +247,7 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
               "outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)\n"
               "runner.close()\n"
               "print(json.dumps({'shape': list(outputs.shape), 'kept': float(keep.mean()), **runner.isolation}))\n")
-    completed = subprocess.run([sandbox.DEFAULT_WORKER_PYTHON, "-c", script, str(world / "harness"),
+    completed = subprocess.run([WORKER_PYTHON, "-c", script, str(world / "harness"),
                                 str(world / "submission")], capture_output=True, text=True, timeout=60,
                                user=65534, group=65534, extra_groups=[], cwd=world,
                                env={"PATH": "/usr/bin:/bin", "HOME": str(world)})
