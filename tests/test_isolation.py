@@ -256,3 +256,18 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
     assert report["shape"] == [1, 2, 40, 30] and 0.3 < report["kept"] < 0.7
     assert report["missing"] == ["user (the grader is not root: the worker runs as the grader's own user)"]
     assert set(report["proofs"].values()) == {"refused"}
+
+
+def test_threads_still_work_in_the_worker(world):
+    """clone with CLONE_THREAD stays allowed (numpy's and the submission's own threads)."""
+    threaded = CORRECT_DROPOUT.replace("        out = self.layer(x)\n", (
+        "        import threading\n        box = []\n"
+        "        worker = threading.Thread(target=lambda: box.append(self.layer(x)))\n"
+        "        worker.start()\n        worker.join()\n        out = box[0]\n"))
+    assert "threading.Thread" in threaded
+    runner = SubmissionRunner(write_submission(world / "submission", dropout=threaded), LIMITS)
+    try:
+        outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)
+    finally:
+        runner.close()
+    assert outputs.shape == (1, 2, 40, 30) and 0.3 < keep.mean() < 0.7
