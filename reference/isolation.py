@@ -161,12 +161,13 @@ class Walls:
         abi = landlock.landlock_abi_version()
         rules = landlock.Ruleset()  # every access right this kernel knows is handled: refused unless allowed
         read = landlock.FSAccess.READ_FILE | landlock.FSAccess.READ_DIR
-        for path in readable_paths(view):
+        readable = readable_paths(view)
+        for path in readable:
             rules.allow(path, rules=read if os.path.isdir(path) else landlock.FSAccess.READ_FILE)
         for path in listable_paths():
             rules.allow(path, rules=landlock.FSAccess.READ_DIR)
         rules.apply()
-        return f"ABI {abi}: read-only, {len(readable_paths(view))} paths readable"
+        return f"ABI {abi}: read-only, {len(readable)} paths readable"
 
     @staticmethod
     def _seccomp():

@@ -70,13 +70,14 @@ class InProcessRunner:
     def notebook_l2(self):
         return toy_l2_cell_losses(self.classes["l2"])
 
+    # Trusted classes need no worker: nothing to begin, reset, refuse or report.
+    refused = None
+
     def begin_check(self):
         pass
 
     def reset(self):
         pass
-
-    refused = None
 
     def isolation_report(self):
         return None
@@ -109,12 +110,12 @@ class WorkerIdentity:
 
     @classmethod
     def from_environment(cls, environ=os.environ):
-        python = environ.get("HARNESS_WORKER_PYTHON") or sys.executable
-        if os.geteuid() == 0 and not environ.get("HARNESS_WORKER_PYTHON") and os.access(DEFAULT_WORKER_PYTHON, os.X_OK):
-            python = DEFAULT_WORKER_PYTHON  # where ./run puts the workers' interpreter
         if os.geteuid() != 0:
-            return cls(python, None, None)
-        return cls(python, int(environ.get("HARNESS_WORKER_UID", 65534)), int(environ.get("HARNESS_WORKER_GID", 65534)))
+            return cls(environ.get("HARNESS_WORKER_PYTHON") or sys.executable, None, None)
+        # root's own interpreter may live where nobody can enter: else the one ./run makes for workers
+        fallback = DEFAULT_WORKER_PYTHON if os.access(DEFAULT_WORKER_PYTHON, os.X_OK) else sys.executable
+        return cls(environ.get("HARNESS_WORKER_PYTHON") or fallback, int(environ.get("HARNESS_WORKER_UID", 65534)),
+                   int(environ.get("HARNESS_WORKER_GID", 65534)))
 
 
 class SubmissionRunner:
@@ -127,6 +128,7 @@ class SubmissionRunner:
         self.study_scale = study_scale
         self.identity = identity or WorkerIdentity.from_environment()
         self.isolation = None
+        self.leftovers = []  # pids of a worker's session that outlived every SIGKILL (none, so far)
         self._process = self._requests = self._replies = None
         self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
@@ -304,14 +306,11 @@ class SubmissionRunner:
             return None
         kill_session(process.pid)
         code = process.wait()
-        leftovers = kill_session(process.pid)
-        if leftovers and self.isolation is not None:
-            self.isolation.setdefault("left running after the worker stopped", []).extend(leftovers)
-        for stream in (self._requests,):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        self.leftovers += kill_session(process.pid)
+        try:
+            self._requests.close()
+        except OSError:  # a dead worker's pipe: the buffered request cannot be flushed
+            pass
         os.close(self._replies)
         self._requests = self._replies = None
         return code
@@ -326,7 +325,7 @@ def stop_all_workers():
     leftovers = []
     for runner in list(_RUNNERS):
         runner._stop()
-        leftovers += (runner.isolation or {}).get("left running after the worker stopped", [])
+        leftovers += runner.leftovers
     return leftovers
 
 
@@ -356,23 +355,25 @@ def _cut(text):
     return text if len(text) <= ERROR_CHARACTERS else text[:ERROR_CHARACTERS] + " ... (cut)"
 
 
+def process_status(pid):
+    """(state letter, session id) of process `pid` from /proc, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # state ppid pgrp session ...
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[3])
+
+
 def session_members(session):
-    """Pids of the processes in `session` (from /proc)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == session:  # state, ppid, pgrp, session
-            members.append(int(stat.parent.name))
-    return members
+    """Pids of the live (not zombie) processes in `session`."""
+    statuses = ((int(path.name), process_status(path.name)) for path in Path("/proc").glob("[0-9]*"))
+    return [pid for pid, status in statuses if status and status[1] == session and status[0] != "Z"]
 
 
 def kill_session(session, attempts=100):
     """SIGKILL every process of `session` until none is left; the pids still there at the end."""
     for _ in range(attempts):
-        members = [pid for pid in session_members(session) if not _is_zombie(pid)]
+        members = session_members(session)
         if not members:
             return []
         for pid in members:
@@ -382,13 +383,6 @@ def kill_session(session, attempts=100):
                 pass
         time.sleep(0.01)
     return members
-
-
-def _is_zombie(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def build_view(directory):

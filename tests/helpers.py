@@ -6,7 +6,6 @@ very same numbers: an untouched input, the same random draw).
 """
 import numpy as np
 import pytest
-import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 

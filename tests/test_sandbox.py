@@ -32,10 +32,10 @@ SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons 
                             "finds the model solution in memory"}
 
 
-def _grade(directory, limits=TEST_LIMITS):
+def _grade(directory, limits=TEST_LIMITS, settings=FAST):
     runner = SubmissionRunner(directory, limits, study_scale=SMALLEST_STUDIES)
     try:
-        return grade(runner, FAST)
+        return grade(runner, settings)
     finally:
         runner.close()
 
@@ -115,6 +115,8 @@ def test_every_correct_variant_earns_full_marks_through_the_worker(tmp_path, dro
 @pytest.mark.slow
 def test_the_same_submission_gets_the_same_grade_every_run(tmp_path):
     directory = write_submission(tmp_path, dropout=HOSTILE_DROPOUTS["walks the call stack for expected values"])
-    first, second = _grade(directory), _grade(directory)
+    # as grading runs it: derandomized, no example database (the dev profile is neither)
+    graded_like_grading = Settings(FAST, derandomize=True, database=None)
+    first, second = _grade(directory, settings=graded_like_grading), _grade(directory, settings=graded_like_grading)
     assert [(r.check, r.passed, r.message) for part in first for r in part.results] == [
         (r.check, r.passed, r.message) for part in second for r in part.results]
