@@ -1,6 +1,6 @@
 """Shared pytest set-up, registered in one place: hypothesis profiles and the --slow option.
 
-Profiles (reference/profiles.py): dev, ci, grading. Choose one with --hypothesis-profile=NAME;
+Profiles (reference/grading/profiles.py): dev, ci, grading. Choose one with --hypothesis-profile=NAME;
 the default is "ci" (derandomized) when the CI environment variable is set, else "dev".
 """
 import os
@@ -9,7 +9,7 @@ import pytest
 import torch
 from hypothesis import settings
 
-from reference.profiles import register_profiles
+from reference.grading.profiles import register_profiles
 
 register_profiles()
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -1,6 +1,8 @@
-"""reference: the trusted side. Scenarios, runners, the PyTorch mirror, tolerances, comparison, grading.
+"""reference: the trusted side, by concern: core/ (scenarios, runners, the PyTorch mirror, tolerances,
+comparison, statistics), sandbox/ (where a submission runs: worker, wire, isolation), grading/ (parts,
+the pytest plugin, results.json) and assignments/ (one module per assignment graded).
 
-Exports are imported on first use, so that `reference.runner` and `reference.worker` (which run a
+Exports are imported on first use, so that `reference.core.runner` and `reference.sandbox.worker` (which run a
 submission, far from any reference value) never load torch.
 """
 import importlib
@@ -17,4 +19,4 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'reference' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    return getattr(importlib.import_module(f".core.{_EXPORTS[name]}", __name__), name)

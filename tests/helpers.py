@@ -1,7 +1,7 @@
 """What the unit-test files share: dtypes, drawn arrays, torch autograd references, comparisons.
 
 Every numeric comparison goes through reference.comparator.assert_close, with the tolerance
-policy of reference.tolerances for the dtype under test (or EXACT where the values must be the
+policy of reference.core.tolerances for the dtype under test (or EXACT where the values must be the
 very same numbers: an untouched input, the same random draw).
 """
 import numpy as np
@@ -9,9 +9,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import conventions, tolerances
-from reference.comparator import assert_close
-from reference.strategies import bounded_arrays
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import bounded_arrays
 
 
 DTYPES = (np.float64, np.float32)

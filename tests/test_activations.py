@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import conventions
+from reference.core import conventions
 from tests.helpers import (MATRIX_SHAPES, assert_identical, assert_matches, bounded, dtypes, elements,
                            no_float_errors, torch_value, torch_value_and_grad)
 from toyframe import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh

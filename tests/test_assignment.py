@@ -1,24 +1,29 @@
-"""The graded checks, one test each (marker `grading`): what `python -m pytest --submission DIR
---results-json FILE` runs. Without --submission they grade toyframe's own classes, which must
-earn every point."""
+"""The graded checks, one test each (marker `grading`): what `python -m pytest --assignment NAME
+--submission DIR --results-json FILE` runs. Without --submission they grade the assignment's model
+solution, which must earn every point."""
 import pytest
 from hypothesis import settings
 
-import toyframe
-from reference.grading import PARTS, run_check
-from reference.sandbox import InProcessRunner, Limits, SubmissionRunner
+from reference.grading.parts import run_check
+from reference.grading.plugin import graded_assignment
+from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
 
-CHECKS = [(part, check) for part in PARTS for check in part.checks]
+
+def pytest_generate_tests(metafunc):
+    if "check" in metafunc.fixturenames:
+        checks = [(part, check) for part in graded_assignment(metafunc.config).PARTS for check in part.checks]
+        metafunc.parametrize("part, check", checks, ids=[f"{part.name}: {check.name}" for part, check in checks])
 
 
 @pytest.fixture(scope="session")
 def graded(request):
     """The runner every check of this session goes through, and the part it graded last."""
+    assignment = graded_assignment(request.config)
     directory = request.config.getoption("--submission")
     budget = request.config.getoption("--grading-budget")
     limits = Limits(total_seconds=budget) if budget else Limits()
-    runner = (SubmissionRunner(directory, limits) if directory else
-              InProcessRunner({"dropout": toyframe.Dropout, "l2": toyframe.L2regularization}))
+    runner = (SubmissionRunner(directory, limits, assignment=assignment) if directory else
+              InProcessRunner(assignment.model_solution(), assignment))
     state = {"runner": runner, "part": None}
     yield state
     if directory:
@@ -26,7 +31,6 @@ def graded(request):
 
 
 @pytest.mark.grading
-@pytest.mark.parametrize("part, check", CHECKS, ids=[f"{part.name}: {check.name}" for part, check in CHECKS])
 def test_check(graded, part, check, record_property):
     record_property("part", part.name)
     record_property("check", check.name)

@@ -15,7 +15,7 @@ import pytest
 
 from reference.autograder import build
 from tests.submissions import write_submission
-from reference.sandbox import NOT_ROOT
+from reference.sandbox.runners import NOT_ROOT
 from tests.submissions.attacks import attacking_submission
 from tests.submissions.hostile import HOSTILE_DROPOUTS
 
@@ -25,11 +25,38 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_zip_holds_the_scripts_the_harness_and_the_pin_at_its_top(tmp_path):
     names = set(zipfile.ZipFile(build(tmp_path / "autograder.zip")).namelist())
     assert {"setup.sh", "run_autograder", "constraints.txt", "pyproject.toml", "conftest.py",
-            "tests/test_assignment.py", "toyframe/layers/linear.py", "reference/worker.py"} <= names
+            "tests/test_assignment.py", "toyframe/layers/linear.py", "reference/sandbox/worker.py",
+            "reference/assignments/two_layer.py", "assignment.txt"} <= names
     assert not any(name.startswith("tests/catalogue") for name in names)
     # no implementation of a graded class or function: nothing worth stealing in the install
     assert not {"toyframe/layers/dropout.py", "toyframe/layers/regularization.py", "toyframe/functional.py",
-                "toyframe/fc_net.py"} & names
+                "toyframe/fc_net.py", "toyframe/experiments/xor_quadrants.py"} & names
+
+
+@pytest.mark.parametrize("assignment", ["nnti-7.4", "cs231n-dropout", "two-layer"])
+def test_the_zip_grades_the_assignment_it_was_built_for(tmp_path, assignment):
+    with zipfile.ZipFile(build(tmp_path / "autograder.zip", assignment)) as archive:
+        assert archive.read("assignment.txt").decode().strip() == assignment
+    with pytest.raises(ValueError, match="unknown assignment 'nnti-7.5'"):
+        build(tmp_path / "other.zip", "nnti-7.5")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment, submission", [("cs231n-dropout", "cs231n_layout_binomial_2019"),
+                                                    ("two-layer", "correct_tuple_cache_binomial")])
+def test_run_autograder_grades_the_other_assignments(tmp_path, assignment, submission):
+    from tests.catalogue import cs231n_dropout, two_layer
+    catalogue = {"cs231n-dropout": cs231n_dropout.CATALOGUE, "two-layer": two_layer.CATALOGUE}[assignment]
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(build(tmp_path / "autograder.zip", assignment)) as archive:
+        archive.extractall(root / "source")
+    for script in ("setup.sh", "run_autograder"):
+        os.chmod(root / "source" / script, 0o755)
+    folder = next(entry for entry in catalogue if entry.name == submission).write(tmp_path)
+    shutil.copytree(folder, root / "submission")
+    completed, results = _run_autograder(root)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert results["score"] == 3.0 and results["extra_data"]["assignment"] == assignment, results["output"]
 
 
 def _autograder_root(tmp_path, **submission):
@@ -81,7 +108,7 @@ def test_every_attack_at_once_through_run_autograder_earns_nothing_and_harms_not
         for script in ("setup.sh", "run_autograder"):
             os.chmod(root / "source" / script, 0o755)
         other = write_submission(scene_folder / "other-student")
-        precious = [root / "source" / "reference" / "grading.py", other / "layers" / "Dropout.py",
+        precious = [root / "source" / "reference" / "grading" / "parts.py", other / "layers" / "Dropout.py",
                     root / "submission" / "layers" / "L2regularization.py"]
         targets = {"files": [str(path) for path in precious], "solution": str(ROOT / "toyframe/layers/dropout.py"),
                    "victim": None, "fifo": str(root / "results" / "results.json"),

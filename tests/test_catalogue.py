@@ -1,7 +1,7 @@
 """The grader against a catalogue of student submissions (tests/catalogue): every wrong one loses exactly
 the points its bug must cost, every correct one earns every point it is graded on.
 
-Grading goes through reference.grading (its PARTS and run_check) with the current hypothesis profile,
+Grading goes through nnti-7.4's PARTS (reference.assignments.nnti_7_4) and run_check with the current hypothesis profile,
 shrinking disabled (a failing example needs no minimal form here, only the verdict).
 
 Default tier: each wrong class fails the checks its catalogue names (CAUGHT_BY, one in each part it
@@ -18,10 +18,11 @@ from hypothesis import Phase
 from hypothesis import settings as Settings
 
 import reference
-from reference import tolerances
-from reference.grading import PARTS, CheckResult, PartResult, run_check
-from reference.sandbox import InProcessRunner
-from reference.scenario import LayerSpec, Scenario, Wrap
+from reference.core import tolerances
+from reference.assignments.nnti_7_4 import PARTS
+from reference.grading.parts import CheckResult, PartResult, run_check
+from reference.sandbox.runners import InProcessRunner
+from reference.core.scenario import LayerSpec, Scenario, Wrap
 from tests.catalogue import correct, wrong_dropouts, wrong_l2
 
 CAUGHT_BY = {**wrong_dropouts.CAUGHT_BY, **wrong_l2.CAUGHT_BY}

@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given
 
 import toyframe
-from reference import LayerSpec, Scenario, Wrap, replay, tolerances
-from reference.comparator import assert_close
-from reference.strategies import bounded_arrays
+from reference import LayerSpec, Scenario, Wrap, replay
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import bounded_arrays
 
 
 class DropoutWithoutRescaling(toyframe.Dropout):

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 import toyframe
 from reference import replay
-from reference.mask_studies import PROBABILITIES, STUDIES
-from reference.runner import sample_masks
-from reference.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
+from reference.core.mask_studies import PROBABILITIES, STUDIES
+from reference.core.runner import sample_masks
+from reference.core.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
 
 
 def models_with_dropout():
@@ -38,7 +38,7 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 @settings(max_examples=5)
 @given(p=PROBABILITIES, seed=SEEDS, data=st.data())
 def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
-    """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.mask_studies)."""
+    """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.core.mask_studies)."""
     shape = data.draw(study.shapes(scale=1 / 16))
     study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, shape, seed)
 

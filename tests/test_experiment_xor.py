@@ -12,9 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import conventions, statistics, tolerances
-from reference.comparator import assert_close
-from reference.strategies import SEEDS, away_from_zero
+from reference.core import conventions
+from reference.core import statistics
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import SEEDS, away_from_zero
 from tests.helpers import assert_identical, assert_png_of, bounded, no_float_errors
 from toyframe.experiments import _report
 from toyframe.experiments import xor_quadrants as xor

@@ -14,8 +14,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import statistics, tolerances
-from reference.comparator import assert_close
+from reference.core import statistics
+from reference.core import tolerances
+from reference.core.comparator import assert_close
 from tests.cifar_files import write_cifar_folder
 from tests.helpers import PNG_SIGNATURE, assert_identical, assert_png_of, bounded
 from toyframe.experiments import _report, overfitting, regularization

@@ -6,9 +6,10 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import conventions, tolerances
-from reference.comparator import assert_close
-from reference.strategies import SEEDS, bounded_arrays
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import SEEDS, bounded_arrays
 from toyframe.fc_net import FullyConnectedNet
 from toyframe.gradient_check import eval_numerical_gradient, rel_error
 

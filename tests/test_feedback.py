@@ -4,10 +4,12 @@ import hypothesis
 import pytest
 from hypothesis import settings as Settings
 
-from reference import grading, properties
-from reference.grading import PARTS, run_check
-from reference.sandbox import InProcessRunner
-from reference.scenario import WRAPPERS
+from reference.core import mask_studies
+from reference.core import properties
+from reference.assignments.nnti_7_4 import PARTS
+from reference.grading.parts import run_check
+from reference.sandbox.runners import InProcessRunner
+from reference.core.scenario import WRAPPERS
 from tests.catalogue import wrong_dropouts, wrong_l2
 
 CHECKS = {check.name: (part, check) for part in PARTS for check in part.checks}
@@ -76,7 +78,7 @@ def test_backward_through_a_degenerate_mask_earns_nothing_and_says_fix_the_forwa
 def test_an_error_in_the_graders_own_code_fails_the_check_without_blaming_the_student(monkeypatch):
     def broken(*args, **kwargs):
         raise TypeError("a bug in the grader")
-    monkeypatch.setattr(grading.mask_studies.statistics, "assert_no_lagged_self_copies", broken)
+    monkeypatch.setattr(mask_studies.statistics, "assert_no_lagged_self_copies", broken)
     passed, message = run_check(CHECKS["masks independent across rows, columns and any offset"][1],
                                 InProcessRunner({"dropout": wrong_dropouts.NoRescaling}), hypothesis.settings())
     assert not passed

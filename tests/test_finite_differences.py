@@ -2,10 +2,11 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import expected_trace, run, tolerances
-from reference.comparator import assert_close
-from reference.finite_differences import numerical_gradients
-from reference.strategies import layer_stacks, scenarios, wrap_chains
+from reference import expected_trace, run
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.finite_differences import numerical_gradients
+from reference.core.strategies import layer_stacks, scenarios, wrap_chains
 
 SMOOTH_ACTIVATIONS = st.sampled_from(("sigmoid", "tanh", "softmax"))
 

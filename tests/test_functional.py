@@ -6,9 +6,11 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import conventions, statistics, tolerances
-from reference.comparator import assert_close
-from reference.strategies import SEEDS, bounded_arrays
+from reference.core import conventions
+from reference.core import statistics
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import SEEDS, bounded_arrays
 from toyframe.functional import (affine_backward, affine_forward, dropout_backward, dropout_forward, relu_backward,
                                  relu_forward, softmax_loss)
 from toyframe.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error

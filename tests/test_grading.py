@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from reference.grading import PARTS, CheckResult, PartResult, format_table, total_score
+from reference.assignments.nnti_7_4 import PARTS
+from reference.grading.parts import CheckResult, PartResult, format_table, total_score
 from tests.submissions import write_submission
 from tests.submissions.hostile import HOSTILE_DROPOUTS
 
@@ -44,7 +45,7 @@ def _contract(tmp_path, *options):
 def _check_gradescope_shape(document):
     assert {"score", "execution_time", "output", "tests"} <= set(document) <= {
         "score", "execution_time", "output", "tests", "extra_data"}
-    if "extra_data" in document:  # a submission's grading: the worker's walls, proved
+    if "isolation" in document.get("extra_data", {}):  # a submission's grading: the worker's walls, proved
         assert {"layers", "proofs", "missing"} <= set(document["extra_data"]["isolation"])
     for test in document["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
@@ -103,3 +104,34 @@ def test_the_contract_grades_deterministically_and_without_the_experiments_extra
     assert f"collected {checks} items / {checks - 1} deselected / 1 selected" in completed.stdout  # nothing else
     assert "1 passed" in completed.stdout
     assert json.loads(results.read_text())["tests"][2]["output"].startswith("1 of 3 checks passed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ["cs231n-dropout", "two-layer"])
+def test_contract_grades_each_assignment_by_name(tmp_path, assignment):
+    """`--assignment NAME` without a submission grades that assignment's model solution; with one, the
+    submission as that assignment defines it, its failures each with a scenario and a replay line."""
+    from reference import assignments
+    from tests.catalogue import cs231n_dropout, two_layer
+    completed, document = _contract(tmp_path / "model", "--assignment", assignment)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    _check_gradescope_shape(document)
+    assert document["score"] == 3.0 and document["extra_data"] == {"assignment": assignment}
+    assert [test["name"] for test in document["tests"]] == [part.name for part in assignments.get(assignment).PARTS]
+    wrong = {"cs231n-dropout": cs231n_dropout.CATALOGUE, "two-layer": two_layer.CATALOGUE}[assignment]
+    submission = next(entry for entry in wrong if len(entry.loses) == 1)
+    completed, document = _contract(tmp_path / "wrong", "--assignment", assignment, "--submission",
+                                    str(submission.write(tmp_path)))
+    assert completed.returncode == 1
+    _check_gradescope_shape(document)
+    lost = [test for test in document["tests"] if test["score"] < test["max_score"]]
+    assert [test["name"] for test in lost] == sorted(submission.loses)
+    assert "Replay: from reference.assignments." in lost[0]["output"], lost[0]["output"]
+
+
+def test_an_unknown_assignment_is_a_usage_error_naming_the_choices(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--assignment", "nnti-7.5",
+                                "--results-json", str(tmp_path / "r.json")], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120)
+    assert completed.returncode == 4 and "nnti-7.4" in completed.stderr and "two-layer" in completed.stderr
+    assert not (tmp_path / "r.json").exists()

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from reference import sandbox
-from reference.pytest_plugin import write_atomically
-from reference.sandbox import IsolationRefused, Limits, SubmissionFailure, SubmissionRunner, WorkerIdentity
+from reference.sandbox import runners as sandbox
+from reference.grading.plugin import write_atomically
+from reference.sandbox.runners import IsolationRefused, Limits, SubmissionFailure, SubmissionRunner, WorkerIdentity
+from reference.assignments import nnti_7_4
 from tests.submissions import CORRECT_DROPOUT, write_submission
 from tests.submissions.attacks import attacking_submission, control_script
 
@@ -39,7 +40,7 @@ class Scene:
     def __init__(self, folder, victim):
         self.folder = folder
         self.files = []
-        for name in ("home/.bashrc", "other-student/layers/Dropout.py", "harness/reference/grading.py"):
+        for name in ("home/.bashrc", "other-student/layers/Dropout.py", "harness/reference/grading/parts.py"):
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("precious\n")
@@ -163,7 +164,7 @@ def test_as_root_grading_refuses_a_worker_without_walls(world):
         with pytest.raises(IsolationRefused, match="README.md, 'Install layout'"):
             runner.mask_samples(0.5, (4, 3), calls=1, seed=0)
         with pytest.raises(IsolationRefused):
-            runner.trace(None, "dropout")
+            nnti_7_4.trace(runner, None, "dropout")
     finally:
         runner.close()
 
@@ -239,7 +240,7 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
         os.chmod(folder, 0o755)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o644)
-    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox import SubmissionRunner\n"
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox.runners import SubmissionRunner\n"
               "runner = SubmissionRunner(sys.argv[2])\n"
               "outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)\n"
               "runner.close()\n"
@@ -268,3 +269,42 @@ def test_threads_still_work_in_the_worker(world):
     finally:
         runner.close()
     assert outputs.shape == (1, 2, 40, 30) and 0.3 < keep.mean() < 0.7
+
+
+# What a hostile submission of each file-based assignment earns: what it implements (every part but
+# dropout's), nothing for a dropout that never drops, and no attack does any harm.
+HOSTILE_EARNS = {"cs231n-dropout": {"Dropout forward": 0.0, "Dropout backward": 0.0, "Fully-connected net": 1.5},
+                 "two-layer": {"Forward with dropout": 0.0, "Regularized cost": 0.5, "Backward with dropout": 0.0,
+                               "Parameter update": 0.5}}
+
+
+def _hostile_submission(name, folder, targets):
+    from tests.catalogue import cs231n_dropout, two_layer
+    from tests.catalogue.submission import Submission
+    from tests.submissions.attacks import attacking_cs231n_layers, attacking_two_layer_net
+    if name == "cs231n-dropout":
+        files = {"layers.py": attacking_cs231n_layers(targets, cs231n_dropout._HEADER + cs231n_dropout._BASICS_A),
+                 "fc_net.py": cs231n_dropout.FC_NET_CANONICAL}
+    else:
+        files = {"two_layer_net.py": attacking_two_layer_net(targets, two_layer.UPPER_DICT)}
+    return Submission("hostile", "every attack at import", files).write(folder)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_EARNS))
+def test_a_hostile_submission_of_each_assignment_harms_nothing_and_earns_only_what_it_implements(world, scene, name):
+    from hypothesis import settings
+    from reference import assignments
+    from reference.grading.parts import grade
+    assignment = assignments.get(name)
+    solution = ROOT / "toyframe" / ("functional.py" if name == "cs231n-dropout" else "experiments/xor_quadrants.py")
+    runner = SubmissionRunner(_hostile_submission(name, world, scene.targets(solution=solution)), LIMITS,
+                              study_scale=1 / 256, assignment=assignment)
+    try:
+        results = grade(runner, assignment.PARTS, settings(max_examples=3, derandomize=True, database=None))
+    finally:
+        runner.close()
+    text = "\n".join(check.message for result in results for check in result.results)
+    assert {result.part.name: result.score for result in results} == HOSTILE_EARNS[name], text[:3000]
+    assert "LEAKED" not in text and "grader-secret" not in text
+    assert scene.damage("leave_a_process_in_a_new_session") == []
+    assert _state(os.getpid()) not in ("T", "Z") and runner.leftovers == []

@@ -11,7 +11,7 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reference import conventions
+from reference.core import conventions
 from tests.helpers import BATCH_SIZES, WIDTHS, assert_identical, assert_matches, bounded, dtypes
 from toyframe import Linear
 

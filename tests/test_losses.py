@@ -13,8 +13,9 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import conventions, tolerances
-from reference.comparator import assert_close
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
 from tests.helpers import (BATCH_SIZES, MATRIX_SHAPES, assert_matches, bounded, class_indices, dtypes,
                            no_float_errors, one_hot, torch_value_and_grad)
 from toyframe import CrossEntropy, MSELoss

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 import toyframe
 from reference import replay
-from reference.strategies import bounded_arrays, scenarios
+from reference.core.strategies import bounded_arrays, scenarios
 from tests.catalogue.correct import DropoutRandGreater, L2UsesAlias
 
 

@@ -12,8 +12,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reference import conventions, tolerances
-from reference.comparator import assert_close
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
 from tests.helpers import each_dtype, one_hot, torch_value
 from toyframe import CrossEntropy, Dropout, L2regularization, Linear, Model, MSELoss, ReLU
 

@@ -5,9 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import conventions, tolerances
-from reference.comparator import assert_close
-from reference.strategies import bounded_arrays
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import bounded_arrays
 from toyframe import optim
 
 # rule -> (its config from drawn hyperparameters, the torch optimizer with the same meaning)

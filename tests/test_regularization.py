@@ -5,9 +5,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import toyframe
-from reference import conventions, replay, tolerances
-from reference.comparator import assert_close
-from reference.strategies import COEFFICIENTS, LEARNING_RATES, bounded_arrays, layer_stacks, scenarios, wrap_chains
+from reference import replay
+from reference.core import conventions
+from reference.core import tolerances
+from reference.core.comparator import assert_close
+from reference.core.strategies import COEFFICIENTS, LEARNING_RATES, bounded_arrays, layer_stacks, scenarios, wrap_chains
 
 
 def models_with(kind, kinds):

@@ -1,7 +1,7 @@
 """Grading a submission in its locked-down worker: fair to correct code, nothing to gain for hostile code.
 
 The trusted process (references, comparisons, points) never imports the submission; it runs in
-reference.worker behind reference.sandbox, and only plain arrays come back.
+reference.sandbox.worker behind reference.sandbox.runners, and only plain arrays come back.
 """
 import sys
 import time
@@ -10,8 +10,9 @@ import pytest
 from hypothesis import Phase
 from hypothesis import settings as Settings
 
-from reference.grading import PARTS, grade, total_score
-from reference.sandbox import Limits, SubmissionRunner
+from reference.assignments.nnti_7_4 import PARTS
+from reference.grading.parts import grade, total_score
+from reference.sandbox.runners import Limits, SubmissionRunner
 from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, as_submission_file, write_submission
 from tests.catalogue import correct
 from tests.submissions.hostile import HOSTILE_DROPOUTS
@@ -35,7 +36,7 @@ SABOTAGES_ITS_OWN_WORKER = {"sys.exit(0) at import", "monkeypatches comparisons 
 def _grade(directory, limits=TEST_LIMITS, settings=FAST):
     runner = SubmissionRunner(directory, limits, study_scale=SMALLEST_STUDIES)
     try:
-        return grade(runner, settings)
+        return grade(runner, PARTS, settings)
     finally:
         runner.close()
 

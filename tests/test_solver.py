@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from reference import tolerances
-from reference.comparator import assert_close
+from reference.core import tolerances
+from reference.core.comparator import assert_close
 from toyframe.fc_net import FullyConnectedNet
 from toyframe.solver import Solver
 

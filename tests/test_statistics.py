@@ -7,8 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import toyframe
-from reference import grading, statistics
-from reference.sandbox import InProcessRunner
+from reference.assignments import nnti_7_4
+from reference.grading import mask_checks
+from reference.grading.parts import run_check
+from reference.core import statistics
+from reference.sandbox.runners import InProcessRunner
 
 PROBABILITIES = st.floats(0.01, 0.99)
 
@@ -48,7 +51,7 @@ def test_the_mask_tally_ignores_p_zero_and_passes_masks_that_keep_and_drop():
     assert tally.degenerate() is None and (tally.kept, tally.dropped) == (5000, 5000)
 
 
-STATISTICAL_CHECKS = [(part, check) for part in grading.PARTS for check in part.checks if check.bounds]
+STATISTICAL_CHECKS = [(part, check) for part in nnti_7_4.PARTS for check in part.checks if check.bounds]
 
 
 @pytest.mark.parametrize("part, check", STATISTICAL_CHECKS, ids=[check.name for _, check in STATISTICAL_CHECKS])
@@ -57,9 +60,9 @@ def test_a_passing_check_evaluates_no_more_bounds_than_it_declares(part, check):
     submission fails a grading run by chance with probability below 1e-9. (Mask studies draw at most
     MASK_STUDY_EXAMPLES examples under any profile, as many as here.)"""
     before = statistics.bounds_evaluated
-    check_settings = settings(settings(), max_examples=grading.MASK_STUDY_EXAMPLES)
-    passed, message = grading.run_check(check, InProcessRunner({"dropout": toyframe.Dropout}), check_settings)
+    check_settings = settings(settings(), max_examples=mask_checks.MASK_STUDY_EXAMPLES)
+    passed, message = run_check(check, InProcessRunner({"dropout": toyframe.Dropout}), check_settings)
     assert passed, message
     assert 0 < statistics.bounds_evaluated - before <= check.bounds
-    assert grading.FALSE_ALARM_BUDGET == sum(check.bounds for _, check in STATISTICAL_CHECKS)
-    assert grading.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9
+    assert nnti_7_4.FALSE_ALARM_BUDGET == sum(check.bounds for _, check in STATISTICAL_CHECKS)
+    assert nnti_7_4.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import wire
+from reference.sandbox import wire
 
 ARRAYS = hnp.arrays(st.sampled_from(wire.DTYPES), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
 

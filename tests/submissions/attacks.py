@@ -137,3 +137,32 @@ def attacking_submission(targets, only=None):
 def control_script(targets, only):
     """A plain Python script (no walls) that runs the attacks and prints their outcomes as JSON."""
     return ATTACKS + f"\nprint(json.dumps(attack(json.loads({json.dumps(json.dumps(targets))}), {only!r})))\n"
+
+
+def _attacks_at_import(targets):
+    return (ATTACKS + f"\nTARGETS = json.loads({json.dumps(json.dumps(targets))})\n_OUTCOMES = attack(TARGETS)\n"
+            "\n\ndef _smuggle():\n    got = [outcome for outcome in _OUTCOMES.values() if outcome.startswith('done: ')]\n"
+            "    if got:  # what was read goes out through the feedback\n"
+            "        raise RuntimeError('LEAKED ' + ' '.join(got))\n")
+
+
+def attacking_cs231n_layers(targets, layers):
+    """cs231n's layers.py: every attack at import, then `layers` (a correct one) with a dropout that
+    never drops (worth nothing in the dropout parts) and smuggles what the attacks read."""
+    return _attacks_at_import(targets) + layers + '''
+
+def dropout_forward(x, dropout_param):
+    _smuggle()
+    return x, dropout_param
+
+
+def dropout_backward(dout, cache):
+    return dout
+'''
+
+
+def attacking_two_layer_net(targets, net):
+    """two_layer_net.py: every attack at import, then `net` (a correct one) whose forward never drops."""
+    marker = "D1 = np.random.rand(A1.shape[0], A1.shape[1]) < keep_prob"
+    assert marker in net
+    return _attacks_at_import(targets) + net.replace(marker, "_smuggle()\n    D1 = np.ones(A1.shape, dtype=bool)")

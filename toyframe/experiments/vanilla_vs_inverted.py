@@ -43,7 +43,7 @@ SCHEMES = {"vanilla": Scheme(vanilla_train, vanilla_test), "inverted": Scheme(in
 # The mistake the figure warns about: vanilla at training time, no keep factor at test time.
 MIXED = Scheme(vanilla_train, inverted_test)
 MIXED_NAME = "vanilla, unscaled test (wrong)"
-# The bound reference.statistics uses for the harness; restated here because toyframe never imports the harness.
+# The bound reference.core.statistics uses for the harness; restated here because toyframe never imports the harness.
 # Each mean of `samples` training outputs in a range of width w lands within
 # w * sqrt(ln(2 / FALSE_ALARM) / (2 samples)) of its expectation but with probability FALSE_ALARM (Hoeffding).
 FALSE_ALARM = 1e-12

@@ -1,8 +1,8 @@
 """Dropout's mask studies: what a correct layer's masks look like over many calls, and a replay for each.
 
-A study calls a Dropout class, wrapped around a Linear drawn like a scenario's (reference.runner.
+A study calls a Dropout class, wrapped around a Linear drawn like a scenario's (reference.core.study_values.
 study_inputs), for a drop probability p, output shape and seed, and tests the masks with
-reference.statistics' bounds. It sees what one scenario's masks cannot: the fraction and the
+reference.core.statistics' bounds. It sees what one scenario's masks cannot: the fraction and the
 number dropped, a mask that depends on the values, masks repeated, shifted or permuted across
 calls, masks shared between two layers, structure along rows, columns or any offset, and the
 1/(1-p) scaling of every kept output (with p up to 0.99, where a scale slightly off shows). Any
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from . import statistics, tolerances
 from .comparator import assert_close
-from .runner import sample_masks, study_pre_activations
+from .study_values import study_pre_activations
 
 # p away from 0 and 1, where these studies have their power (a repeat of a mask at p = 0.01 changes
 # its agreement with the last one by 0.02 only); the fraction study, with a million outputs, and the
@@ -93,9 +93,10 @@ class MaskStudy:
         """-> (outputs, keep) from sample(p, shape, calls, seed, instances), a runner's mask_samples."""
         return sample(p, tuple(shape), self.calls_at(scale), seed, self.instances)
 
-    def judge(self, p, shape, seed, outputs, keep):
-        """Raises AssertionError unless the masks pass the study's bounds."""
-        self.test(p, outputs, keep, study_pre_activations(tuple(shape), seed))
+    def judge(self, p, shape, seed, outputs, keep, pre_activations=None):
+        """Raises AssertionError unless the masks pass the study's bounds. pre_activations(shape, seed):
+        the values that were dropped (default: the study's own Linear's outputs)."""
+        self.test(p, outputs, keep, (pre_activations or study_pre_activations)(tuple(shape), seed))
 
     def run(self, sample, p, shape, seed, scale=1.0):
         self.judge(p, shape, seed, *self.sample(sample, p, shape, seed, scale))
@@ -166,13 +167,20 @@ BY_NAME = {study.name: study for study in STUDIES}
 def replay_mask_study(name, dropout_class, p, shape, seed, calls=None):
     """Run the study called `name` on `dropout_class` in this process; raises AssertionError as grading does.
     calls: the calls per layer, if grading made fewer than the study's full number."""
+    from .runner import sample_masks  # toyframe's runner: only nnti-7.4's replays need it
     study = BY_NAME[name]
     outputs, keep = sample_masks(dropout_class, p, tuple(shape), calls or study.calls, seed, study.instances)
     study.judge(p, shape, seed, outputs, keep)
 
 
+def replay_arguments(study, p, shape, seed, scale=1.0):
+    """The arguments of a replay of one example of `study`, as grading ran it at `scale`."""
+    calls = study.calls_at(scale)
+    return (f"{study.name!r}, p={p!r}, shape={tuple(shape)!r}, seed={seed!r}"
+            f"{'' if calls == study.calls else f', calls={calls}'}")
+
+
 def replay_code(study, p, shape, seed, scale=1.0):
     """Python that reruns one example of `study`, as grading ran it at `scale`, with the student's Dropout."""
-    calls = study.calls_at(scale)
-    return (f"from reference.mask_studies import replay_mask_study; replay_mask_study({study.name!r}, Dropout, "
-            f"p={p!r}, shape={tuple(shape)!r}, seed={seed!r}{'' if calls == study.calls else f', calls={calls}'})")
+    return (f"from reference.core.mask_studies import replay_mask_study; "
+            f"replay_mask_study({replay_arguments(study, p, shape, seed, scale).replace(', p=', ', Dropout, p=', 1)})")

@@ -1,9 +1,9 @@
 """The grading contract, as a pytest plugin (entry point in pyproject.toml):
 
-    python -m pytest --submission DIR --results-json FILE
+    python -m pytest --assignment NAME --submission DIR --results-json FILE
 
-grades the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its
-top) in a locked-down worker; without --submission, toyframe's own classes are graded. With
+grades the submission in DIR as the assignment NAME (reference.assignments; default nnti-7.4)
+defines one, in a locked-down worker; without --submission, the model solution is graded. With
 either option only the grading items (marker `grading`, tests/test_assignment.py) run, nothing
 else is even collected (the other tests may need extras grading does not), and the hypothesis
 profile is `grading` (derandomized, no example database) unless --hypothesis-profile names
@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from . import sandbox
-from .grading import PARTS, CheckResult, PartResult, format_table, total_score
+from .. import assignments
+from ..sandbox import runners as sandbox
+from .parts import CheckResult, PartResult, format_table, total_score
 from .profiles import register_profiles
 
 MARKER = "grading"
@@ -31,8 +32,10 @@ GRADED_MODULE = "test_assignment.py"  # where the grading items live
 
 def pytest_addoption(parser):
     group = parser.getgroup("grading", "grading a submission (toyframe-harness)")
+    group.addoption("--assignment", metavar="NAME", default=assignments.DEFAULT, choices=list(assignments.MODULES),
+                    help=f"the assignment graded: {', '.join(assignments.MODULES)} (default {assignments.DEFAULT})")
     group.addoption("--submission", metavar="DIR", default=None,
-                    help="grade the Dropout.py / L2regularization.py in DIR (default: toyframe's own classes)")
+                    help="grade the submission in DIR, as the assignment defines one (default: the model solution)")
     group.addoption("--results-json", metavar="FILE", default=None,
                     help="write Gradescope's results.json for the graded checks to FILE")
     group.addoption("--grading-budget", metavar="SECONDS", type=float, default=None,
@@ -41,12 +44,18 @@ def pytest_addoption(parser):
 
 
 def grading_only(config):
-    return bool(config.getoption("--submission") or config.getoption("--results-json"))
+    return bool(config.getoption("--submission") or config.getoption("--results-json")
+                or config.getoption("--assignment") != assignments.DEFAULT)
+
+
+def graded_assignment(config):
+    """The module of the assignment this session grades."""
+    return assignments.get(config.getoption("--assignment"))
 
 
 @pytest.hookimpl(trylast=True)  # after hypothesis's own plugin has loaded any profile named
 def pytest_configure(config):
-    config.addinivalue_line("markers", f"{MARKER}: one graded check of an assignment part (reference.grading)")
+    config.addinivalue_line("markers", f"{MARKER}: one graded check of an assignment part (reference.grading.parts)")
     config.pluginmanager.register(Points(config), "toyframe-grading-points")
     if grading_only(config) and not config.getoption("hypothesis_profile", None):
         register_profiles()
@@ -69,15 +78,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
-def part_results(outcomes):
-    """{(part, check): (passed, message)} -> a grading.PartResult per part, in the assignment's order."""
+def part_results(outcomes, parts):
+    """{(part, check): (passed, message)} -> a PartResult per part of `parts`, in their order."""
     return [PartResult(part, tuple(CheckResult(part.name, check.name, *outcomes.get((part.name, check.name), (
-        False, "not run")))for check in part.checks)) for part in PARTS]
+        False, "not run")))for check in part.checks)) for part in parts]
 
 
-def results_json(results, execution_time, isolation=None):
+def results_json(results, execution_time, isolation=None, assignment=None):
     """Gradescope's results.json: score, execution_time, output (the table), one test per part, and in
-    extra_data the worker's walls (which stood, what was missing)."""
+    extra_data the assignment and the worker's walls (which stood, what was missing)."""
     tests = []
     for result in results:
         output = f"{result.passed} of {len(result.results)} checks passed."
@@ -90,8 +99,9 @@ def results_json(results, execution_time, isolation=None):
         output = f"{isolation['refused']}\n\n{output}"
     document = {"score": total_score(results), "execution_time": round(execution_time, 3),
                 "output": output, "tests": tests}
-    if isolation:
-        document["extra_data"] = {"isolation": isolation}
+    extra = {**({"assignment": assignment} if assignment else {}), **({"isolation": isolation} if isolation else {})}
+    if extra:
+        document["extra_data"] = extra
     return document
 
 
@@ -139,17 +149,19 @@ class Points:
     def pytest_terminal_summary(self, terminalreporter):
         if not self.outcomes or hasattr(self.config, "workerinput"):
             return
-        results = part_results(self.outcomes)
+        assignment = graded_assignment(self.config)
+        results = part_results(self.outcomes, assignment.PARTS)
         terminalreporter.write_sep("=", "points")
         terminalreporter.write_line(format_table(results))
         if self.isolation:
             missing = self.isolation.get("missing") or []
-            terminalreporter.write_line("worker walls: " + (f"MISSING {'; '.join(missing)}" if missing else "all active"))
+            walls = f"MISSING {'; '.join(missing)}" if missing else "all active"
+            terminalreporter.write_line(f"worker walls: {walls}")
         path = self.config.getoption("--results-json")
         if path:
             leftovers = sandbox.stop_all_workers()  # results only once every worker is gone, checked
             if leftovers:
                 self.isolation = {**(self.isolation or {}), "left running": leftovers}
-            document = results_json(results, time.monotonic() - self.started, self.isolation)
+            document = results_json(results, time.monotonic() - self.started, self.isolation, assignment.NAME)
             write_atomically(path, json.dumps(document, indent=2))
             terminalreporter.write_line(f"results written to {path}")

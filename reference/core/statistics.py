@@ -8,7 +8,7 @@ Every test here is a bound that a correct layer violates with probability at mos
 - exact, for an outcome whose probability under correct dropout is computed (all dropped, all kept).
 A test over many offsets at once splits its FALSE_ALARM among them (Bonferroni), and counts once.
 Each evaluated bound is counted in `bounds_evaluated`, so a grading run can show its own budget:
-reference.grading.FALSE_ALARM_BUDGET states how many one run evaluates at most, and their sum of
+each assignment's FALSE_ALARM_BUDGET (reference.assignments) states how many one run evaluates at most, and their sum of
 false-alarm probabilities stays below 1e-9.
 """
 import itertools

@@ -1,12 +1,12 @@
 """Runners: where an implementation runs. The trusted side only ever sees plain arrays from them.
 
 - InProcessRunner: trusted classes (toyframe's own, the catalogue) in this process.
-- SubmissionRunner: a student's files in a worker process (reference.worker), which sees only its
+- SubmissionRunner: a student's files in a worker process (reference.sandbox.worker), which sees only its
   view (a copy of the harness without the model solution, and a read-only copy of the submission),
   runs as another user when the grader is root, and raises the kernel's walls
-  (reference.isolation) before it imports the submission. Its first reply proves them; run as
+  (reference.sandbox.isolation) before it imports the submission. Its first reply proves them; run as
   root, grading refuses to go on if one is missing. Every call has a deadline, the whole grading
-  a budget, every reply a size cap, and replies are decoded by reference.wire alone. If the worker
+  a budget, every reply a size cap, and replies are decoded by reference.sandbox.wire alone. If the worker
   dies, hangs or answers nonsense, the call fails with SubmissionFailure and the next call starts a
   new worker; whenever a worker is stopped, its whole session is killed and checked gone.
 """
@@ -20,26 +20,26 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import runner as in_process, wire
-from .masks import attach_keep_masks, keep_masks_of_samples
-from .notebook import toy_l2_cell_losses
-from .trace import StepRecord, Trace
+from .. import assignments
+from ..core.masks import keep_masks_of_samples
+from . import wire
 
-ROOT = Path(__file__).resolve().parent.parent
-# What the worker's view holds of the harness: reference (no solution, no tests in it) and the
-# part of toyframe a submission builds on. Not toyframe's Dropout or regularization (the model
-# solution), nor its cs231n functions.
+ROOT = Path(__file__).resolve().parents[2]
+# What a worker's view may ever hold of toyframe: the skeleton a submission builds on (an assignment
+# names the files it needs, a subset). Never toyframe's Dropout or regularization, its cs231n
+# functions or its two-layer net: they are model solutions.
 WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
                    "layers/linear.py", "layers/wrapper.py")
 # `python -I -B -c BOOTSTRAP VIEW ...`: isolated mode ignores PYTHON* variables, the user's site and
 # the working directory; the view goes first on sys.path.
-BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.worker import main; main(sys.argv[1:])"
+BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox.worker import main; main(sys.argv[1:])"
 SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
 ERROR_CHARACTERS = 2000  # of a failure's text from the worker
 DEFAULT_WORKER_PYTHON = "/opt/toyframe-harness-worker/bin/python"
@@ -54,23 +54,26 @@ class SubmissionFailure(AssertionError):
 
 
 class InProcessRunner:
-    """Runs trusted classes ({"dropout": ..., "l2": ...}) here. study_scale: the size of the mask studies'
-    masks, as a fraction of their full size (None: measured, see reference.grading.study_scale)."""
+    """Runs a trusted implementation (the model solution, a catalogue entry) of `assignment` (a module
+    of reference.assignments, default nnti-7.4) here, through the same tasks and the same wire format
+    as a worker, so that a check sees the same kind of replies from either runner.
+    study_scale: the size of the mask studies' masks, as a fraction of their full size (None:
+    measured, see reference.grading.mask_checks.study_scale)."""
 
-    def __init__(self, classes, study_scale=None):
-        self.classes = classes
+    def __init__(self, implementation, assignment=None, study_scale=None):
+        self.implementation = implementation
+        self.assignment = assignment or assignments.get()
         self.study_scale = study_scale
 
-    def trace(self, scenario, graded):
-        return in_process.run(scenario, {graded: self.classes[graded]})
+    def call(self, task, **args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # as in a worker, whose output nobody reads: a warning is not a failure
+            return wire.decode(wire.encode(self.assignment.TASKS[task](self.implementation, **args)))
 
     def mask_samples(self, p, shape, calls, seed, instances=1):
-        return in_process.sample_masks(self.classes["dropout"], p, shape, calls, seed, instances)
+        return mask_samples(self, p, shape, calls, seed, instances)
 
-    def notebook_l2(self):
-        return toy_l2_cell_losses(self.classes["l2"])
-
-    # Trusted classes need no worker: nothing to begin, reset, refuse or report.
+    # Trusted code needs no worker: nothing to begin, reset, refuse or report.
     refused = None
 
     def begin_check(self):
@@ -84,6 +87,27 @@ class InProcessRunner:
 
     def unavailable(self):
         return None
+
+
+def mask_samples(runner, p, shape, calls, seed, instances=1):
+    """(outputs, keep), both (instances, calls, N, D), from the task "mask_samples" (every assignment
+    whose parts use the mask studies answers it: `calls` calls of each of `instances` dropouts with
+    drop probability p on outputs shaped `shape`, its RNG seeded by `seed`). The reply holds the
+    outputs (float64), the keep masks (bool), or both; keep masks are read from the outputs when
+    only they come."""
+    reply = runner.call("mask_samples", p=p, shape=tuple(shape), calls=calls, seed=seed, instances=instances)
+    expected = (instances, calls, *shape)
+    outputs, keep = (reply.get("outputs"), reply.get("keep")) if isinstance(reply, dict) else (None, None)
+    if outputs is not None and not (isinstance(outputs, np.ndarray) and outputs.dtype == np.float64
+                                    and outputs.shape == expected):
+        raise SubmissionFailure(f"the worker's reply is not the outputs of {calls} calls, shape {expected}")
+    if keep is not None and not (isinstance(keep, np.ndarray) and keep.dtype == np.bool_ and keep.shape == expected):
+        raise SubmissionFailure(f"the worker's reply is not the masks of {calls} calls, shape {expected}")
+    if keep is None:
+        if outputs is None:
+            raise SubmissionFailure("the worker's reply holds neither outputs nor masks")
+        keep = keep_masks_of_samples(outputs)
+    return outputs, keep
 
 
 class IsolationRefused(SubmissionFailure):
@@ -119,11 +143,13 @@ class WorkerIdentity:
 
 
 class SubmissionRunner:
-    """Runs the submission in DIR (layers/Dropout.py and layers/L2regularization.py, or both at its top).
-    study_scale: as for InProcessRunner. `isolation`: the walls the worker reported (after its first start)."""
+    """Runs the submission in DIR, as `assignment` (a module of reference.assignments, default nnti-7.4)
+    defines one, in a worker. study_scale: as for InProcessRunner. `isolation`: the walls the worker
+    reported (after its first start)."""
 
-    def __init__(self, directory, limits=Limits(), study_scale=None, identity=None):
+    def __init__(self, directory, limits=Limits(), study_scale=None, identity=None, assignment=None):
         self.directory = str(Path(directory).resolve())
+        self.assignment = assignment or assignments.get()
         self.limits = limits
         self.study_scale = study_scale
         self.identity = identity or WorkerIdentity.from_environment()
@@ -133,32 +159,17 @@ class SubmissionRunner:
         self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
         self._budget_end = time.monotonic() + limits.total_seconds
-        self._view = build_view(self.directory)
+        self._view = build_view(self.directory, self.assignment.WORKER_TOYFRAME)
         _RUNNERS.add(self)
 
     # -- the Runner interface --
-    def trace(self, scenario, graded):
-        steps = self._call("observe", scenario=scenario, graded=graded)
-        if not isinstance(steps, list):
-            raise SubmissionFailure("the worker's reply is not a list of steps")
-        trace = Trace([StepRecord(**{section: _plain_dict(step.get(section) if isinstance(step, dict) else None, section)
-                                     for section in ("forward", "backward", "update", "observations")})
-                       for step in steps])
-        return attach_keep_masks(trace)
+    def call(self, task, **args):
+        """The assignment's `task` on the submission in the worker -> its reply: plain values and arrays
+        (reference.sandbox.wire), which the caller must check before believing any of it."""
+        return self._call(task, **args)
 
     def mask_samples(self, p, shape, calls, seed, instances=1):
-        """(outputs, keep), both (instances, calls, N, D): see reference.runner.observe_masks."""
-        outputs = self._call("observe_masks", p=p, shape=tuple(shape), calls=calls, seed=seed, instances=instances)
-        expected = (instances, calls, *shape)
-        if not isinstance(outputs, np.ndarray) or outputs.dtype != np.float64 or outputs.shape != expected:
-            raise SubmissionFailure(f"the worker's reply is not the outputs of {calls} calls, shape {expected}")
-        return outputs, keep_masks_of_samples(outputs)
-
-    def notebook_l2(self):
-        reply = self._call("notebook_l2")
-        if not isinstance(reply, list) or len(reply) != 2:
-            raise SubmissionFailure("the worker's reply is not the notebook's two losses")
-        return tuple(reply)
+        return mask_samples(self, p, shape, calls, seed, instances)
 
     def begin_check(self):
         """A new check starts: a failure that stops the worker is reported as such in the check where it
@@ -244,7 +255,7 @@ class SubmissionRunner:
         try:
             self._process = subprocess.Popen(
                 [self.identity.python, "-I", "-B", "-c", BOOTSTRAP, str(self._view), str(request_read),
-                 str(reply_write), str(os.getpid())],
+                 str(reply_write), str(os.getpid()), self.assignment.NAME],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 pass_fds=(request_read, reply_write), start_new_session=True, cwd=self._view / "home",
                 env=environment, preexec_fn=self._apply_limits, **user)
@@ -385,16 +396,18 @@ def kill_session(session, attempts=100):
     return members
 
 
-def build_view(directory):
+def build_view(directory, toyframe_files=WORKER_TOYFRAME):
     """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
-    writable by it): VIEW/reference, VIEW/toyframe (WORKER_TOYFRAME only), VIEW/submission (a copy of
+    writable by it): VIEW/reference, VIEW/toyframe (`toyframe_files`, of WORKER_TOYFRAME), VIEW/submission (a copy of
     the submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
     SUBMISSION_BYTES in all), VIEW/home (empty: the worker's HOME and working directory)."""
     view = Path(tempfile.mkdtemp(prefix="grading-view-"))
     try:
-        for path in sorted((ROOT / "reference").glob("*.py")):
-            _place(path, view / "reference" / path.name)
-        for name in WORKER_TOYFRAME:
+        for path in sorted((ROOT / "reference").rglob("*.py")):
+            _place(path, view / path.relative_to(ROOT))
+        for name in toyframe_files:
+            if name not in WORKER_TOYFRAME:
+                raise ValueError(f"toyframe/{name} may not enter a worker's view (see WORKER_TOYFRAME)")
             _place(ROOT / "toyframe" / name, view / "toyframe" / name)
         _copy_submission(Path(directory), view / "submission")
         (view / "home").mkdir()
@@ -431,9 +444,3 @@ def _copy_submission(source, target):
             destination = target / path.relative_to(source)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
-
-
-def _plain_dict(value, what):
-    if not isinstance(value, dict):
-        raise SubmissionFailure(f"the worker's reply lacks {what!r}")
-    return value

@@ -1,0 +1,772 @@
+"""cs231n-dropout (ASSIGNMENT.md §B/§D, seed 004): cs231n assignment 2's dropout notebook, p the KEEP probability.
+
+A submission: DIR/layers.py and DIR/fc_net.py, or cs231n's own layout DIR/cs231n/layers.py and
+DIR/cs231n/classifiers/fc_net.py, with an optional layer_utils.py beside layers.py (else the
+course's affine_relu sandwich, built on the submission's layers, is supplied). The files may use
+cs231n's imports: `from .layers import *`, `from ..layers import *`, `from ..layer_utils import *`,
+`from cs231n.layers import *`, `from layers import *`, ...: each name resolves to the same module.
+
+Points: Dropout forward 1.0, Dropout backward 0.5, Fully-connected net 1.5.
+- Dropout backward is judged as the derivative of the submission's own forward (dout * out / x),
+  so a forward bug does not cost it too; it earns credit only where the forward draws genuine masks.
+- The net is judged with the masks its own dropout_forward calls drew (recorded as they happen, in
+  the worker), each applied as that call applied it (out / x), so a dropout_forward bug does not
+  cost the net; its gradients run through the submission's dropout_backward, whose bugs do. Where
+  the net's masks cannot be observed (dropout written inline), what the notebook relies on is
+  used: with a seed the loss is repeatable and the gradients are its own loss's numeric gradients.
+"""
+import importlib.util
+import inspect
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import TRUSTED_SIDE
+from ..core.study_values import study_pre_activations
+
+NAME = "cs231n-dropout"
+SUBMISSION = "layers.py and fc_net.py at the top, or cs231n/layers.py and cs231n/classifiers/fc_net.py"
+WORKER_TOYFRAME = ()
+KEEP_ARGUMENTS = ("dropout_keep_ratio", "dropout")  # the 2020+ release's spelling, and the 2019 one's
+
+# The course's sandwich, used when a submission hands in no layer_utils.py: built on its own layers.
+COURSE_LAYER_UTILS = '''
+from cs231n.layers import *
+
+
+def affine_relu_forward(x, w, b):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    da = relu_backward(dout, relu_cache)
+    return affine_backward(da, fc_cache)
+'''
+
+
+# ---- The worker half: the submission's modules, and what the trusted side may ask of them -----------
+
+class DropoutRecorder:
+    """Stands in for the submission's dropout_forward wherever its other files import it: calls it, and
+    while `records` is a list, appends (x, out, p) of each call in train mode, copied at once."""
+
+    def __init__(self, original):
+        self.original = original
+        self.records = None
+
+    def __call__(self, x, dropout_param, *args, **kwargs):
+        records = self.records
+        before = np.array(x, dtype=np.float64) if records is not None else None
+        out, cache = self.original(x, dropout_param, *args, **kwargs)
+        if records is not None and isinstance(dropout_param, dict) and dropout_param.get("mode") == "train":
+            p = dropout_param.get("p")
+            records.append({"x": before, "out": np.array(out, dtype=np.float64),
+                            "p": float(p) if isinstance(p, (int, float, np.number)) else None})
+        return out, cache
+
+
+@dataclass
+class Loaded:
+    layers: types.ModuleType
+    recorder: DropoutRecorder
+    fc_net: types.ModuleType | None = None
+    fc_net_error: BaseException | None = None
+    cache: object = None  # the last dropout_forward's cache, for the dropout_backward that follows
+    keep_argument: str | None = field(default=None)
+
+    def function(self, name):
+        if name == "dropout_forward":
+            return self.recorder.original
+        found = getattr(self.layers, name, None)
+        if not callable(found):
+            raise AttributeError(f"layers.py defines no function named {name!r}")
+        return found
+
+    def net_class(self):
+        if self.fc_net is None:
+            raise self.fc_net_error
+        found = getattr(self.fc_net, "FullyConnectedNet", None)
+        if not isinstance(found, type):
+            raise AttributeError("fc_net.py defines no class named 'FullyConnectedNet'")
+        return found
+
+
+def _package(name, path):
+    module = types.ModuleType(name)
+    module.__path__ = [path]
+    module.__package__ = name
+    sys.modules[name] = module
+    return module
+
+
+def _load(name, path=None, source=None, aliases=()):
+    """The module `name` from the file `path` (or from `source`), also known by each of `aliases`."""
+    if path is not None:
+        spec = importlib.util.spec_from_file_location(name, path)
+    else:
+        spec = importlib.util.spec_from_loader(name, loader=None)
+    module = importlib.util.module_from_spec(spec)
+    for alias in (name, *aliases):
+        sys.modules[alias] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    if path is not None:
+        spec.loader.exec_module(module)
+    else:
+        exec(compile(source, f"<course's {name}>", "exec"), module.__dict__)
+    return module
+
+
+def load_submission(directory):
+    """Loaded: layers.py imported (as cs231n.layers, layers and cs231n.classifiers.layers alike), its
+    dropout_forward replaced everywhere by a DropoutRecorder, then layer_utils and fc_net; an error in
+    fc_net.py (or layer_utils.py) is kept for the net's tasks, so the dropout parts still grade."""
+    root = os.path.join(directory, "cs231n") if os.path.isfile(os.path.join(directory, "cs231n", "layers.py")) \
+        else directory
+    if not os.path.isfile(os.path.join(root, "layers.py")):
+        raise FileNotFoundError("layers.py was not found at the top of the submission (nor in cs231n/)")
+    classifiers = os.path.join(root, "classifiers")
+    net_folder = classifiers if os.path.isfile(os.path.join(classifiers, "fc_net.py")) else root
+    _package("cs231n", root)
+    _package("cs231n.classifiers", net_folder)
+    layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
+    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
+    if callable(recorder.original):
+        layers.dropout_forward = recorder
+    loaded = Loaded(layers, recorder)
+    try:
+        utils = os.path.join(root, "layer_utils.py")
+        aliases = ("layer_utils", "cs231n.classifiers.layer_utils")
+        if os.path.isfile(utils):
+            _load("cs231n.layer_utils", utils, aliases=aliases)
+        else:
+            _load("cs231n.layer_utils", source=COURSE_LAYER_UTILS, aliases=aliases)
+        net_file = os.path.join(net_folder, "fc_net.py")
+        if not os.path.isfile(net_file):
+            raise FileNotFoundError("fc_net.py was not found at the top of the submission (nor in cs231n/classifiers/)")
+        loaded.fc_net = _load("cs231n.classifiers.fc_net", net_file, aliases=("fc_net", "cs231n.fc_net"))
+    except Exception as error:  # noqa: BLE001 - the net's tasks report it
+        loaded.fc_net_error = error
+    return loaded
+
+
+def _plain(value):
+    """An array the wire can carry (float64 for any number), or the value as it is for the checks to name."""
+    if isinstance(value, (np.ndarray, np.generic, int, float)) and not isinstance(value, bool):
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return array.astype(np.float64)
+    return None if value is None else f"<{type(value).__name__}>"
+
+
+def _dropout_forward(loaded, x, p, mode, seed, rng_seed):
+    """dropout_forward(x, {"p": p, "mode": mode[, "seed": seed]}) with NumPy's global RNG seeded by
+    rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
+    np.random.seed(rng_seed)
+    dropout_param = {"p": p, "mode": mode, **({} if seed is None else {"seed": seed})}
+    out, loaded.cache = loaded.function("dropout_forward")(np.array(x), dropout_param)
+    return _plain(out)
+
+
+def _dropout_backward(loaded, dout):
+    return _plain(loaded.function("dropout_backward")(np.array(dout), loaded.cache))
+
+
+def _mask_samples(loaded, p, shape, calls, seed, instances):
+    """Outputs (instances, calls, N, D) of dropout_forward in train mode with keep probability 1 - p on
+    the mask studies' values (reference.core.study_values), NumPy's global RNG seeded by `seed`."""
+    x = study_pre_activations(tuple(shape), seed)
+    forward = loaded.function("dropout_forward")
+    np.random.seed(seed)
+    outputs = np.empty((instances, calls, *shape))
+    for call in range(calls):
+        for instance in range(instances):
+            out, _ = forward(x.copy(), {"p": 1.0 - p, "mode": "train"})
+            out = np.asarray(out)
+            if out.shape != tuple(shape):
+                raise ValueError(f"dropout_forward returned shape {out.shape} for x of shape {tuple(shape)}")
+            outputs[instance, call] = out
+    return {"outputs": outputs}
+
+
+def _net(loaded, architecture, keep, reg, seed, construct_seed):
+    """A FullyConnectedNet of `architecture` ((hidden_dims, input_dim, num_classes, weight_scale)), float64,
+    built after np.random.seed(construct_seed)."""
+    cls = loaded.net_class()
+    hidden_dims, input_dim, num_classes, weight_scale = architecture
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    keep_argument = next((name for name in KEEP_ARGUMENTS if name in parameters), KEEP_ARGUMENTS[0])
+    np.random.seed(construct_seed)
+    return cls(list(hidden_dims), input_dim=input_dim, num_classes=num_classes, reg=reg, weight_scale=weight_scale,
+               dtype=np.float64, seed=seed, **{keep_argument: keep})
+
+
+def _set_params(model, params):
+    """The harness's parameters in place of the model's own (new float64 arrays, same keys)."""
+    own = getattr(model, "params", None)
+    if not isinstance(own, dict) or set(own) != set(params):
+        raise KeyError(f"model.params has keys {sorted(own) if isinstance(own, dict) else own!r}, expected "
+                       f"{sorted(params)} (W1, b1, ..., WL, bL)")
+    for key, value in params.items():
+        own[key] = np.array(value, dtype=np.float64)
+
+
+def _loss_reply(result):
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
+        raise TypeError(f"model.loss(X, y) must return (loss, grads), got {type(result).__name__}")
+    loss, grads = result
+    return {"loss": _plain(loss), "grads": {str(key): _plain(value) for key, value in grads.items()}}
+
+
+def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1):
+    """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores), each with the
+    dropout_forward calls it made in train mode."""
+    model = _net(loaded, architecture, keep, reg, seed, construct_seed)
+    if params is not None:
+        _set_params(model, params)
+    replies = []
+    for _ in range(calls):
+        loaded.recorder.records = records = []
+        try:
+            result = model.loss(np.array(X)) if y is None else model.loss(np.array(X), np.array(y))
+        finally:
+            loaded.recorder.records = None
+        reply = {"scores": _plain(result)} if y is None else _loss_reply(result)
+        replies.append({**reply, "records": records})
+    return replies
+
+
+def _gradient_check(loaded, architecture, keep, reg, seed, construct_seed, X, y, entries, h):
+    """The model's own parameters: (loss, grads) and then, for each (key, flat index) of `entries`, the
+    losses with that parameter moved by +h and by -h (the notebook's centred differences)."""
+    model = _net(loaded, architecture, keep, reg, seed, construct_seed)
+    reply = _loss_reply(model.loss(np.array(X), np.array(y)))
+    moved = []
+    for key, index in entries:
+        value = model.params[key]
+        old = value.flat[index]
+        losses = []
+        for delta in (h, -h):
+            value.flat[index] = old + delta
+            losses.append(_plain(model.loss(np.array(X), np.array(y))[0]))
+        value.flat[index] = old
+        moved.append(losses)
+    return {**reply, "moved": moved, "again": _plain(model.loss(np.array(X), np.array(y))[0])}
+
+
+# The notebook's check: N, D, H1, H2, C = 2, 15, 20, 30, 10; np.random.seed(231) before X and y; the
+# nets for keep 1, 0.75, 0.5 built in turn (weight_scale 5e-2, float64, seed 123).
+NOTEBOOK_SIZES = (2, 15, 20, 30, 10)
+NOTEBOOK_KEEPS = (1, 0.75, 0.5)
+NOTEBOOK_LOSSES = (2.3004790897684924, 2.302371489704412, 2.3042759220785896)
+
+
+def notebook_data():
+    N, D, _, _, C = NOTEBOOK_SIZES
+    state = np.random.RandomState(231)
+    return state.randn(N, D), state.randint(C, size=(N,))
+
+
+def _notebook_losses(loaded):
+    """The notebook's initial losses, its cell run as it is written."""
+    N, D, H1, H2, C = NOTEBOOK_SIZES
+    np.random.seed(231)
+    X, y = np.random.randn(N, D), np.random.randint(C, size=(N,))
+    losses = []
+    for keep in NOTEBOOK_KEEPS:
+        cls = loaded.net_class()
+        keep_argument = next((name for name in KEEP_ARGUMENTS if name in inspect.signature(cls).parameters),
+                             KEEP_ARGUMENTS[0])
+        model = cls([H1, H2], input_dim=D, num_classes=C, weight_scale=5e-2, dtype=np.float64, seed=123,
+                    **{keep_argument: keep})
+        losses.append(_plain(model.loss(X, y)[0]))
+    return losses
+
+
+TASKS = {"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward, "mask_samples": _mask_samples,
+         "net_loss": _net_loss, "gradient_check": _gradient_check, "notebook_losses": _notebook_losses}
+
+
+def model_solution():
+    """toyframe's cs231n track (trusted side only), loaded like a submission in the flat layout."""
+    import toyframe.fc_net
+    import toyframe.functional
+    recorder = DropoutRecorder(toyframe.functional.dropout_forward)
+    layers = types.SimpleNamespace(**{name: getattr(toyframe.functional, name) for name in toyframe.functional.__all__})
+    fc_net = types.ModuleType("model_fc_net")
+    fc_net.FullyConnectedNet = _recording_net(toyframe.fc_net, recorder)
+    return Loaded(layers, recorder, fc_net)
+
+
+def _recording_net(module, recorder):
+    """toyframe's FullyConnectedNet with its dropout_forward calls going through `recorder`."""
+    class FullyConnectedNet(module.FullyConnectedNet):
+        def loss(self, X, y=None):
+            original = module.dropout_forward
+            module.dropout_forward = recorder
+            try:
+                return super().loss(X, y)
+            finally:
+                module.dropout_forward = original
+    return FullyConnectedNet
+
+
+# ---- The trusted half -------------------------------------------------------------------------------
+
+if TRUSTED_SIDE:
+    from hypothesis import strategies as st
+
+    from ..core import mask_studies, statistics, tolerances
+    from ..core.comparator import assert_close
+    from ..core.properties import for_all
+    from ..grading.mask_checks import mask_study_checks, run_study
+    from ..grading.parts import Check, Part, false_alarm_budget, implementation
+    from ..sandbox.runners import InProcessRunner
+
+
+def _replay(check, scenario, module="layers"):
+    return (f"\nScenario: {scenario.describe()}\nReplay (with your {module} module imported as {module}): "
+            f"from reference.assignments.cs231n_dropout import *; replay({check!r}, {scenario!r}, {module})")
+
+
+def replay(check, scenario, module):
+    """Run one graded example of `check` on the student's `module` (layers, or fc_net for the net's checks),
+    imported in this process; raises AssertionError as grading does."""
+    layers = module if hasattr(module, "dropout_forward") else sys.modules.get("cs231n.layers", module)
+    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
+    if hasattr(module, "FullyConnectedNet"):
+        loaded = Loaded(layers, recorder, module)
+        for name, value in vars(module).items():  # the net's dropout calls go through the recorder
+            if value is recorder.original:
+                setattr(module, name, recorder)
+    else:
+        loaded = Loaded(layers, recorder, fc_net_error=AttributeError("no fc_net given"))
+    runner = InProcessRunner(loaded, sys.modules[__name__])
+    example = globals().get(f"_{check}_example")
+    if example is None:
+        raise ValueError(f"no graded check is called {check!r}")
+    example(runner, scenario, [] if check == "dropout_net" else statistics.MaskTally())
+
+
+# ---- Dropout forward and backward -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DropoutScenario:
+    """x of `shape`, values of either sign with |x| in [0.1, 3] (+ offset: the notebook's x is randn + 10),
+    keep probability p, mode, and the dropout_param seed (None: NumPy's global RNG, seeded by `seed`)."""
+    shape: tuple
+    p: float
+    mode: str
+    dropout_seed: int | None
+    seed: int
+    offset: float = 0.0
+
+    def describe(self):
+        seed = "" if self.dropout_seed is None else f", seed {self.dropout_seed}"
+        return (f"x of shape {self.shape}{f' + {self.offset:g}' if self.offset else ''}, p (keep) = {self.p:g}, "
+                f"mode {self.mode!r}{seed}")
+
+
+def dropout_arrays(scenario):
+    """(x, dout) of `scenario`."""
+    rng = np.random.default_rng((scenario.seed, 0xD80))
+    x = rng.choice((-1.0, 1.0), scenario.shape) * rng.uniform(0.1, 3.0, scenario.shape) + scenario.offset
+    return x, rng.normal(0.0, 1.0, scenario.shape)
+
+
+def dropout_scenarios():
+    shapes = st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple)
+    return st.builds(DropoutScenario, shape=shapes, p=st.just(1.0) | st.floats(0.05, 0.95),
+                     mode=st.sampled_from(("train", "test")), dropout_seed=st.none() | st.integers(0, 2**31 - 1),
+                     seed=st.integers(0, 2**32 - 1))
+
+
+NOTEBOOK_FORWARD = tuple(DropoutScenario((500, 500), p, "train", None, 231, 10.0) for p in (0.25, 0.4, 0.7))
+NOTEBOOK_BACKWARD = DropoutScenario((10, 10), 0.2, "train", 123, 123, 10.0)
+
+
+def _forward(runner, scenario, context):
+    x, _ = dropout_arrays(scenario)
+    out = implementation(lambda: runner.call("dropout_forward", x=x, p=scenario.p, mode=scenario.mode,
+                                             seed=scenario.dropout_seed, rng_seed=scenario.seed), context)
+    if not isinstance(out, np.ndarray) or out.shape != x.shape:
+        raise AssertionError(f"dropout_forward's out must be an array shaped like x {x.shape}, got "
+                             f"{getattr(out, 'shape', type(out).__name__)}{context}")
+    return x, out
+
+
+def _dropout_forward_example(runner, scenario, tally):
+    import torch
+    context = _replay("dropout_forward", scenario)
+    x, out = _forward(runner, scenario, context)
+    if scenario.mode == "test":
+        assert_close(out, x, quantity="dropout_forward's out in test mode (the identity)",
+                     tolerance=tolerances.ASSIGNMENT, context=context)
+        return
+    keep = out != 0
+    if scenario.p == 1.0 and not keep.all():
+        raise AssertionError(f"with p = 1 (keep everything) dropout_forward set {np.count_nonzero(~keep)} of "
+                             f"{keep.size} elements to 0{context}")
+    # torch.nn.functional.dropout with drop probability 1 - p, given the same mask: x * mask / p.
+    expected = torch.from_numpy(x) * torch.from_numpy(keep.astype(np.float64)) / scenario.p
+    assert_close(out, expected.numpy(), tolerance=tolerances.ASSIGNMENT, context=context,
+                 quantity="dropout_forward's out in train mode (kept elements are x / p: p is the KEEP probability)")
+    tally.add(keep, 1.0 - scenario.p)
+
+
+def _once_per_seed(example, tally):
+    """A body for for_all: example(scenario, tally), the tally counting each seed once (the same seed
+    draws the same masks)."""
+    seeds = set()
+
+    def body(scenario):
+        key = (scenario.seed, scenario.dropout_seed)
+        fresh = key not in seeds
+        seeds.add(key)
+        example(scenario, tally if fresh else statistics.MaskTally())
+    return body
+
+
+def dropout_forward_matches_torch(runner, settings):
+    """Train mode: out = x * mask / p with a mask of its own (torch's dropout with drop probability
+    1 - p, given that mask), nothing dropped at p = 1; test mode: out = x. Over the check's
+    scenarios (the notebook's x = randn(500, 500) + 10 first) the masks drop 1 - p."""
+    tally = statistics.MaskTally()
+    for_all(dropout_scenarios(), settings,
+            _once_per_seed(lambda scenario, t: _dropout_forward_example(runner, scenario, t), tally),
+            examples=NOTEBOOK_FORWARD)
+    tally.assert_fraction_dropped("over this check's scenarios, the fraction of elements dropped")
+
+
+def _seed_example(runner, scenario, tally=None):
+    context = _replay("seed", scenario)
+    _, first = _forward(runner, scenario, context)
+    _, again = _forward(runner, DropoutScenario(scenario.shape, scenario.p, "train", scenario.dropout_seed,
+                                                scenario.seed + 1, scenario.offset), context)
+    _, other = _forward(runner, DropoutScenario(scenario.shape, scenario.p, "train", scenario.dropout_seed + 1,
+                                                scenario.seed, scenario.offset), context)
+    if not np.array_equal(first != 0, again != 0):
+        raise AssertionError(f"two calls with the same dropout_param['seed'] dropped different elements: the seed "
+                             f"must fix the mask (np.random.seed(seed) at the call){context}")
+    if np.array_equal(first != 0, other != 0):
+        raise AssertionError(f"calls with seeds {scenario.dropout_seed} and {scenario.dropout_seed + 1} dropped "
+                             f"the same elements: the mask must come from the seeded random numbers{context}")
+
+
+def seed_fixes_the_mask(runner, settings):
+    """The same dropout_param['seed'] gives the same mask whatever came before; the next seed another.
+    On 200 to 1000 elements with p in [0.2, 0.8], two independent masks agree everywhere with
+    probability at most 0.68^200 < 1e-33."""
+    strategy = st.builds(DropoutScenario, shape=st.tuples(st.integers(10, 40), st.integers(20, 25)),
+                         p=st.floats(0.2, 0.8), mode=st.just("train"), dropout_seed=st.integers(0, 2**31 - 2),
+                         seed=st.integers(0, 2**32 - 2))
+    for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario),
+            examples=[DropoutScenario((10, 20), 0.5, "train", 123, 0)])
+
+
+def _dropout_backward_example(runner, scenario, tally):
+    context = _replay("dropout_backward", scenario)
+    x, out = _forward(runner, scenario, context)
+    if not np.isfinite(out).all():
+        return  # a forward that gives inf or nan has no derivative to compare with: its own part says so
+    _, dout = dropout_arrays(scenario)
+    dx = implementation(lambda: runner.call("dropout_backward", dout=dout), context)
+    # The derivative of the forward the submission computed: out = x * (out / x) elementwise.
+    assert_close(dx, dout * (out / x), tolerance=tolerances.ASSIGNMENT, context=context,
+                 quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your forward's "
+                          "out, out / x: the same mask and 1 / p)")
+    if scenario.mode == "train":
+        tally.add(out != 0, 1.0 - scenario.p)
+
+
+def dropout_backward_matches(runner, settings):
+    """dx = dout * out / x for the forward call just made (train: mask / p; test: 1), the notebook's
+    x = randn(10, 10) + 10, p 0.2, seed 123 first. Credited only where the forward draws genuine masks."""
+    tally = statistics.MaskTally()
+    for_all(dropout_scenarios(), settings,
+            _once_per_seed(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
+            examples=[NOTEBOOK_BACKWARD])
+    degenerate = tally.degenerate()
+    if degenerate:
+        raise AssertionError(f"Dropout backward earns credit only where the forward pass draws genuine masks, and "
+                             f"over this check's scenarios {degenerate}. Fix dropout_forward first: 'Dropout "
+                             f"forward' says what is wrong.")
+
+
+# ---- The fully-connected net ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NetScenario:
+    """A FullyConnectedNet and a batch: hidden_dims, the input's shape per example (input_dim its product),
+    num_classes, N examples, keep ratio, reg, the dropout seed (None or an int) and `seed` for every
+    array (the parameters, drawn here: the net's own initial ones are checked by the notebook's loss)."""
+    hidden_dims: tuple
+    input_shape: tuple
+    num_classes: int
+    n: int
+    keep: float
+    reg: float
+    dropout_seed: int | None
+    seed: int
+
+    @property
+    def input_dim(self):
+        return int(np.prod(self.input_shape))
+
+    @property
+    def architecture(self):
+        return (list(self.hidden_dims), self.input_dim, self.num_classes, 1e-2)
+
+    def describe(self):
+        seed = "" if self.dropout_seed is None else f", seed={self.dropout_seed}"
+        return (f"FullyConnectedNet({list(self.hidden_dims)}, input_dim={self.input_dim}, num_classes="
+                f"{self.num_classes}, keep ratio {self.keep:g}, reg={self.reg:g}{seed}, dtype=float64), "
+                f"X of shape {(self.n, *self.input_shape)}")
+
+
+def net_arrays(scenario):
+    """X (N, *input_shape), y (N,), params {W1, b1, ..., WL, bL}: weights ~ N(0, 2 / fan_in), biases
+    ~ N(0, 0.1) (not 0: a penalty or update that touches them shows)."""
+    rng = np.random.default_rng((scenario.seed, 0xFC))
+    sizes = [scenario.input_dim, *scenario.hidden_dims, scenario.num_classes]
+    params = {}
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{index}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+        params[f"b{index}"] = rng.normal(0.0, 0.1, n_out)
+    return (rng.normal(0.0, 1.0, (scenario.n, *scenario.input_shape)),
+            rng.integers(0, scenario.num_classes, scenario.n), params)
+
+
+def net_scenarios(keep=None, reg=None):
+    return st.builds(
+        NetScenario, hidden_dims=st.lists(st.integers(1, 12), min_size=1, max_size=3).map(tuple),
+        input_shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), num_classes=st.integers(2, 6),
+        n=st.integers(1, 8), keep=keep if keep is not None else st.just(1.0) | st.floats(0.1, 0.9),
+        reg=reg if reg is not None else st.just(0.0) | st.floats(0.0, 1.0),
+        dropout_seed=st.none() | st.integers(0, 2**31 - 1), seed=st.integers(0, 2**32 - 1))
+
+
+def torch_net(X, y, params, reg, masks=None):
+    """(scores, loss, grads) of {affine - relu - [dropout]} x (L - 1) - affine - softmax in float64 torch,
+    each hidden layer's dropout given as its factor (out / x of the recorded call), loss + 0.5 reg sum W^2."""
+    import torch
+    tensors = {key: torch.tensor(value, dtype=torch.float64, requires_grad=True) for key, value in params.items()}
+    layers = len(params) // 2
+    hidden = torch.from_numpy(np.asarray(X, dtype=np.float64).reshape(len(X), -1))
+    for index in range(1, layers):
+        hidden = torch.relu(hidden @ tensors[f"W{index}"] + tensors[f"b{index}"])
+        if masks is not None:
+            hidden = hidden * torch.from_numpy(masks[index - 1])
+    scores = hidden @ tensors[f"W{layers}"] + tensors[f"b{layers}"]
+    loss = torch.nn.functional.cross_entropy(scores, torch.from_numpy(np.asarray(y, dtype=np.int64)))
+    loss = loss + 0.5 * reg * sum(torch.sum(tensors[f"W{index}"] ** 2) for index in range(1, layers + 1))
+    loss.backward()
+    return scores.detach().numpy(), float(loss.detach()), {key: tensor.grad.numpy() for key, tensor in tensors.items()}
+
+
+def _net_call(runner, scenario, context, with_labels=True, calls=1):
+    X, y, params = net_arrays(scenario)
+    replies = implementation(lambda: runner.call(
+        "net_loss", architecture=scenario.architecture, keep=scenario.keep, reg=scenario.reg,
+        seed=scenario.dropout_seed, construct_seed=scenario.seed, params=params, X=X, y=y if with_labels else None,
+        calls=calls), context)
+    if not isinstance(replies, list) or len(replies) != calls or not all(isinstance(reply, dict) for reply in replies):
+        raise AssertionError(f"the net's task gave no answer{context}")
+    return X, y, params, replies
+
+
+def _compare_loss(reply, loss, grads, context, what):
+    assert_close(reply.get("loss"), loss, quantity=f"the loss {what}", tolerance=tolerances.ASSIGNMENT, context=context)
+    returned = reply.get("grads")
+    if not isinstance(returned, dict) or set(returned) != set(grads):
+        raise AssertionError(f"grads must have the keys of model.params {sorted(grads)}, got "
+                             f"{sorted(returned) if isinstance(returned, dict) else returned!r}{context}")
+    for key in sorted(grads, key=lambda key: (int(key[1:]), key[0])):
+        assert_close(returned[key], grads[key], quantity=f"grads[{key!r}] {what}", tolerance=tolerances.ASSIGNMENT,
+                     context=context)
+
+
+def _scores_example(runner, scenario, tally=None):
+    context = _replay("scores", scenario, "fc_net")
+    X, y, params, (reply,) = _net_call(runner, scenario, context, with_labels=False)
+    scores, _, _ = torch_net(X, y, params, scenario.reg)
+    assert_close(reply.get("scores"), scores, quantity="model.loss(X), the scores in test mode (no dropout)",
+                 tolerance=tolerances.ASSIGNMENT, context=context)
+
+
+def scores_match_torch(runner, settings):
+    """model.loss(X) gives the scores (N, C) of the net in test mode: dropout off whatever the keep ratio."""
+    for_all(net_scenarios(), settings, lambda scenario: _scores_example(runner, scenario))
+
+
+def _no_dropout_example(runner, scenario, tally=None):
+    context = _replay("no_dropout", scenario, "fc_net")
+    X, y, params, (reply,) = _net_call(runner, scenario, context)
+    _, loss, grads = torch_net(X, y, params, scenario.reg)
+    _compare_loss(reply, loss, grads, context, "(softmax loss + 0.5 reg sum W^2)")
+
+
+def loss_matches_torch_without_dropout(runner, settings):
+    """Keep ratio 1: the softmax loss + 0.5 reg sum W^2 (weights only) and every gradient."""
+    for_all(net_scenarios(keep=st.just(1.0)), settings, lambda scenario: _no_dropout_example(runner, scenario))
+
+
+def _recorded_masks(records, scenario, X, params, context):
+    """Each hidden layer's dropout factor (out / x of its recorded call), checked against the net's
+    architecture and keep ratio; None when the net made no dropout_forward call (dropout inline)."""
+    if not records:
+        return None
+    sizes = list(scenario.hidden_dims)
+    if len(records) != len(sizes):
+        raise AssertionError(f"one model.loss(X, y) called dropout_forward {len(records)} times in train mode; the "
+                             f"net has {len(sizes)} hidden layers, each followed by one dropout{context}")
+    factors = []
+    for index, (record, size) in enumerate(zip(records, sizes), start=1):
+        x, out, p = record.get("x"), record.get("out"), record.get("p")
+        expected_shape = (scenario.n, size)
+        if not (isinstance(x, np.ndarray) and isinstance(out, np.ndarray) and x.shape == out.shape == expected_shape):
+            raise AssertionError(f"the dropout after hidden layer {index} did not act on its (N, H) = {expected_shape} "
+                                 f"activations{context}")
+        if p is None or not np.isclose(p, scenario.keep, rtol=0, atol=1e-12):
+            raise AssertionError(f"the dropout after hidden layer {index} was called with p = {p!r}, where the net's "
+                                 f"keep ratio is {scenario.keep:g} (dropout_param['p'] is the KEEP probability)"
+                                 f"{context}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factors.append(np.where(x != 0, out / np.where(x != 0, x, 1.0), 0.0))
+    return factors
+
+
+def _dropout_net_example(runner, scenario, inline):
+    context = _replay("dropout_net", scenario, "fc_net")
+    X, y, params, replies = _net_call(runner, scenario, context, calls=2 if scenario.dropout_seed is not None else 1)
+    factors = _recorded_masks(replies[0].get("records"), scenario, X, params, context)
+    if factors is None:
+        # Dropout written inline: its masks cannot be seen. A seed must fix them, and they must drop.
+        inline.append((replies[0].get("loss"), torch_net(X, y, params, scenario.reg)[1],
+                       scenario.keep ** (scenario.n * sum(scenario.hidden_dims))))
+    else:
+        _, loss, grads = torch_net(X, y, params, scenario.reg, factors)
+        _compare_loss(replies[0], loss, grads, context, "with the masks your dropout_forward drew")
+    if scenario.dropout_seed is not None:
+        assert_close(replies[1].get("loss"), np.asarray(replies[0].get("loss"), dtype=np.float64),
+                     quantity="the loss of a second model.loss(X, y) with the same seed (the seed fixes every mask)",
+                     tolerance=tolerances.ASSIGNMENT, context=context)
+
+
+def dropout_net_matches_torch(runner, settings):
+    """Keep ratio in (0, 1): one dropout_forward call per hidden layer with p = the keep ratio, and the
+    loss and every gradient match torch with each call's own mask; with a seed, a second loss equals
+    the first. A net whose dropout cannot be observed must still drop: its loss differs from the
+    loss without dropout, unless a correct net keeps everything everywhere (probability < 1e-13)."""
+    inline = []  # (loss, loss without dropout, probability that a correct net drops nothing there)
+    for_all(net_scenarios(keep=st.floats(0.1, 0.9)), settings,
+            lambda scenario: _dropout_net_example(runner, scenario, inline))
+    if inline:
+        statistics.bounds_evaluated += 1
+        undropped = [probability for loss, without, probability in inline
+                     if np.isclose(np.asarray(loss, dtype=np.float64), without, rtol=1e-9, atol=1e-12)]
+        if len(undropped) == len(inline) and float(np.prod(undropped)) < statistics.FALSE_ALARM:
+            raise AssertionError(f"with keep ratios below 1, every one of {len(undropped)} losses equals the loss "
+                                 f"without dropout: the net does not apply dropout in train mode")
+
+
+def _notebook_gradients_example(runner, scenario, tally=None):
+    """scenario: (keep, reg). The notebook's net, its own parameters; analytic against numeric gradients."""
+    keep, reg = scenario
+    context = (f"\nScenario: the notebook's gradient check, keep ratio {keep:g}, reg {reg:g}, seed 123"
+               f"\nReplay: run the notebook's gradient-check cell with reg={reg!r}")
+    N, D, H1, H2, C = NOTEBOOK_SIZES
+    X, y = notebook_data()
+    rng = np.random.default_rng(7)
+    shapes = {"W1": (D, H1), "b1": (H1,), "W2": (H1, H2), "b2": (H2,), "W3": (H2, C), "b3": (C,)}
+    entries = [(key, int(index)) for key, shape in shapes.items()
+               for index in rng.choice(int(np.prod(shape)), size=min(12, int(np.prod(shape))), replace=False)]
+    h = 1e-5
+    reply = implementation(lambda: runner.call(
+        "gradient_check", architecture=([H1, H2], D, C, 5e-2), keep=keep, reg=reg, seed=123, construct_seed=0,
+        X=X, y=y, entries=entries, h=h), context)
+    if not isinstance(reply, dict) or not isinstance(reply.get("moved"), list) or len(reply["moved"]) != len(entries):
+        raise AssertionError(f"the gradient check gave no answer{context}")
+    assert_close(reply.get("again"), np.asarray(reply.get("loss"), dtype=np.float64), tolerance=tolerances.ASSIGNMENT,
+                 quantity="the loss of a second model.loss(X, y) (seed 123 fixes every mask)", context=context)
+    grads = reply.get("grads")
+    if not isinstance(grads, dict):
+        raise AssertionError(f"model.loss(X, y) returned no grads{context}")
+    for key in shapes:
+        picked = [(index, pair) for (entry, index), pair in zip(entries, reply["moved"]) if entry == key]
+        numeric = np.array([(np.asarray(up, dtype=np.float64) - np.asarray(down, dtype=np.float64)) / (2 * h)
+                            for _, (up, down) in picked])
+        analytic = grads.get(key)
+        if not isinstance(analytic, np.ndarray) or analytic.size != int(np.prod(shapes[key])):
+            raise AssertionError(f"grads[{key!r}] must be shaped like params[{key!r}] {shapes[key]}{context}")
+        assert_close(analytic.reshape(-1)[[index for index, _ in picked]], numeric, tolerance=tolerances.ASSIGNMENT,
+                     quantity=f"grads[{key!r}] against the numeric gradient of your own loss (centred, h = 1e-5)",
+                     context=context)
+
+
+def notebook_gradient_check(runner, settings):
+    """The notebook's cell: N, D, H1, H2, C = 2, 15, 20, 30, 10, the net's own initial weights, seed 123,
+    keep ratios 1, 0.75, 0.5 (and 0.5 with reg 0.7): the loss repeats, and each gradient equals the
+    numeric gradient of the submission's own loss at 12 entries of every parameter."""
+    for scenario in ((1, 0.0), (0.75, 0.0), (0.5, 0.0), (0.5, 0.7)):
+        _notebook_gradients_example(runner, scenario)
+
+
+def notebook_initial_loss(runner, settings):
+    """The notebook's initial loss without dropout, 2.3004790897684924 (ASSIGNMENT.md §B): the weights
+    drawn as weight_scale * randn(in, out) in layer order, biases 0. (With dropout the initial losses
+    depend on how the masks are drawn, which any correct scheme may do its own way: not graded.)"""
+    context = "\nReplay: run the notebook's cell that prints the initial losses for dropout_keep_ratio 1, 0.75, 0.5"
+    losses = implementation(lambda: runner.call("notebook_losses"), context)
+    if not isinstance(losses, list) or len(losses) != len(NOTEBOOK_KEEPS):
+        raise AssertionError(f"the notebook's cell gave no losses{context}")
+    assert_close(losses[0], NOTEBOOK_LOSSES[0], tolerance=tolerances.ASSIGNMENT, context=context,
+                 quantity="the notebook's initial loss with dropout_keep_ratio 1")
+
+
+# ---- The parts -------------------------------------------------------------------------------------
+
+def replay_mask_study(name, layers, p, shape, seed, calls=None):
+    """Run the mask study called `name` on the student's `layers` module, imported here."""
+    run_study(InProcessRunner(Loaded(layers, DropoutRecorder(layers.dropout_forward)), sys.modules[__name__]),
+              name, p, shape, seed, calls)
+
+
+def _mask_study_replay(study, p, shape, seed, scale):
+    arguments = mask_studies.replay_arguments(study, p, shape, seed, scale).replace(", p=", ", layers, p=", 1)
+    return (f"(with your layers module imported as layers) from reference.assignments.cs231n_dropout import "
+            f"replay_mask_study; replay_mask_study({arguments})  # p here is the DROP probability, 1 - keep")
+
+
+if TRUSTED_SIDE:
+    PARTS = (
+        Part("Dropout forward", 1.0, (
+            Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
+                  dropout_forward_matches_torch, bounds=1),
+            Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask),
+            *mask_study_checks(_mask_study_replay),
+        )),
+        Part("Dropout backward", 0.5, (
+            Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
+                  bounds=2),
+        )),
+        Part("Fully-connected net", 1.5, (
+            Check("scores in test mode match torch", scores_match_torch),
+            Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
+            Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch,
+                  bounds=1),
+            Check("the notebook's gradient check", notebook_gradient_check),
+            Check("the notebook's initial loss", notebook_initial_loss),
+        )),
+    )
+    FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)

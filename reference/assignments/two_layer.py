@@ -1,0 +1,593 @@
+"""two-layer (ASSIGNMENT.md §C/§D, seeds 000 and 001): a column-major 2-layer tanh/sigmoid net with
+inverted dropout on the hidden layer and an L2-regularized cross-entropy, in the deeplearning.ai style.
+
+A submission: DIR/two_layer_net.py, numpy only, defining
+    forward_propagation_with_dropout(X, parameters, keep_prob) -> (A2, cache)
+    compute_cost_with_regularization(A2, Y, parameters, lambd) -> cost
+    backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd) -> grads
+    update_parameters(parameters, grads, learning_rate) -> parameters
+X (n_x, m), Y (1, m), parameters W1 (n_h, n_x), b1 (n_h, 1), W2 (1, n_h), b2 (1, 1) and grads
+dW1, ... — or the seeds' lower-case keys w1, ..., dw1, ... (the file's own text says which).
+
+Points: Forward with dropout 1.0, Regularized cost 0.5, Backward with dropout 1.0, Parameter
+update 0.5. The masks are never taken from a random stream: they are read from the cache the
+forward returns (a keep or drop mask, boolean, 0/1 or scaled by 1/keep_prob, per element or per
+unit, or the post-dropout activation), the reading that reproduces the forward's own A2 first.
+Backward is judged against the contract's gradient given that mask, so a forward bug (say, no
+1/keep_prob) does not cost the backward part as well; the update is judged on drawn gradients.
+"""
+import importlib.util
+import os
+import re
+import sys
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import TRUSTED_SIDE
+
+NAME = "two-layer"
+SUBMISSION = "two_layer_net.py at the top"
+WORKER_TOYFRAME = ()
+FILE = "two_layer_net.py"
+FUNCTIONS = ("forward_propagation_with_dropout", "compute_cost_with_regularization",
+             "backward_propagation_with_dropout", "update_parameters")
+PARAMETERS = ("W1", "b1", "W2", "b2")
+
+
+# ---- Shared by both halves: the net's numbers and reading a mask from a cache -----------------------
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def hidden_activation(X, parameters):
+    """A1 = tanh(W1 X + b1), (n_h, m), before dropout."""
+    return np.tanh(parameters["W1"] @ X + parameters["b1"])
+
+
+def output_given_mask(A1, keep, keep_prob, parameters):
+    """A2 = sigmoid(W2 (A1 * keep / keep_prob) + b2), (1, m)."""
+    return sigmoid(parameters["W2"] @ (A1 * keep / keep_prob) + parameters["b2"])
+
+
+def cache_arrays(cache, depth=2):
+    """The numeric arrays in a cache (a dict, tuple or list, nested up to `depth`), in its order."""
+    if isinstance(cache, np.ndarray):
+        return [cache] if cache.dtype.kind in "biuf" else []
+    items = cache.values() if isinstance(cache, dict) else cache if isinstance(cache, (list, tuple)) else ()
+    return [array for item in items for array in (cache_arrays(item, depth - 1) if depth > 0 else [])]
+
+
+def mask_readings(arrays, A1, keep_prob):
+    """Candidate keep masks (bool (n_h, m)) from the cache's arrays, most explicit first: masks stored as
+    0/1, booleans or 0 and 1/keep_prob (per element, or per unit (n_h, 1)), each read as a keep mask
+    and as a drop mask; then arrays that are the activation after dropout, kept where not 0 (and
+    equal to A1 / keep_prob there, or to A1: a forward that forgot the scale still shows its mask);
+    last, nothing dropped. Without duplicates."""
+    shape = A1.shape
+    stored, activations = [], []
+    for array in sorted(arrays, key=lambda array: array.shape != shape):  # per element before per unit
+        if array.shape not in (shape, (shape[0], 1)) or array.size == 0:
+            continue
+        values = np.asarray(array, dtype=np.float64)
+        if not np.isfinite(values).all():
+            continue
+        full = np.broadcast_to(values, shape)
+        kept = full != 0
+        nonzero = full[kept]
+        if np.all(nonzero == 1) or np.allclose(nonzero, 1 / keep_prob, rtol=1e-6, atol=0):
+            stored += [kept, ~kept]
+        elif array.shape == shape and any(np.allclose(nonzero, A1[kept] * scale, rtol=1e-6, atol=1e-12)
+                                          for scale in (1 / keep_prob, 1.0)):
+            activations.append(kept)
+    readings = []
+    for keep in stored + activations + [np.ones(shape, dtype=bool)]:
+        if not any(np.array_equal(keep, other) for other in readings):
+            readings.append(keep)
+    return readings
+
+
+# A reading of the cache reproduces the forward's A2 when they agree to float32's precision or so (a
+# correct forward in float32 included); only if none does, to the assignment's tolerance.
+EXACT, ASSIGNMENT_TOLERANCE = (1e-5, 1e-7), (5e-3, 1e-3)
+
+
+def keep_masks(arrays, A1, A2, keep_prob, parameters, first=False):
+    """(readings, reproducing) for a forward pass: the readings of its cache's `arrays` (mask_readings),
+    and those with which the contract's forward gives its A2 (exactly, else within the tolerance).
+    More than one reproduces only where A2 cannot tell them apart. first: stop at the first exact one."""
+    readings = mask_readings(arrays, A1, keep_prob)
+    A2 = np.asarray(A2, dtype=np.float64)
+    if A2.shape != (1, A1.shape[1]):
+        return readings, []
+    outputs = []
+    for keep in readings:
+        outputs.append(output_given_mask(A1, keep, keep_prob, parameters))
+        if first and np.allclose(A2, outputs[-1], rtol=EXACT[0], atol=EXACT[1]):
+            return readings, [keep]
+    for rtol, atol in (EXACT, ASSIGNMENT_TOLERANCE):
+        reproducing = [keep for keep, output in zip(readings, outputs) if np.allclose(A2, output, rtol=rtol, atol=atol)]
+        if reproducing:
+            return readings, reproducing
+    return readings, []
+
+
+# ---- The worker half: the submission's functions, and what the trusted side may ask of them --------
+
+@dataclass
+class Loaded:
+    module: object
+    lower_case: bool  # the seeds' keys w1, dw1, ... rather than W1, dW1, ...
+    cache: object = None  # the cache of the last forward pass, for the backward pass that follows
+
+    def function(self, name):
+        found = getattr(self.module, name, None)
+        if not callable(found):
+            raise AttributeError(f"{FILE} defines no function named {name!r} (the assignment asks for "
+                                 f"{', '.join(FUNCTIONS)})")
+        return found
+
+    def key(self, name, gradient=False):
+        name = name.lower() if self.lower_case else name
+        return f"d{name}" if gradient else name
+
+    def parameters(self, canonical, gradient=False):
+        """A new dict, in the submission's key style, of copies of `canonical`'s arrays."""
+        return {self.key(name, gradient): np.array(canonical[name], dtype=np.float64) for name in PARAMETERS}
+
+    def canonical(self, returned, gradient=False):
+        """W1, b1, ... (plain arrays) from a dict the submission returned in its key style."""
+        if not isinstance(returned, dict):
+            raise TypeError(f"expected a dict of {'gradients' if gradient else 'parameters'}, got "
+                            f"{type(returned).__name__}")
+        missing = [self.key(name, gradient) for name in PARAMETERS if self.key(name, gradient) not in returned]
+        if missing:
+            raise KeyError(f"the returned dict lacks {', '.join(missing)} (it has {', '.join(map(str, returned))})")
+        return {name: _plain(returned[self.key(name, gradient)]) for name in PARAMETERS}
+
+
+def _plain(value):
+    """An array the wire can carry: float64 for any number (a float16 or int result included)."""
+    array = np.asarray(value)
+    return array.astype(np.float64) if array.dtype.kind in "biuf" else array
+
+
+def load_submission(directory):
+    path = os.path.join(directory, FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{FILE} was not found at the top of the submission")
+    spec = importlib.util.spec_from_file_location("two_layer_net", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return loaded(module)
+
+
+def loaded(module):
+    """Loaded of an imported two_layer_net, its key style read from its source: the seeds' lower-case
+    keys when it names "w1" and never "W1"."""
+    with open(module.__file__, encoding="utf-8", errors="replace") as source:
+        text = source.read()
+    lower_case = bool(re.search(r"""['"]w1['"]""", text)) and not re.search(r"""['"]W1['"]""", text)
+    return Loaded(module, lower_case=lower_case)
+
+
+def _forward(loaded, X, parameters, keep_prob, seed):
+    """The forward pass with NumPy's global RNG seeded by `seed` (a grade never depends on the run):
+    A2, and the arrays of its cache; the cache itself stays here for the backward pass."""
+    np.random.seed(seed)
+    A2, loaded.cache = loaded.function(FUNCTIONS[0])(np.array(X), loaded.parameters(parameters), keep_prob)
+    return {"A2": _plain(A2), "cache": [_plain(array) for array in cache_arrays(loaded.cache)]}
+
+
+def _backward(loaded, X, Y, keep_prob, lambd):
+    """The backward pass on the last forward pass's cache -> dW1, db1, dW2, db2."""
+    grads = loaded.function(FUNCTIONS[2])(np.array(X), np.array(Y), loaded.cache, keep_prob, lambd)
+    return loaded.canonical(grads, gradient=True)
+
+
+def _cost(loaded, A2, Y, parameters, lambd):
+    return _plain(loaded.function(FUNCTIONS[1])(np.array(A2), np.array(Y), loaded.parameters(parameters), lambd))
+
+
+def _update(loaded, parameters, grads, learning_rate):
+    updated = loaded.function(FUNCTIONS[3])(loaded.parameters(parameters), loaded.parameters(grads, gradient=True),
+                                            learning_rate)
+    return loaded.canonical(updated)
+
+
+def study_net(shape, seed):
+    """X (1, N) and parameters of D hidden units whose activations, transposed, are (N, D) values of either
+    sign and sizes tanh(0.05) to tanh(2) (Z1 = u_j s_i); W2 of either sign and at least 0.5 / sqrt(D),
+    so that any two readings of a cache give different A2 (keep_masks): each example's output feels
+    each of its units."""
+    rng = np.random.default_rng((seed, 0x2_1A7E))
+    n_rows, n_cols = shape
+
+    def signed(low, high, size):
+        return rng.choice((-1.0, 1.0), size) * rng.uniform(low, high, size)
+    parameters = {"W1": signed(0.25, 1.4, (n_cols, 1)), "b1": np.zeros((n_cols, 1)),
+                  "W2": signed(0.5, 2.0, (1, n_cols)) / np.sqrt(n_cols), "b2": rng.uniform(-0.5, 0.5, (1, 1))}
+    return signed(0.2, 1.4, (1, n_rows)), parameters
+
+
+def study_pre_activations(shape, seed):
+    """The values the mask studies' dropout acts on, (N, D): the hidden activations of study_net."""
+    X, parameters = study_net(shape, seed)
+    return hidden_activation(X, parameters).T
+
+
+def _mask_samples(loaded, p, shape, calls, seed, instances):
+    """Keep masks (instances, calls, N, D) of forward passes with keep_prob = 1 - p on study_net(shape,
+    seed), N examples and D hidden units, read from each pass's cache (the reading that reproduces its A2)."""
+    X, parameters = study_net(shape, seed)
+    A1 = hidden_activation(X, parameters)
+    forward = loaded.function(FUNCTIONS[0])
+    np.random.seed(seed)
+    keep = np.empty((instances, calls, *shape), dtype=bool)
+    for call in range(calls):
+        for instance in range(instances):
+            A2, cache = forward(X.copy(), loaded.parameters(parameters), 1.0 - p)
+            _, reproducing = keep_masks(cache_arrays(cache), A1, A2, 1.0 - p, parameters, first=True)
+            if not reproducing:
+                raise ValueError("the forward pass's A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask its "
+                                 "cache holds: 'A2 matches torch' in this part says what differs")
+            keep[instance, call] = reproducing[0].T
+    return {"keep": keep}
+
+
+TASKS = {"forward": _forward, "backward": _backward, "cost": _cost, "update": _update, "mask_samples": _mask_samples}
+
+
+class ModelSolution:
+    """The four functions of the contract on toyframe's quadrant experiment (trusted side only): the
+    experiment's forward takes a random source and its backward the parameters, so the masks come
+    from NumPy's global RNG and the cache carries the parameters."""
+
+    @staticmethod
+    def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):
+        from toyframe.experiments import xor_quadrants
+        A2, cache = xor_quadrants.forward(X, parameters, keep_prob, np.random)
+        return A2, (cache, parameters)
+
+    @staticmethod
+    def compute_cost_with_regularization(A2, Y, parameters, lambd):
+        from toyframe.experiments import xor_quadrants
+        return xor_quadrants.cost(A2, Y, parameters, lambd)
+
+    @staticmethod
+    def backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd):
+        from toyframe.experiments import xor_quadrants
+        forward_cache, parameters = cache
+        return xor_quadrants.backward(forward_cache, X, Y, parameters, lambd, keep_prob)
+
+    @staticmethod
+    def update_parameters(parameters, grads, learning_rate):
+        return {name: value - learning_rate * grads["d" + name] for name, value in parameters.items()}
+
+
+def model_solution():
+    return Loaded(ModelSolution(), lower_case=False)
+
+
+# ---- The trusted half -------------------------------------------------------------------------------
+
+if TRUSTED_SIDE:
+    from hypothesis import strategies as st
+
+    from ..core import mask_studies, statistics, tolerances
+    from ..core.comparator import assert_close
+    from ..core.properties import for_all
+    from ..grading.mask_checks import mask_study_checks, run_study
+    from ..grading.parts import Check, Part, false_alarm_budget, implementation
+    from ..sandbox.runners import InProcessRunner
+
+
+@dataclass(frozen=True)
+class NetScenario:
+    """Plain data: sizes, keep_prob, lambd, learning rate, steps, a seed for every array (X, Y and the
+    parameters, drawn by net_arrays) and the scale of the weights."""
+    n_x: int
+    n_h: int
+    m: int
+    keep_prob: float
+    lambd: float
+    learning_rate: float
+    steps: int
+    seed: int
+    weight_scale: float
+
+    def describe(self):
+        return (f"X ({self.n_x}, {self.m}), {self.n_h} hidden units, keep_prob={self.keep_prob:g}, "
+                f"lambd={self.lambd:g}, learning_rate={self.learning_rate:g}, {self.steps} step(s), "
+                f"weights ~ {self.weight_scale:g} N(0, 1)")
+
+
+def net_arrays(scenario):
+    """X (n_x, m), Y (1, m), {W1, b1, W2, b2} of `scenario`, from a Generator seeded by its seed."""
+    rng = np.random.default_rng((scenario.seed, 0x7A0))
+    X = rng.normal(0.0, 1.0, (scenario.n_x, scenario.m))
+    Y = rng.integers(0, 2, (1, scenario.m)).astype(np.float64)
+    parameters = {"W1": scenario.weight_scale * rng.normal(0.0, 1.0, (scenario.n_h, scenario.n_x)),
+                  "b1": rng.normal(0.0, 0.1, (scenario.n_h, 1)),
+                  "W2": scenario.weight_scale * rng.normal(0.0, 1.0, (1, scenario.n_h)),
+                  "b2": rng.normal(0.0, 0.1, (1, 1))}
+    return X, Y, parameters
+
+
+def net_scenarios(steps=None):
+    """NetScenarios: 1-4 inputs, 1-10 hidden units, 1-32 examples, keep_prob 1 or in [0.05, 0.95],
+    lambd 0 or in [0, 2], weights of scale 0.01 (the seeds'), 0.5 or 1.5."""
+    return st.builds(
+        NetScenario, n_x=st.integers(1, 4), n_h=st.integers(1, 10), m=st.integers(1, 32),
+        keep_prob=st.just(1.0) | st.floats(0.05, 0.95),
+        lambd=st.just(0.0) | st.floats(0.0, 2.0), learning_rate=st.floats(0.01, 1.0),
+        steps=st.just(1) if steps is None else steps, seed=st.integers(0, 2**32 - 1),
+        weight_scale=st.sampled_from((0.01, 0.5, 1.5)))
+
+
+def torch_reference(X, Y, parameters, keep, keep_prob, lambd):
+    """(A2, cost, {dW1, db1, dW2, db2}) of the contract, in float64 torch, given the keep mask. The cost
+    goes through the logits (binary_cross_entropy_with_logits: the same function, and where the
+    sigmoid saturates its gradient is still A2 - Y exactly, as the students' formula gives it)."""
+    import torch
+    tensors = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in parameters.items()}
+    inputs, labels = torch.from_numpy(X), torch.from_numpy(Y)
+    A1 = torch.tanh(tensors["W1"] @ inputs + tensors["b1"])
+    Z2 = tensors["W2"] @ (A1 * torch.from_numpy(keep.astype(np.float64)) / keep_prob) + tensors["b2"]
+    m = Y.shape[1]
+    cost = torch.nn.functional.binary_cross_entropy_with_logits(Z2, labels, reduction="mean") + lambd / (2 * m) * (
+        torch.sum(tensors["W1"] ** 2) + torch.sum(tensors["W2"] ** 2))
+    cost.backward()
+    return (torch.sigmoid(Z2).detach().numpy(), float(cost.detach()),
+            {name: tensors[name].grad.numpy() for name in PARAMETERS})
+
+
+def regularized_cost(A2, Y, W1, W2, lambd):
+    """Mean binary cross-entropy over the m examples + lambd / (2 m) (sum W1^2 + sum W2^2), torch."""
+    import torch
+    m = Y.shape[1]
+    cross_entropy = torch.nn.functional.binary_cross_entropy(A2, Y, reduction="mean")
+    return cross_entropy + lambd / (2 * m) * (torch.sum(W1 ** 2) + torch.sum(W2 ** 2))
+
+
+def _replay(check, scenario):
+    return (f"\nScenario: {scenario.describe()}\nReplay: from reference.assignments.two_layer import *; "
+            f"import two_layer_net; replay({check!r}, {scenario!r}, two_layer_net)")
+
+
+def replay(check, scenario, module):
+    """Run one graded example of `check` (a function of this module, by name) on `module`, the student's
+    two_layer_net imported in this process; raises AssertionError as grading does."""
+    runner = InProcessRunner(loaded(module), sys.modules[__name__])
+    example = globals().get(f"_{check}_example")
+    if example is None:
+        raise ValueError(f"no graded check is called {check!r}")
+    example(runner, scenario, statistics.MaskTally())
+
+
+def _forward_pass(runner, X, parameters, keep_prob, seed, context):
+    """(A2, readings, reproducing) of the submission's forward pass (keep_masks)."""
+    reply = implementation(lambda: runner.call("forward", X=X, parameters=parameters, keep_prob=keep_prob,
+                                               seed=seed), context)
+    if not isinstance(reply, dict) or not isinstance(reply.get("cache"), list):
+        raise AssertionError(f"the forward pass did not return (A2, cache){context}")
+    A2 = reply.get("A2")
+    arrays = [array for array in reply["cache"] if isinstance(array, np.ndarray)]
+    readings, reproducing = keep_masks(arrays, hidden_activation(X, parameters), A2 if isinstance(A2, np.ndarray)
+                                       else np.full((1, X.shape[1]), np.nan), keep_prob, parameters)
+    return A2, readings, reproducing
+
+
+def _tally(tally, reproducing, keep_prob):
+    """Count a pass's mask only where A2 shows which one it is."""
+    if len(reproducing) == 1:
+        tally.add(reproducing[0], 1.0 - keep_prob)
+
+
+def _once_per_seed(example, tally):
+    """A body for for_all: example(scenario, tally), the tally counting each seed once (the same seed
+    draws the same masks)."""
+    seeds = set()
+
+    def body(scenario):
+        fresh = scenario.seed not in seeds
+        seeds.add(scenario.seed)
+        example(scenario, tally if fresh else statistics.MaskTally())
+    return body
+
+
+# Run first under every profile: typical sizes, keep_prob and lambd, each weight scale.
+DESIGNED = tuple(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
+    (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5)))
+
+
+# ---- Forward with dropout --------------------------------------------------------------------------
+
+def _forward_example(runner, scenario, tally):
+    X, _, parameters = net_arrays(scenario)
+    context = _replay("forward", scenario)
+    A2, readings, reproducing = _forward_pass(runner, X, parameters, scenario.keep_prob, scenario.seed, context)
+    if not reproducing:
+        # Shown against the cache's first reading (or nothing dropped): assert_close says what differs.
+        expected, _, _ = torch_reference(X, np.zeros((1, scenario.m)), parameters, readings[0], scenario.keep_prob, 0.0)
+        where = ("with the mask read from your cache" if len(readings) > 1 else
+                 "(your cache holds no dropout mask: compared with nothing dropped)")
+        assert_close(A2, expected, quantity=f"A2, the forward pass's output, {where}", tolerance=tolerances.ASSIGNMENT,
+                     context=context)
+        raise AssertionError(f"A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask D your cache holds, "
+                             f"A1 = tanh(W1 X + b1){context}")
+    if scenario.keep_prob == 1.0 and not any(keep.all() for keep in reproducing):
+        dropped = np.count_nonzero(~reproducing[0])
+        raise AssertionError(f"with keep_prob = 1 the forward pass dropped {dropped} of {reproducing[0].size} hidden "
+                             f"activations; nothing may be dropped{context}")
+    _tally(tally, reproducing, scenario.keep_prob)
+
+
+def forward_matches_torch(runner, settings):
+    """A2 = sigmoid(W2 (tanh(W1 X + b1) * D / keep_prob) + b2) with a mask D read from the cache (one that
+    gives the forward's own A2), nothing dropped at keep_prob = 1, and over the check's scenarios the
+    masks drop the fraction 1 - keep_prob asks for."""
+    tally = statistics.MaskTally()
+    for_all(net_scenarios(), settings, _once_per_seed(lambda scenario, t: _forward_example(runner, scenario, t), tally),
+            examples=[replace(scenario, steps=1) for scenario in DESIGNED])
+    tally.assert_fraction_dropped("over this check's scenarios, the fraction of hidden activations dropped")
+
+
+# ---- Regularized cost ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CostScenario:
+    """A2 in (0.02, 0.98), Y, parameters and lambd for compute_cost_with_regularization (from `seed`)."""
+    n_x: int
+    n_h: int
+    m: int
+    lambd: float
+    seed: int
+
+    def describe(self):
+        return f"A2 (1, {self.m}), W1 ({self.n_h}, {self.n_x}), W2 (1, {self.n_h}), lambd={self.lambd:g}"
+
+
+def cost_arrays(scenario):
+    rng = np.random.default_rng((scenario.seed, 0xC057))
+    A2 = rng.uniform(0.02, 0.98, (1, scenario.m))
+    Y = rng.integers(0, 2, (1, scenario.m)).astype(np.float64)
+    parameters = {"W1": rng.normal(0.0, 1.0, (scenario.n_h, scenario.n_x)),
+                  "b1": rng.normal(0.0, 1.0, (scenario.n_h, 1)),
+                  "W2": rng.normal(0.0, 1.0, (1, scenario.n_h)), "b2": rng.normal(0.0, 1.0, (1, 1))}
+    return A2, Y, parameters
+
+
+def _cost_example(runner, scenario, tally=None):
+    import torch
+    A2, Y, parameters = cost_arrays(scenario)
+    context = _replay("cost", scenario)
+    cost = implementation(lambda: runner.call("cost", A2=A2, Y=Y, parameters=parameters, lambd=scenario.lambd),
+                          context)
+    expected = float(regularized_cost(torch.from_numpy(A2), torch.from_numpy(Y), torch.from_numpy(parameters["W1"]),
+                                      torch.from_numpy(parameters["W2"]), scenario.lambd))
+    if isinstance(cost, np.ndarray) and cost.size == 1:
+        cost = cost.reshape(())
+    assert_close(cost, expected, quantity="the regularized cost (a single number)", tolerance=tolerances.ASSIGNMENT,
+                 context=context)
+
+
+def cost_matches_torch(runner, settings):
+    """The mean binary cross-entropy + lambd / (2 m) (sum W1^2 + sum W2^2), as torch computes it."""
+    strategy = st.builds(CostScenario, n_x=st.integers(1, 4), n_h=st.integers(1, 10), m=st.integers(1, 32),
+                         lambd=st.just(0.0) | st.floats(0.0, 3.0), seed=st.integers(0, 2**32 - 1))
+    for_all(strategy, settings, lambda scenario: _cost_example(runner, scenario),
+            examples=[CostScenario(2, 5, 16, lambd, seed) for lambd, seed in ((0.7, 1), (0.0, 2), (2.5, 3))])
+
+
+# ---- Backward with dropout -------------------------------------------------------------------------
+
+def _backward_example(runner, scenario, tally):
+    X, Y, parameters = net_arrays(scenario)
+    context = _replay("backward", scenario)
+    for step in range(scenario.steps):
+        at = f" at step {step + 1} of {scenario.steps}" if scenario.steps > 1 else ""
+        seed = (scenario.seed + step) % 2**32
+        _, readings, reproducing = _forward_pass(runner, X, parameters, scenario.keep_prob, seed, context)
+        # Judged given the forward's own mask: any reading of its cache that gives its A2, or where none
+        # does (a forward bug, which costs its own part), the cache's first stored mask.
+        candidates = reproducing or readings[:-1][:1]
+        if not candidates:
+            raise AssertionError(f"the forward pass's cache holds no dropout mask{at} (neither the mask nor the "
+                                 f"activation after dropout), so backward cannot use it{context}")
+        grads = implementation(lambda: runner.call("backward", X=X, Y=Y, keep_prob=scenario.keep_prob,
+                                                   lambd=scenario.lambd), context)
+        if not isinstance(grads, dict):
+            raise AssertionError(f"backward did not return a dict of gradients{context}")
+        failures = []
+        for keep in candidates:
+            _, _, expected = torch_reference(X, Y, parameters, keep, scenario.keep_prob, scenario.lambd)
+            try:
+                for name in PARAMETERS:
+                    assert_close(grads.get(name), expected[name], quantity=f"d{name}{at}, given the mask in your cache",
+                                 tolerance=tolerances.ASSIGNMENT, context=context)
+                break
+            except AssertionError as error:
+                failures.append(error)
+        else:
+            raise failures[0]
+        _tally(tally, reproducing, scenario.keep_prob)
+        # The harness takes the step itself, with the reference's gradients: the update has its own part.
+        parameters = {name: parameters[name] - scenario.learning_rate * expected[name] for name in PARAMETERS}
+
+
+def backward_matches_torch(runner, settings):
+    """dW1, db1, dW2, db2 of the regularized cost through the forward pass's own mask (tanh' from the
+    activation before dropout, dW gaining lambd / m W), over 1-3 steps of training. Credited only
+    where the forward pass draws genuine masks (else any backward agrees with torch replaying them)."""
+    tally = statistics.MaskTally()
+    for_all(net_scenarios(steps=st.integers(1, 3)), settings,
+            _once_per_seed(lambda scenario, t: _backward_example(runner, scenario, t), tally), examples=DESIGNED)
+    degenerate = tally.degenerate()
+    if degenerate:
+        raise AssertionError(f"Backward with dropout earns credit only where the forward pass draws genuine masks, "
+                             f"and over this check's scenarios {degenerate}. Fix the forward pass first: "
+                             f"'Forward with dropout' says what is wrong.")
+
+
+# ---- Parameter update ------------------------------------------------------------------------------
+
+def _update_example(runner, scenario, tally=None):
+    _, _, parameters = net_arrays(scenario)
+    context = _replay("update", scenario)
+    rng = np.random.default_rng((scenario.seed, 0x6AD))
+    for step in range(scenario.steps):
+        grads = {name: rng.normal(0.0, 1.0, value.shape) for name, value in parameters.items()}
+        updated = implementation(lambda: runner.call("update", parameters=parameters, grads=grads,
+                                                     learning_rate=scenario.learning_rate), context)
+        if not isinstance(updated, dict):
+            raise AssertionError(f"update_parameters did not return a dict of parameters{context}")
+        expected = {name: parameters[name] - scenario.learning_rate * grads[name] for name in PARAMETERS}
+        for name in PARAMETERS:
+            assert_close(updated.get(name), expected[name], tolerance=tolerances.ASSIGNMENT, context=context,
+                         quantity=f"{name} after update {step + 1} of {scenario.steps} (W - learning_rate * dW)")
+        parameters = updated
+
+
+def update_matches(runner, settings):
+    """W <- W - learning_rate dW and b <- b - learning_rate db, for 1-3 updates in a row, each on the
+    parameters the last one returned."""
+    for_all(net_scenarios(steps=st.integers(1, 3)), settings, lambda scenario: _update_example(runner, scenario),
+            examples=DESIGNED)
+
+
+# ---- The parts -------------------------------------------------------------------------------------
+
+def replay_mask_study(name, module, p, shape, seed, calls=None):
+    """Run the mask study called `name` on `module`, the student's two_layer_net imported here."""
+    run_study(InProcessRunner(loaded(module), sys.modules[__name__]), name, p, shape, seed, calls,
+              study_pre_activations)
+
+
+def _mask_study_replay(study, p, shape, seed, scale):
+    arguments = mask_studies.replay_arguments(study, p, shape, seed, scale).replace(", p=", ", two_layer_net, p=", 1)
+    return (f"from reference.assignments.two_layer import replay_mask_study; import two_layer_net; "
+            f"replay_mask_study({arguments})  # p = 1 - keep_prob; shape = (m, n_h)")
+
+
+if TRUSTED_SIDE:
+    # Every study but the scaling one: the forward pass's A2 shows the scale (forward_matches_torch).
+    STUDIES = tuple(study for study in mask_studies.STUDIES if study.name != "every kept output is scaled by 1/(1-p)")
+    PARTS = (
+        Part("Forward with dropout", 1.0, (
+            Check("A2 matches torch with the mask the forward pass drew", forward_matches_torch, bounds=1),
+            *mask_study_checks(_mask_study_replay, STUDIES, study_pre_activations),
+        )),
+        Part("Regularized cost", 0.5, (
+            Check("the regularized cost matches torch", cost_matches_torch),
+        )),
+        Part("Backward with dropout", 1.0, (
+            Check("gradients match torch through the forward pass's mask", backward_matches_torch, bounds=2),
+        )),
+        Part("Parameter update", 0.5, (
+            Check("updates match W - learning_rate * dW", update_matches),
+        )),
+    )
+    FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)

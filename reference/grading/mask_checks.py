@@ -1,0 +1,105 @@
+"""The mask studies (reference.core.mask_studies) as graded checks, for any assignment whose runner
+answers the task "mask_samples" (see reference.sandbox.runners: outputs and keep masks of many calls)."""
+import math
+import time
+import weakref
+
+from hypothesis import Phase, settings as Settings
+from hypothesis import strategies as st
+
+from ..core import mask_studies
+from ..core.properties import for_all
+from ..core.strategies import SEEDS
+from .parts import Check, implementation
+
+# A dozen drawn (p, shape, seed) per study is plenty at these sample sizes, whatever the profile: it
+# also fixes how many statistical bounds a grading run evaluates (parts.false_alarm_budget).
+MASK_STUDY_EXAMPLES = 12
+
+# The mask studies' share of the time budget. A correct layer may be slow (a Python loop calling
+# np.random.choice for each element costs ~25 us an element, 100x a vectorized one): then its masks
+# are drawn smaller, by a power of 2, so that all studies take about this long. Every bound holds at
+# any size, and mask_studies.MIN_ELEMENTS still shows every gross bug (a p off by a percent needs the
+# full size); a vectorized layer always draws them at full size, so its grade never depends on the
+# machine's speed.
+STUDY_SECONDS = 15.0
+CALIBRATION_SHAPE = (100, 100)
+CALIBRATION_CALLS = 20  # on a 1 x 1 output: what a call costs whatever its size (a worker's round trip, a cache read)
+MIN_SCALE = 1 / 1024  # every study at its smallest size (mask_studies.MIN_ELEMENTS, MIN_CALLS)
+_study_scales = weakref.WeakKeyDictionary()
+
+
+def study_scale(runner, studies=mask_studies.STUDIES):
+    """The fraction of the studies' full mask sizes the runner's dropout is asked for (1, 1/2, 1/4, ...):
+    the runner's own `study_scale` if it sets one (tests do), else the largest whose studies take
+    STUDY_SECONDS at the speed two measurements show (one call on CALIBRATION_SHAPE, and
+    CALIBRATION_CALLS calls on one element: a cost per output and a cost per call), or the
+    smallest, MIN_SCALE; measured once per runner."""
+    if getattr(runner, "study_scale", None):
+        return runner.study_scale
+    if runner not in _study_scales:
+        per_call = _seconds(runner, (1, 1), CALIBRATION_CALLS) / CALIBRATION_CALLS
+        per_output = max(0.0, _seconds(runner, CALIBRATION_SHAPE, 1) - per_call) / math.prod(CALIBRATION_SHAPE)
+        scale = 1.0
+        while scale > MIN_SCALE and (per_output * study_outputs(scale, studies)
+                                     + per_call * study_calls(scale, studies)) > STUDY_SECONDS:
+            scale /= 2
+        _study_scales[runner] = scale
+    return _study_scales[runner]
+
+
+def _seconds(runner, shape, calls):
+    start = time.perf_counter()
+    try:
+        runner.mask_samples(0.5, shape, calls, 0)
+    except Exception:  # noqa: BLE001 - the studies themselves report what is wrong
+        pass
+    return time.perf_counter() - start
+
+
+def study_outputs(scale, studies=mask_studies.STUDIES):
+    """How many outputs all mask studies draw at `scale`, designed examples included."""
+    return sum((MASK_STUDY_EXAMPLES + len(study.designed)) * study.outputs_at(scale) for study in studies)
+
+
+def study_calls(scale, studies=mask_studies.STUDIES):
+    """How many calls all mask studies make at `scale`, designed examples included."""
+    return sum((MASK_STUDY_EXAMPLES + len(study.designed)) * study.calls_at(scale) * study.instances
+               for study in studies)
+
+
+def mask_study(study, replay, pre_activations=None):
+    """A check that runs `study` on the runner's dropout for drawn p, output shape and seed.
+    replay(study, p, shape, seed, scale): the Python that reruns one example with the student's code;
+    pre_activations(shape, seed): the values dropped (default: the study's own Linear outputs)."""
+    def check(runner, settings):
+        def body(example):
+            p, shape, seed = example
+            context = f"\nReplay: {replay(study, p, shape, seed, scale)}"
+            outputs, keep = implementation(lambda: study.sample(runner.mask_samples, p, shape, seed, scale), context)
+            try:
+                study.judge(p, shape, seed, outputs, keep, pre_activations)
+            except AssertionError as error:
+                raise AssertionError(f"{error}{context}") from None
+        # Not shrunk: a smaller p, shape or seed that fails too tells a student nothing more, and each
+        # try is a whole study. The designed examples run first.
+        scale = study_scale(runner)
+        for_all(st.tuples(study.probabilities, study.shapes(scale), SEEDS),
+                Settings(settings, max_examples=min(settings.max_examples, MASK_STUDY_EXAMPLES),
+                         phases=[phase for phase in settings.phases if phase != Phase.shrink]), body,
+                examples=study.designed_examples(scale))
+    check.__doc__ = f"Mask study: {study.name}."
+    return check
+
+
+def mask_study_checks(replay, studies=mask_studies.STUDIES, pre_activations=None):
+    """One Check per study, each counting the statistical bounds it evaluates at most."""
+    return tuple(Check(study.name, mask_study(study, replay, pre_activations),
+                       study.bounds * (MASK_STUDY_EXAMPLES + len(study.designed))) for study in studies)
+
+
+def run_study(runner, name, p, shape, seed, calls=None, pre_activations=None):
+    """Run the mask study called `name` once on `runner`, as grading does (a student's replay)."""
+    study = mask_studies.BY_NAME[name]
+    outputs, keep = runner.mask_samples(p, tuple(shape), calls or study.calls, seed, study.instances)
+    study.judge(p, shape, seed, outputs, keep, pre_activations)

@@ -1,0 +1,139 @@
+"""What every assignment's grading shares: parts made of checks, running a check, the points table.
+
+A part earns its points only when every one of its checks passes. A check is a function
+check(runner, settings) that raises AssertionError (with what differs, the scenario and a replay
+line) when the implementation behind `runner` is wrong; it never trusts the runner's replies.
+The assignments (reference.assignments) declare their parts; nothing here knows any of them.
+"""
+import gc
+import math
+import traceback
+from dataclasses import dataclass
+
+from hypothesis import settings as Settings
+from hypothesis.errors import FlakyFailure, HypothesisException
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: object  # run(runner, settings) -> None, raises on failure (runner: see reference.sandbox.runners)
+    bounds: int = 0  # the most statistical bounds (reference.core.statistics) one passing run evaluates
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    points: float
+    checks: tuple
+    graded: str = ""  # what the part grades, where an assignment grades several things apart (nnti-7.4's classes)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    part: str
+    check: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    part: Part
+    results: tuple
+
+    @property
+    def passed(self):
+        return sum(result.passed for result in self.results)
+
+    @property
+    def score(self):
+        return self.part.points if self.passed == len(self.results) else 0.0
+
+
+def false_alarm_budget(parts):
+    """The statistical bounds one grading run evaluates at most: with statistics.FALSE_ALARM each,
+    their sum bounds the chance that a correct submission fails any of them."""
+    return sum(check.bounds for part in parts for check in part.checks)
+
+
+def implementation(call, context=""):
+    """call() on the implementation's side (a runner's method): whatever it raises is the
+    implementation's failure, reported with `context` (the scenario and its replay line)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - a submission may raise anything
+        raise AssertionError(f"{describe_failure(error)}{context}") from None
+
+
+def run_check(check, runner, settings):
+    """-> (passed, message). Anything the implementation raises fails the check; a runner that cannot
+    run anything more (grading refused, its time budget spent) fails it at once, without examples."""
+    runner.begin_check()
+    unavailable = runner.unavailable()
+    if unavailable:
+        return False, unavailable
+    try:
+        check.run(runner, settings)
+    except FlakyFailure as error:
+        # A failure hypothesis could not repeat: the implementation draws other masks on a rerun (its
+        # own unseeded stream), and this scenario's masks happen to hide the bug then. It stands.
+        outcome = False, (describe_failure(error.exceptions[0]) + "\nNote: this example did not fail when it "
+                          "ran again: the implementation behaves differently from run to run (a random stream "
+                          "of its own, say). The failure above stands; replay it a few times to see it.")
+    except HypothesisException:
+        raise  # the harness's own mistake (a health check, say): never blamed on the submission
+    except AssertionError as error:
+        outcome = False, describe_failure(error)
+    except Exception as error:  # noqa: BLE001
+        # Every call into the implementation turns what it raises into an AssertionError with its
+        # example (implementation()): this came from the grader's own code. Not credited (a reply
+        # could provoke it on purpose), and not blamed on the student either.
+        outcome = False, ("The grader failed while checking this, which is not your code's fault as far as "
+                          "it can tell; please tell course staff.\n" + "".join(
+                              traceback.format_exception(type(error), error, error.__traceback__, limit=-4)))
+    else:
+        return True, ""
+    gc.collect()  # what the failure left in reference cycles goes now, not checks later
+    return outcome
+
+
+def describe_failure(error):
+    if isinstance(error, AssertionError):
+        text = str(error)
+    else:
+        frames = traceback.format_exception(type(error), error, error.__traceback__, limit=-3)
+        text = f"the implementation raised {type(error).__name__}: {error}\n" + "".join(frames[-3:])
+    # hypothesis's notes (falsifying example, explanation, @reproduce_failure) are for developers:
+    # the comparator's message already names the scenario and a line that replays it.
+    return text.strip()
+
+
+def grade(runner, parts, settings=None):
+    """Every check of `parts` on `runner` (reference.sandbox.runners) -> a PartResult per part."""
+    settings = settings or Settings()
+    results = []
+    for part in parts:
+        runner.reset()
+        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, *run_check(check, runner, settings))
+                                              for check in part.checks)))
+    return results
+
+
+def format_table(part_results):
+    rows = [("Part", "Checks passed", "Points")]
+    for result in part_results:
+        rows.append((result.part.name, f"{result.passed}/{len(result.results)}",
+                     f"{result.score:.1f} / {result.part.points:.1f}"))
+    total = sum(result.score for result in part_results)
+    maximum = sum(result.part.points for result in part_results)
+    rows.append(("Total", "", f"{total:.1f} / {maximum:.1f}"))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.insert(len(lines) - 1, lines[1])
+    return "\n".join(lines)
+
+
+def total_score(part_results):
+    return math.fsum(result.score for result in part_results)
