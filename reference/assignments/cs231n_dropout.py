@@ -20,7 +20,7 @@ import inspect
 import os
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -391,7 +391,9 @@ def dropout_scenarios():
                      seed=st.integers(0, 2**32 - 1))
 
 
-NOTEBOOK_FORWARD = tuple(DropoutScenario((500, 500), p, "train", None, 231, 10.0) for p in (0.25, 0.4, 0.7))
+# The notebook's x = randn(500, 500) + 10 at its three p, then test mode and p = 1: run first under every profile.
+NOTEBOOK_FORWARD = (*(DropoutScenario((500, 500), p, "train", None, 231, 10.0) for p in (0.25, 0.4, 0.7)),
+                    DropoutScenario((500, 500), 0.5, "test", None, 231, 10.0), DropoutScenario((4, 5), 1.0, "train", 7, 7))
 NOTEBOOK_BACKWARD = DropoutScenario((10, 10), 0.2, "train", 123, 123, 10.0)
 
 
@@ -495,7 +497,7 @@ def dropout_backward_matches(runner, settings):
     tally = statistics.MaskTally()
     for_all(dropout_scenarios(), settings,
             _once_per_seed(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
-            examples=[NOTEBOOK_BACKWARD])
+            examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5)])
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Dropout backward earns credit only where the forward pass draws genuine masks, and "
@@ -545,6 +547,10 @@ def net_arrays(scenario):
         params[f"b{index}"] = rng.normal(0.0, 0.1, n_out)
     return (rng.normal(0.0, 1.0, (scenario.n, *scenario.input_shape)),
             rng.integers(0, scenario.num_classes, scenario.n), params)
+
+
+# Run first under every profile: two hidden layers, inputs of two dimensions, dropout and reg on.
+DESIGNED_NETS = (NetScenario((8, 6), (3, 2), 4, 5, 0.6, 0.7, None, 1), NetScenario((10,), (7,), 3, 4, 0.75, 0.3, 123, 2))
 
 
 def net_scenarios(keep=None, reg=None):
@@ -606,7 +612,7 @@ def _scores_example(runner, scenario, tally=None):
 
 def scores_match_torch(runner, settings):
     """model.loss(X) gives the scores (N, C) of the net in test mode: dropout off whatever the keep ratio."""
-    for_all(net_scenarios(), settings, lambda scenario: _scores_example(runner, scenario))
+    for_all(net_scenarios(), settings, lambda scenario: _scores_example(runner, scenario), examples=DESIGNED_NETS)
 
 
 def _no_dropout_example(runner, scenario, tally=None):
@@ -618,7 +624,8 @@ def _no_dropout_example(runner, scenario, tally=None):
 
 def loss_matches_torch_without_dropout(runner, settings):
     """Keep ratio 1: the softmax loss + 0.5 reg sum W^2 (weights only) and every gradient."""
-    for_all(net_scenarios(keep=st.just(1.0)), settings, lambda scenario: _no_dropout_example(runner, scenario))
+    for_all(net_scenarios(keep=st.just(1.0)), settings, lambda scenario: _no_dropout_example(runner, scenario),
+            examples=[replace(scenario, keep=1.0) for scenario in DESIGNED_NETS])
 
 
 def _recorded_masks(records, scenario, X, params, context):
@@ -670,7 +677,7 @@ def dropout_net_matches_torch(runner, settings):
     loss without dropout, unless a correct net keeps everything everywhere (probability < 1e-13)."""
     inline = []  # (loss, loss without dropout, probability that a correct net drops nothing there)
     for_all(net_scenarios(keep=st.floats(0.1, 0.9)), settings,
-            lambda scenario: _dropout_net_example(runner, scenario, inline))
+            lambda scenario: _dropout_net_example(runner, scenario, inline), examples=DESIGNED_NETS)
     if inline:
         statistics.bounds_evaluated += 1
         undropped = [probability for loss, without, probability in inline

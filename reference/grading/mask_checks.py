@@ -23,7 +23,9 @@ MASK_STUDY_EXAMPLES = 12
 # full size); a vectorized layer always draws them at full size, so its grade never depends on the
 # machine's speed.
 STUDY_SECONDS = 15.0
-CALIBRATION_SHAPE = (100, 100)
+# One call on each shape: a dropout may loop over rows or columns, and the studies draw masks as
+# tall as (N, 1) and as wide as (1, D). The slowest per output counts.
+CALIBRATION_SHAPES = ((100, 100), (10_000, 1), (1, 10_000))
 CALIBRATION_CALLS = 20  # on a 1 x 1 output: what a call costs whatever its size (a worker's round trip, a cache read)
 MIN_SCALE = 1 / 1024  # every study at its smallest size (mask_studies.MIN_ELEMENTS, MIN_CALLS)
 _study_scales = weakref.WeakKeyDictionary()
@@ -32,14 +34,15 @@ _study_scales = weakref.WeakKeyDictionary()
 def study_scale(runner, studies=mask_studies.STUDIES):
     """The fraction of the studies' full mask sizes the runner's dropout is asked for (1, 1/2, 1/4, ...):
     the runner's own `study_scale` if it sets one (tests do), else the largest whose studies take
-    STUDY_SECONDS at the speed two measurements show (one call on CALIBRATION_SHAPE, and
-    CALIBRATION_CALLS calls on one element: a cost per output and a cost per call), or the
-    smallest, MIN_SCALE; measured once per runner."""
+    STUDY_SECONDS at the speed measured (CALIBRATION_CALLS calls on one element: a cost per call;
+    one call on each of CALIBRATION_SHAPES: the slowest cost per output), or the smallest,
+    MIN_SCALE; measured once per runner."""
     if getattr(runner, "study_scale", None):
         return runner.study_scale
     if runner not in _study_scales:
         per_call = _seconds(runner, (1, 1), CALIBRATION_CALLS) / CALIBRATION_CALLS
-        per_output = max(0.0, _seconds(runner, CALIBRATION_SHAPE, 1) - per_call) / math.prod(CALIBRATION_SHAPE)
+        per_output = max(max(0.0, _seconds(runner, shape, 1) - per_call) / math.prod(shape)
+                         for shape in CALIBRATION_SHAPES)
         scale = 1.0
         while scale > MIN_SCALE and (per_output * study_outputs(scale, studies)
                                      + per_call * study_calls(scale, studies)) > STUDY_SECONDS:
