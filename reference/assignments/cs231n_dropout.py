@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import TRUSTED_SIDE
-from ..core.study_values import study_pre_activations
 
 NAME = "cs231n-dropout"
 SUBMISSION = "layers.py and fc_net.py at the top, or cs231n/layers.py and cs231n/classifiers/fc_net.py"
@@ -179,23 +178,6 @@ def _dropout_backward(loaded, dout):
     return _plain(loaded.function("dropout_backward")(np.array(dout), loaded.cache))
 
 
-def _mask_samples(loaded, p, shape, calls, seed, instances):
-    """Outputs (instances, calls, N, D) of dropout_forward in train mode with keep probability 1 - p on
-    the mask studies' values (reference.core.study_values), NumPy's global RNG seeded by `seed`."""
-    x = study_pre_activations(tuple(shape), seed)
-    forward = loaded.function("dropout_forward")
-    np.random.seed(seed)
-    outputs = np.empty((instances, calls, *shape))
-    for call in range(calls):
-        for instance in range(instances):
-            out, _ = forward(x.copy(), {"p": 1.0 - p, "mode": "train"})
-            out = np.asarray(out)
-            if out.shape != tuple(shape):
-                raise ValueError(f"dropout_forward returned shape {out.shape} for x of shape {tuple(shape)}")
-            outputs[instance, call] = out
-    return {"outputs": outputs}
-
-
 def _net(loaded, architecture, keep, reg, seed, construct_seed):
     """A FullyConnectedNet of `architecture` ((hidden_dims, input_dim, num_classes, weight_scale)), float64,
     built after np.random.seed(construct_seed)."""
@@ -230,10 +212,12 @@ def _loss_reply(result):
 
 def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1):
     """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores), each with the
-    dropout_forward calls it made in train mode."""
+    dropout_forward calls it made in train mode; with y, after one call of model.loss(X)."""
     model = _net(loaded, architecture, keep, reg, seed, construct_seed)
     if params is not None:
         _set_params(model, params)
+    if y is not None:
+        model.loss(np.array(X))  # as the notebook does between epochs: test mode must not stick to the model
     replies = []
     for _ in range(calls):
         loaded.recorder.records = records = []
@@ -293,8 +277,8 @@ def _notebook_losses(loaded):
     return losses
 
 
-TASKS = {"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward, "mask_samples": _mask_samples,
-         "net_loss": _net_loss, "gradient_check": _gradient_check, "notebook_losses": _notebook_losses}
+TASKS = {"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward, "net_loss": _net_loss,
+         "gradient_check": _gradient_check, "notebook_losses": _notebook_losses}
 
 
 def model_solution():
@@ -328,6 +312,8 @@ if TRUSTED_SIDE:
 
     from ..core import mask_studies, statistics, tolerances
     from ..core.comparator import assert_close
+    from ..core.masks import keep_masks_of_samples
+    from ..core.study_values import study_pre_activations
     from ..core.properties import for_all
     from ..grading.mask_checks import mask_study_checks, run_study
     from ..grading.parts import Check, Part, false_alarm_budget, implementation
@@ -355,7 +341,7 @@ def replay(check, scenario, module):
     example = globals().get(f"_{check}_example")
     if example is None:
         raise ValueError(f"no graded check is called {check!r}")
-    example(runner, scenario, [] if check == "dropout_net" else statistics.MaskTally())
+    example(runner, scenario, {"dropout_net": [], "inline_masks": InlineMasks()}.get(check, statistics.MaskTally()))
 
 
 # ---- Dropout forward and backward -------------------------------------------------------------------
@@ -479,16 +465,20 @@ def seed_fixes_the_mask(runner, settings):
 def _dropout_backward_example(runner, scenario, tally):
     context = _replay("dropout_backward", scenario)
     x, out = _forward(runner, scenario, context)
-    if not np.isfinite(out).all():
-        return  # a forward that gives inf or nan has no derivative to compare with: its own part says so
     _, dout = dropout_arrays(scenario)
     dx = implementation(lambda: runner.call("dropout_backward", dout=dout), context)
+    # Where the forward gave inf or nan there is no derivative to compare with (its own part says so); and
+    # those elements show no mask either.
+    finite = np.isfinite(out)
+    if not isinstance(dx, np.ndarray) or dx.shape != x.shape:
+        raise AssertionError(f"dropout_backward's dx must be an array shaped like x {x.shape}, got "
+                             f"{getattr(dx, 'shape', type(dx).__name__)}{context}")
     # The derivative of the forward the submission computed: out = x * (out / x) elementwise.
-    assert_close(dx, dout * (out / x), tolerance=tolerances.ASSIGNMENT, context=context,
+    assert_close(dx[finite], (dout * (out / x))[finite], tolerance=tolerances.ASSIGNMENT, context=context,
                  quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your forward's "
                           "out, out / x: the same mask and 1 / p)")
     if scenario.mode == "train":
-        tally.add(out != 0, 1.0 - scenario.p)
+        tally.add(out[finite] != 0, 1.0 - scenario.p)
 
 
 def dropout_backward_matches(runner, settings):
@@ -498,6 +488,10 @@ def dropout_backward_matches(runner, settings):
     for_all(dropout_scenarios(), settings,
             _once_per_seed(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
             examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5)])
+    if tally.kept + tally.dropped == 0:
+        raise AssertionError("Dropout backward earns credit only where the forward pass draws genuine masks, and in "
+                             "no train-mode example of this check did dropout_forward return finite values. Fix "
+                             "dropout_forward first: 'Dropout forward' says what is wrong.")
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Dropout backward earns credit only where the forward pass draws genuine masks, and "
@@ -520,6 +514,7 @@ class NetScenario:
     reg: float
     dropout_seed: int | None
     seed: int
+    bias: float = 0.0  # the biases' mean: 1 keeps every ReLU open, so that a net's hidden values show
 
     @property
     def input_dim(self):
@@ -544,7 +539,7 @@ def net_arrays(scenario):
     params = {}
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         params[f"W{index}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
-        params[f"b{index}"] = rng.normal(0.0, 0.1, n_out)
+        params[f"b{index}"] = rng.normal(scenario.bias, 0.1, n_out)
     return (rng.normal(0.0, 1.0, (scenario.n, *scenario.input_shape)),
             rng.integers(0, scenario.num_classes, scenario.n), params)
 
@@ -687,6 +682,95 @@ def dropout_net_matches_torch(runner, settings):
                                  f"without dropout: the net does not apply dropout in train mode")
 
 
+def hidden_factors(X, params, grads):
+    """What each hidden layer's dropout multiplied its ReLU's output by, read from the gradients of one
+    example (N = 1, reg 0): dW_i = h_(i-1)^T d_i and db_i = d_i, so h_(i-1) = dW_i[:, k] / db_i[k]
+    (k where |db_i| is largest), h being the hidden values after dropout. -> a factor array per
+    hidden layer (NaN where the ReLU's output is 0, or where nothing shows: every unit above dropped,
+    say, and then in the layers above too), or None if the gradients are malformed."""
+    layers = len(params) // 2
+    hidden = np.asarray(X, dtype=np.float64).reshape(1, -1)
+    factors = []
+    for index in range(1, layers):
+        relu = np.maximum(hidden @ params[f"W{index}"] + params[f"b{index}"], 0.0)[0]
+        d_weights, d_bias = grads.get(f"W{index + 1}"), grads.get(f"b{index + 1}")
+        if not (isinstance(d_weights, np.ndarray) and isinstance(d_bias, np.ndarray)
+                and d_weights.shape == params[f"W{index + 1}"].shape and d_bias.size == d_weights.shape[1]):
+            return None
+        d_bias = d_bias.reshape(-1)
+        k = int(np.argmax(np.abs(d_bias)))
+        if not abs(d_bias[k]) > 1e-12:
+            unseen = [np.full(params[f"b{above}"].shape, np.nan) for above in range(index, layers)]
+            return factors + unseen
+        after = d_weights[:, k] / d_bias[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factors.append(np.where(relu > 1e-6, after / np.where(relu > 1e-6, relu, 1.0), np.nan))
+        hidden = after.reshape(1, -1)
+    return factors
+
+
+class InlineMasks:
+    """For nets whose dropout is written inline: each hidden layer's mask as hidden_factors reads it,
+    over a check's scenarios: the fraction kept, and whether two calls in a row ever drew other masks."""
+
+    def __init__(self):
+        self.masks = statistics.MaskTally()
+        self.repeats, self.log_repeat = 0, 0.0  # calls that repeated the last mask; log P(a correct net does so)
+        self.pairs = 0
+
+    def add(self, first, second, keep, context):
+        for one, other in zip(first, second):
+            seen = ~np.isnan(one) & ~np.isnan(other)
+            for factor in (one[seen], other[seen]):
+                scaled = factor[factor != 0]
+                if scaled.size and not np.allclose(scaled, 1.0 / keep, rtol=1e-6, atol=0):
+                    raise AssertionError(
+                        f"inside the net (dropout written in fc_net.py), a kept hidden value is its ReLU's output times "
+                        f"{scaled[np.argmax(np.abs(scaled - 1.0 / keep))]:.6g}, where the keep ratio {keep:g} asks "
+                        f"for 1 / p = {1.0 / keep:.6g} (read from the gradients of one example){context}")
+                self.masks.add(factor != 0, 1.0 - keep)
+            if seen.any():
+                self.pairs += 1
+                if np.array_equal(one[seen] != 0, other[seen] != 0):
+                    self.repeats += 1
+                    self.log_repeat += seen.sum() * np.log(keep * keep + (1 - keep) * (1 - keep))
+
+    def judge(self):
+        self.masks.assert_fraction_dropped("inside the net (dropout written in fc_net.py), the fraction of hidden "
+                                           "values dropped over this check's scenarios")
+        statistics.bounds_evaluated += 1
+        if self.pairs and self.repeats == self.pairs and self.log_repeat < np.log(statistics.FALSE_ALARM):
+            raise AssertionError(f"inside the net (dropout written in fc_net.py), each of {self.pairs} second calls of "
+                                 f"model.loss(X, y) dropped exactly what the first did: a mask must be drawn afresh "
+                                 f"at every call (a correct net repeats them with probability "
+                                 f"{np.exp(self.log_repeat):.1e})")
+
+
+def _inline_masks_example(runner, scenario, tally):
+    context = _replay("inline_masks", scenario, "fc_net")
+    X, _, params, replies = _net_call(runner, scenario, context, calls=2)
+    if replies[0].get("records"):
+        return  # the net's dropout is layers.dropout_forward: its masks are graded where they are drawn
+    factors = [hidden_factors(X, params, reply.get("grads") or {}) for reply in replies]
+    if factors[0] is None or factors[1] is None:
+        raise AssertionError(f"the net's grads lack the affine layers' W and b, shaped like params{context}")
+    tally.add(*factors, scenario.keep, context)
+
+
+def inline_masks(runner, settings):
+    """Where the net writes dropout inline (no dropout_forward call to record), its masks are read from
+    the gradients of single examples (hidden_factors; every ReLU held open): each kept value scaled by
+    1 / p, the fraction dropped 1 - p over the check, and no call repeating the last call's mask."""
+    tally = InlineMasks()
+    for_all(st.builds(NetScenario, hidden_dims=st.lists(st.integers(4, 12), min_size=1, max_size=2).map(tuple),
+                      input_shape=st.tuples(st.integers(1, 5)), num_classes=st.integers(2, 5), n=st.just(1),
+                      keep=st.floats(0.2, 0.8), reg=st.just(0.0), dropout_seed=st.none(),
+                      seed=st.integers(0, 2**32 - 1), bias=st.just(1.0)),
+            settings, lambda scenario: _inline_masks_example(runner, scenario, tally),
+            examples=[NetScenario((12, 10), (5,), 4, 1, 0.5, 0.0, None, 3, 1.0)])
+    tally.judge()
+
+
 def _notebook_gradients_example(runner, scenario, tally=None):
     """scenario: (keep, reg). The notebook's net, its own parameters; analytic against numeric gradients."""
     keep, reg = scenario
@@ -743,10 +827,29 @@ def notebook_initial_loss(runner, settings):
 
 # ---- The parts -------------------------------------------------------------------------------------
 
+def sample_masks(runner, p, shape, calls, seed, instances=1):
+    """(outputs, keep), (instances, calls, N, D): dropout_forward in train mode with keep probability 1 - p
+    on the mask studies' values, called through the same task, one call a request, as every other
+    check's (a submission cannot tell a study's call from a scenario's by where it comes from),
+    NumPy's global RNG seeded before each call from `seed`."""
+    x = study_pre_activations(tuple(shape), seed)
+    seeds = np.random.default_rng((seed, 0x5A3)).integers(0, 2**32, (calls, instances))
+    outputs = np.empty((instances, calls, *shape))
+    for call in range(calls):
+        for instance in range(instances):
+            out = runner.call("dropout_forward", x=x, p=1.0 - p, mode="train", seed=None,
+                              rng_seed=int(seeds[call, instance]))
+            if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
+                raise AssertionError(f"dropout_forward's out must be an array shaped like x {tuple(shape)}, got "
+                                     f"{getattr(out, 'shape', type(out).__name__)}")
+            outputs[instance, call] = out
+    return outputs, keep_masks_of_samples(outputs)
+
+
 def replay_mask_study(name, layers, p, shape, seed, calls=None):
     """Run the mask study called `name` on the student's `layers` module, imported here."""
     run_study(InProcessRunner(Loaded(layers, DropoutRecorder(layers.dropout_forward)), sys.modules[__name__]),
-              name, p, shape, seed, calls)
+              name, p, shape, seed, calls, sampler=sample_masks)
 
 
 def _mask_study_replay(study, p, shape, seed, scale):
@@ -761,7 +864,7 @@ if TRUSTED_SIDE:
             Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
                   dropout_forward_matches_torch, bounds=1),
             Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask),
-            *mask_study_checks(_mask_study_replay),
+            *mask_study_checks(_mask_study_replay, sampler=sample_masks),
         )),
         Part("Dropout backward", 0.5, (
             Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
@@ -772,6 +875,8 @@ if TRUSTED_SIDE:
             Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
             Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch,
                   bounds=1),
+            Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
+                  bounds=4),
             Check("the notebook's gradient check", notebook_gradient_check),
             Check("the notebook's initial loss", notebook_initial_loss),
         )),

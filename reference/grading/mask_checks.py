@@ -31,19 +31,24 @@ MIN_SCALE = 1 / 1024  # every study at its smallest size (mask_studies.MIN_ELEME
 _study_scales = weakref.WeakKeyDictionary()
 
 
-def study_scale(runner, studies=mask_studies.STUDIES):
+def runner_samples(runner, p, shape, calls, seed, instances=1):
+    """The default sampler: the runner's task "mask_samples" (reference.sandbox.runners.mask_samples)."""
+    return runner.mask_samples(p, shape, calls, seed, instances)
+
+
+def study_scale(runner, studies=mask_studies.STUDIES, sampler=runner_samples, max_scale=1.0):
     """The fraction of the studies' full mask sizes the runner's dropout is asked for (1, 1/2, 1/4, ...):
     the runner's own `study_scale` if it sets one (tests do), else the largest whose studies take
     STUDY_SECONDS at the speed measured (CALIBRATION_CALLS calls on one element: a cost per call;
     one call on each of CALIBRATION_SHAPES: the slowest cost per output), or the smallest,
-    MIN_SCALE; measured once per runner."""
+    MIN_SCALE; never above max_scale; measured once per runner."""
     if getattr(runner, "study_scale", None):
         return runner.study_scale
     if runner not in _study_scales:
-        per_call = _seconds(runner, (1, 1), CALIBRATION_CALLS) / CALIBRATION_CALLS
-        per_output = max(max(0.0, _seconds(runner, shape, 1) - per_call) / math.prod(shape)
+        per_call = _seconds(sampler, runner, (1, 1), CALIBRATION_CALLS) / CALIBRATION_CALLS
+        per_output = max(max(0.0, _seconds(sampler, runner, shape, 1) - per_call) / math.prod(shape)
                          for shape in CALIBRATION_SHAPES)
-        scale = 1.0
+        scale = max_scale
         while scale > MIN_SCALE and (per_output * study_outputs(scale, studies)
                                      + per_call * study_calls(scale, studies)) > STUDY_SECONDS:
             scale /= 2
@@ -51,10 +56,10 @@ def study_scale(runner, studies=mask_studies.STUDIES):
     return _study_scales[runner]
 
 
-def _seconds(runner, shape, calls):
+def _seconds(sampler, runner, shape, calls):
     start = time.perf_counter()
     try:
-        runner.mask_samples(0.5, shape, calls, 0)
+        sampler(runner, 0.5, shape, calls, 0)
     except Exception:  # noqa: BLE001 - the studies themselves report what is wrong
         pass
     return time.perf_counter() - start
@@ -71,22 +76,25 @@ def study_calls(scale, studies=mask_studies.STUDIES):
                for study in studies)
 
 
-def mask_study(study, replay, pre_activations=None):
+def mask_study(study, replay, pre_activations=None, sampler=runner_samples, max_scale=1.0):
     """A check that runs `study` on the runner's dropout for drawn p, output shape and seed.
     replay(study, p, shape, seed, scale): the Python that reruns one example with the student's code;
-    pre_activations(shape, seed): the values dropped (default: the study's own Linear outputs)."""
+    pre_activations(shape, seed): the values dropped (default: the study's own Linear outputs);
+    sampler(runner, p, shape, calls, seed, instances) -> (outputs or None, keep): how the masks are drawn
+    (default: the runner's task "mask_samples"); max_scale: the largest fraction of the full sizes drawn."""
     def check(runner, settings):
         def body(example):
             p, shape, seed = example
             context = f"\nReplay: {replay(study, p, shape, seed, scale)}"
-            outputs, keep = implementation(lambda: study.sample(runner.mask_samples, p, shape, seed, scale), context)
+            outputs, keep = implementation(lambda: study.sample(
+                lambda *arguments: sampler(runner, *arguments), p, shape, seed, scale), context)
             try:
                 study.judge(p, shape, seed, outputs, keep, pre_activations)
             except AssertionError as error:
                 raise AssertionError(f"{error}{context}") from None
         # Not shrunk: a smaller p, shape or seed that fails too tells a student nothing more, and each
         # try is a whole study. The designed examples run first.
-        scale = study_scale(runner)
+        scale = study_scale(runner, sampler=sampler, max_scale=max_scale)
         for_all(st.tuples(study.probabilities, study.shapes(scale), SEEDS),
                 Settings(settings, max_examples=min(settings.max_examples, MASK_STUDY_EXAMPLES),
                          phases=[phase for phase in settings.phases if phase != Phase.shrink]), body,
@@ -95,14 +103,15 @@ def mask_study(study, replay, pre_activations=None):
     return check
 
 
-def mask_study_checks(replay, studies=mask_studies.STUDIES, pre_activations=None):
-    """One Check per study, each counting the statistical bounds it evaluates at most."""
-    return tuple(Check(study.name, mask_study(study, replay, pre_activations),
+def mask_study_checks(replay, studies=mask_studies.STUDIES, pre_activations=None, sampler=runner_samples,
+                      max_scale=1.0):
+    """One Check per study (see mask_study), each counting the statistical bounds it evaluates at most."""
+    return tuple(Check(study.name, mask_study(study, replay, pre_activations, sampler, max_scale),
                        study.bounds * (MASK_STUDY_EXAMPLES + len(study.designed))) for study in studies)
 
 
-def run_study(runner, name, p, shape, seed, calls=None, pre_activations=None):
+def run_study(runner, name, p, shape, seed, calls=None, pre_activations=None, sampler=runner_samples):
     """Run the mask study called `name` once on `runner`, as grading does (a student's replay)."""
     study = mask_studies.BY_NAME[name]
-    outputs, keep = runner.mask_samples(p, tuple(shape), calls or study.calls, seed, study.instances)
+    outputs, keep = sampler(runner, p, tuple(shape), calls or study.calls, seed, study.instances)
     study.judge(p, shape, seed, outputs, keep, pre_activations)
