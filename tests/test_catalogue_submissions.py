@@ -2,11 +2,12 @@
 tests/catalogue/two_layer.py): every wrong one loses exactly the parts its bug must cost, every
 correct one earns full marks, in both file layouts and whatever its style.
 
-Default tier: in this process (the assignment's own load_submission, a trusted catalogue), derandomized,
-a few drawn examples per check after the designed ones, the mask studies at their smallest: each
-wrong submission fails a check in each part it must lose; a sample of correct ones earns everything.
-Slow tier (--slow): every submission graded in full through the worker (SubmissionRunner, walls up),
-exactly the parts of its `loses` scoring 0 and every other part its points.
+In this process (the assignment's own load_submission, a trusted catalogue), derandomized, two drawn
+examples per check after the designed ones, the mask studies at their smallest: each wrong
+submission fails a check in each part it must lose (a sample in the default tier, all with --slow);
+a sample of correct ones earns everything. Slow tier (--slow): besides, every submission graded in
+full through the worker (SubmissionRunner, walls up), exactly the parts of its `loses` scoring 0 and
+every other part its points.
 """
 import hypothesis
 import pytest
@@ -23,7 +24,11 @@ EVERY = [(name, submission) for name, catalogue in CATALOGUES.items() for submis
 WRONG = [(name, submission) for name, submission in EVERY if submission.loses]
 CORRECT = [(name, submission) for name, submission in EVERY if not submission.loses]
 SMALLEST_STUDIES = 1 / 256
-# Correct submissions graded in the default tier: one per layout and style family, the rest in the slow tier.
+# The default tier's sample: a wrong submission for each part of each assignment, and two correct ones
+# whose masks are the hardest to read; the slow tier grades every one.
+QUICK_WRONG = {"keep_prob_as_drop_prob", "backward_ignores_mask", "reg_without_half", "red_inline_no_rescale",
+               "mask_per_hidden_unit", "mask_discarded_in_backward", "cost_penalty_lambd_over_m",
+               "update_sign_flipped"}
 QUICK_CORRECT = {"cs231n_layout_dropout_sandwich", "correct_post_dropout_activation_only"}
 
 
@@ -67,7 +72,9 @@ def test_catalogue_sizes_and_parts():
 # ---- Default tier -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, submission", WRONG, ids=_ids(WRONG))
-def test_wrong_submission_fails_a_check_in_each_part_it_must_lose(name, submission, tmp_path):
+def test_wrong_submission_fails_a_check_in_each_part_it_must_lose(name, submission, tmp_path, request):
+    if submission.name not in QUICK_WRONG and not request.config.getoption("--slow"):
+        pytest.skip("slower tier: run with --slow")
     assignment, runner = _in_process(name, submission, tmp_path)
     settings = _settings(max_examples=2)
     for part in assignment.PARTS:

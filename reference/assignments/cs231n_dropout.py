@@ -767,7 +767,8 @@ def inline_masks(runner, settings):
                       keep=st.floats(0.2, 0.8), reg=st.just(0.0), dropout_seed=st.none(),
                       seed=st.integers(0, 2**32 - 1), bias=st.just(1.0)),
             settings, lambda scenario: _inline_masks_example(runner, scenario, tally),
-            examples=[NetScenario((12, 10), (5,), 4, 1, 0.5, 0.0, None, 3, 1.0)])
+            examples=[NetScenario((40, 30), (5,), 4, 1, 0.5, 0.0, None, 3, 1.0),
+                      NetScenario((60,), (3,), 3, 1, 0.7, 0.0, None, 4, 1.0)])
     tally.judge()
 
 

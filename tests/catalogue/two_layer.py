@@ -683,3 +683,29 @@ WRONG = WRONG_SEEDS + WRONG_DROPOUT + WRONG_OTHER
 CATALOGUE = CORRECT + WRONG
 
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+
+# ---- Found by a red-team session (issue 10), kept as regressions ---------------------------------------
+# Caches the first grader could not read: three levels deep, a SimpleNamespace, float32 activations only.
+
+red_nested_cache = Submission(
+    name='red_cache_three_levels_deep', bug='',
+    files={
+        'two_layer_net.py': 'import numpy as np\n\n\nclass _Layer:\n    pass\n\n\ndef forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n    Z1 = parameters["W1"] @ X + parameters["b1"]\n    A1 = np.tanh(Z1)\n    keep = np.random.random(A1.shape) < keep_prob\n    A1d = A1 * keep / keep_prob\n    Z2 = parameters["W2"] @ A1d + parameters["b2"]\n    A2 = 1 / (1 + np.exp(-Z2))\n    cache = {"layers": [{"Z": Z1, "A": A1, "keep": keep, "A_drop": A1d},\n                        {"Z": Z2, "A": A2}],\n             "params": parameters}\n    return A2, cache\n\n\ndef compute_cost_with_regularization(A2, Y, parameters, lambd):\n    m = Y.shape[1]\n    return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m\n                 + lambd / (2 * m) * (np.sum(parameters["W1"] ** 2) + np.sum(parameters["W2"] ** 2)))\n\n\ndef backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd):\n    (h, o), P = cache["layers"], cache["params"]\n    m = X.shape[1]\n    dZ2 = o["A"] - Y\n    dW2 = dZ2 @ h["A_drop"].T / m + lambd / m * P["W2"]\n    db2 = dZ2.sum(1, keepdims=True) / m\n    dZ1 = (P["W2"].T @ dZ2) * h["keep"] / keep_prob * (1 - h["A"] ** 2)\n    dW1 = dZ1 @ X.T / m + lambd / m * P["W1"]\n    db1 = dZ1.sum(1, keepdims=True) / m\n    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}\n\n\ndef update_parameters(parameters, grads, learning_rate):\n    return {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}\n'},
+    loses=frozenset())
+
+red_namespace_cache = Submission(
+    name='red_cache_simple_namespace', bug='',
+    files={
+        'two_layer_net.py': 'import numpy as np\nfrom types import SimpleNamespace\n\ndef compute_cost_with_regularization(A2, Y, parameters, lambd):\n    m = Y.shape[1]\n    return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m\n                 + lambd / (2 * m) * (np.sum(parameters["W1"] ** 2) + np.sum(parameters["W2"] ** 2)))\n\n\ndef update_parameters(parameters, grads, learning_rate):\n    return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}\n\n\ndef forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n    c = SimpleNamespace()\n    c.A1 = np.tanh(parameters["W1"] @ X + parameters["b1"])\n    c.D1 = np.random.rand(*c.A1.shape) < keep_prob\n    c.A1_drop = c.A1 * c.D1 / keep_prob\n    c.A2 = 1 / (1 + np.exp(-(parameters["W2"] @ c.A1_drop + parameters["b2"])))\n    c.W1, c.W2 = parameters["W1"], parameters["W2"]\n    return c.A2, c\n\n\ndef backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd):\n    m = X.shape[1]\n    dZ2 = cache.A2 - Y\n    dW2 = dZ2 @ cache.A1_drop.T / m + lambd / m * cache.W2\n    db2 = dZ2.sum(axis=1, keepdims=True) / m\n    dZ1 = (cache.W2.T @ dZ2) * cache.D1 / keep_prob * (1 - cache.A1 ** 2)\n    dW1 = dZ1 @ X.T / m + lambd / m * cache.W1\n    db1 = dZ1.sum(axis=1, keepdims=True) / m\n    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}\n'},
+    loses=frozenset())
+
+red_float32_activation_only = Submission(
+    name='red_float32_activation_only', bug='',
+    files={
+        'two_layer_net.py': 'import numpy as np\n\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\n\ndef forward_propagation_with_dropout(X, parameters, keep_prob=0.5):\n    P = {k: v.astype(np.float32) for k, v in parameters.items()}\n    Z1 = P["W1"] @ X.astype(np.float32) + P["b1"]\n    A1 = np.tanh(Z1)\n    A1 = np.where(np.random.rand(*A1.shape) < keep_prob, A1 / np.float32(keep_prob), np.float32(0))\n    A2 = sigmoid(P["W2"] @ A1 + P["b2"])\n    return A2, {"Z1": Z1, "A1": A1, "A2": A2, "P": P}\n\n\ndef compute_cost_with_regularization(A2, Y, parameters, lambd):\n    m = Y.shape[1]\n    return float(-np.mean(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))\n                 + lambd / (2 * m) * (np.sum(parameters["W1"] ** 2) + np.sum(parameters["W2"] ** 2)))\n\n\ndef backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd):\n    Z1, A1, A2, P = cache["Z1"], cache["A1"], cache["A2"], cache["P"]\n    m = X.shape[1]\n    dZ2 = A2 - Y\n    dW2 = dZ2 @ A1.T / m + lambd / m * P["W2"]\n    db2 = dZ2.sum(axis=1, keepdims=True) / m\n    dA1 = (P["W2"].T @ dZ2) * (A1 != 0) / keep_prob\n    dZ1 = dA1 * (1 - np.tanh(Z1) ** 2)\n    dW1 = dZ1 @ X.T / m + lambd / m * P["W1"]\n    db1 = dZ1.sum(axis=1, keepdims=True) / m\n    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}\n\n\ndef update_parameters(parameters, grads, learning_rate):\n    return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}\n'},
+    loses=frozenset())
+
+CORRECT = CORRECT + (red_nested_cache, red_namespace_cache, red_float32_activation_only)
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
