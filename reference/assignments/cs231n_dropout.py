@@ -20,7 +20,7 @@ import inspect
 import os
 import sys
 import types
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,7 +77,6 @@ class Loaded:
     fc_net: types.ModuleType | None = None
     fc_net_error: BaseException | None = None
     cache: object = None  # the last dropout_forward's cache, for the dropout_backward that follows
-    keep_argument: str | None = field(default=None)
 
     def function(self, name):
         if name == "dropout_forward":
@@ -183,14 +182,18 @@ def _net(loaded, architecture, keep, reg, seed, construct_seed):
     built after np.random.seed(construct_seed)."""
     cls = loaded.net_class()
     hidden_dims, input_dim, num_classes, weight_scale = architecture
+    np.random.seed(construct_seed)
+    return cls(list(hidden_dims), input_dim=input_dim, num_classes=num_classes, reg=reg, weight_scale=weight_scale,
+               dtype=np.float64, seed=seed, **{_keep_argument(cls): keep})
+
+
+def _keep_argument(cls):
+    """The keep ratio's name in the class's signature: the 2020+ spelling, the 2019 one, else the first."""
     try:
         parameters = inspect.signature(cls).parameters
     except (TypeError, ValueError):
         parameters = {}
-    keep_argument = next((name for name in KEEP_ARGUMENTS if name in parameters), KEEP_ARGUMENTS[0])
-    np.random.seed(construct_seed)
-    return cls(list(hidden_dims), input_dim=input_dim, num_classes=num_classes, reg=reg, weight_scale=weight_scale,
-               dtype=np.float64, seed=seed, **{keep_argument: keep})
+    return next((name for name in KEEP_ARGUMENTS if name in parameters), KEEP_ARGUMENTS[0])
 
 
 def _set_params(model, params):
@@ -269,10 +272,8 @@ def _notebook_losses(loaded):
     losses = []
     for keep in NOTEBOOK_KEEPS:
         cls = loaded.net_class()
-        keep_argument = next((name for name in KEEP_ARGUMENTS if name in inspect.signature(cls).parameters),
-                             KEEP_ARGUMENTS[0])
         model = cls([H1, H2], input_dim=D, num_classes=C, weight_scale=5e-2, dtype=np.float64, seed=123,
-                    **{keep_argument: keep})
+                    **{_keep_argument(cls): keep})
         losses.append(_plain(model.loss(X, y)[0]))
     return losses
 
