@@ -1,17 +1,19 @@
 """The graded checks, one test each (marker `grading`): what `python -m pytest --assignment NAME
 --submission DIR --results-json FILE` runs. Without --submission they grade the assignment's model
 solution, which must earn every point."""
+import dataclasses
+
 import pytest
 from hypothesis import settings
 
 from reference.grading.parts import run_check
-from reference.grading.plugin import graded_assignment
+from reference.grading.plugin import graded_assignment, graded_course, graded_parts
 from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
 
 
 def pytest_generate_tests(metafunc):
     if "check" in metafunc.fixturenames:
-        checks = [(part, check) for part in graded_assignment(metafunc.config).PARTS for check in part.checks]
+        checks = [(part, check) for part in graded_parts(metafunc.config) for check in part.checks]
         metafunc.parametrize("part, check", checks, ids=[f"{part.name}: {check.name}" for part, check in checks])
 
 
@@ -20,8 +22,9 @@ def graded(request):
     """The runner every check of this session goes through, and the part it graded last."""
     assignment = graded_assignment(request.config)
     directory = request.config.getoption("--submission")
+    limits = graded_course(request.config).apply_limits(Limits())
     budget = request.config.getoption("--grading-budget")
-    limits = Limits(total_seconds=budget) if budget else Limits()
+    limits = dataclasses.replace(limits, total_seconds=budget) if budget else limits
     runner = (SubmissionRunner(directory, limits, assignment=assignment) if directory else
               InProcessRunner(assignment.model_solution(), assignment))
     state = {"runner": runner, "part": None}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from reference.sandbox import runners as sandbox
-from reference.grading.plugin import write_atomically
+from reference.grading.results import write_atomically
 from reference.sandbox.runners import IsolationRefused, Limits, SubmissionFailure, SubmissionRunner, WorkerIdentity
 from reference.assignments import nnti_7_4
 from tests.submissions import CORRECT_DROPOUT, write_submission

@@ -27,6 +27,7 @@ class Part:
     points: float
     checks: tuple
     graded: str = ""  # what the part grades, where an assignment grades several things apart (nnti-7.4's classes)
+    visibility: str = "visible"  # who sees its result when (Gradescope's; a course file sets it)
 
 
 @dataclass(frozen=True)

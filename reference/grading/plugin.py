@@ -1,29 +1,30 @@
 """The grading contract, as a pytest plugin (entry point in pyproject.toml):
 
-    python -m pytest --assignment NAME --submission DIR --results-json FILE
+    python -m pytest --assignment NAME --submission DIR --results-json FILE [--grading-config COURSE]
 
 grades the submission in DIR as the assignment NAME (reference.assignments; default nnti-7.4)
-defines one, in a locked-down worker; without --submission, the model solution is graded. With
-either option only the grading items (marker `grading`, tests/test_assignment.py) run, nothing
+defines one, in a locked-down worker; without --submission, the model solution is graded. COURSE,
+a TOML file (reference.grading.course), names the assignment and sets its parts' points and
+visibility, the examples per check and the worker's limits. With any of these options only the grading items (marker `grading`, tests/test_assignment.py) run, nothing
 else is even collected (the other tests may need extras grading does not), and the hypothesis
 profile is `grading` (derandomized, no example database) unless --hypothesis-profile names
 another: the same submission gets the same grade on every run. Every run that grades ends with
-the points table; FILE is Gradescope's results.json, written by this (trusted) process alone,
-after every worker is gone.
+the points table; FILE is Gradescope's results.json (reference.grading.results), written by this (trusted) process
+alone: once at the start (nothing graded yet), again after every part, and last after every worker
+is gone, so that a grading stopped midway still leaves a valid file.
 """
 import json
-import os
-import secrets
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from .. import assignments
 from ..sandbox import runners as sandbox
-from .parts import CheckResult, PartResult, format_table, total_score
+from . import course as courses
+from .parts import CheckResult, PartResult, format_table
 from .profiles import register_profiles
+from .results import NOT_RUN, results_json, run_facts, write_atomically
 
 MARKER = "grading"
 FEEDBACK_CHARACTERS = 4000  # per failed check: the minimal example, the differences, the replay line
@@ -38,28 +39,66 @@ def pytest_addoption(parser):
                     help="grade the submission in DIR, as the assignment defines one (default: the model solution)")
     group.addoption("--results-json", metavar="FILE", default=None,
                     help="write Gradescope's results.json for the graded checks to FILE")
+    group.addoption("--grading-config", metavar="COURSE", default=None,
+                    help="a course's TOML file: the assignment, its parts' points and visibility, the examples "
+                         "per check, the worker's limits (reference.grading.course)")
     group.addoption("--grading-budget", metavar="SECONDS", type=float, default=None,
                     help="wall-clock budget of the whole grading (default 420); once spent, the remaining "
                          "checks fail and results are still written")
 
 
+COURSE = pytest.StashKey()
+
+
 def grading_only(config):
     return bool(config.getoption("--submission") or config.getoption("--results-json")
-                or config.getoption("--assignment") != assignments.DEFAULT)
+                or config.getoption("--grading-config") or config.getoption("--assignment") != assignments.DEFAULT)
+
+
+def graded_course(config):
+    """The Course this session grades by: the --grading-config file's, else the assignment's defaults."""
+    if COURSE not in config.stash:
+        config.stash[COURSE] = _course(config)
+    return config.stash[COURSE]
+
+
+def _course(config):
+    named = config.getoption("--assignment")
+    path = config.getoption("--grading-config")
+    if not path:
+        return courses.Course(named)
+    try:
+        course = courses.load(path)
+    except courses.CourseError as error:
+        raise pytest.UsageError(str(error)) from None
+    if named not in (assignments.DEFAULT, course.assignment):
+        raise pytest.UsageError(f"--assignment {named} but the course file {path} configures {course.assignment}")
+    return course
 
 
 def graded_assignment(config):
     """The module of the assignment this session grades."""
-    return assignments.get(config.getoption("--assignment"))
+    return assignments.get(graded_course(config).assignment)
+
+
+def graded_parts(config):
+    """The parts this session grades: the assignment's, with the course file's points and visibility."""
+    return graded_course(config).graded_parts(graded_assignment(config).PARTS)
 
 
 @pytest.hookimpl(trylast=True)  # after hypothesis's own plugin has loaded any profile named
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARKER}: one graded check of an assignment part (reference.grading.parts)")
+    course = graded_course(config)  # a bad course file stops here, before anything runs
     config.pluginmanager.register(Points(config), "toyframe-grading-points")
     if grading_only(config) and not config.getoption("hypothesis_profile", None):
         register_profiles()
         settings.load_profile("grading")
+    if course.examples_per_check and settings.get_current_profile_name() == "grading":
+        # the course's grading strength replaces the grading profile's; a quicker profile named on purpose
+        # (--hypothesis-profile=ci: the student kit's `./run test`) stays quick
+        settings.register_profile("grading+course", settings(settings.default, max_examples=course.examples_per_check))
+        settings.load_profile("grading+course")
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -81,57 +120,24 @@ def pytest_collection_modifyitems(config, items):
 def part_results(outcomes, parts):
     """{(part, check): (passed, message)} -> a PartResult per part of `parts`, in their order."""
     return [PartResult(part, tuple(CheckResult(part.name, check.name, *outcomes.get((part.name, check.name), (
-        False, "not run")))for check in part.checks)) for part in parts]
-
-
-def results_json(results, execution_time, isolation=None, assignment=None):
-    """Gradescope's results.json: score, execution_time, output (the table), one test per part, and in
-    extra_data the assignment and the worker's walls (which stood, what was missing)."""
-    tests = []
-    for result in results:
-        output = f"{result.passed} of {len(result.results)} checks passed."
-        failures = [f"{check.check}:\n{check.message}" for check in result.results if not check.passed]
-        tests.append({"name": result.part.name, "score": result.score, "max_score": result.part.points,
-                      "status": "passed" if result.score == result.part.points else "failed",
-                      "output": "\n\n".join([output, *failures]), "visibility": "visible"})
-    output = format_table(results)
-    if isolation and isolation.get("refused"):
-        output = f"{isolation['refused']}\n\n{output}"
-    document = {"score": total_score(results), "execution_time": round(execution_time, 3),
-                "output": output, "tests": tests}
-    extra = {**({"assignment": assignment} if assignment else {}), **({"isolation": isolation} if isolation else {})}
-    if extra:
-        document["extra_data"] = extra
-    return document
-
-
-def write_atomically(path, text):
-    """`text` into `path` through a new file in the same folder (O_CREAT | O_EXCL | O_NOFOLLOW, fsynced),
-    renamed over it: whatever was at `path` (a file, a link, a FIFO) is replaced, never followed or
-    written into, and a reader sees the old document or the new one, never half of one."""
-    path = Path(path)
-    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        False, NOT_RUN))) for check in part.checks)) for part in parts]
 
 
 class Points:
     """Counts each graded check's outcome where the reports arrive (the controller under
-    pytest-xdist, so once), then prints the table and writes results.json."""
+    pytest-xdist, so once), writes results.json as parts finish, then prints the table and writes
+    the final results.json."""
 
     def __init__(self, config):
         self.config = config
         self.outcomes = {}
         self.isolation = None
         self.started = time.monotonic()
+        self.finished_parts = set()
+
+    def pytest_collection_finish(self, session):
+        if self._writes_results():
+            self._write(complete=False)  # a grader killed before its first part still leaves a valid file
 
     def pytest_runtest_logreport(self, report):
         properties = dict(report.user_properties)
@@ -145,12 +151,32 @@ class Points:
             if len(message) > FEEDBACK_CHARACTERS:
                 message = message[:FEEDBACK_CHARACTERS] + "\n... (the rest is cut)"
             self.outcomes[key] = (report.passed, message)
+        part = next(part for part in graded_parts(self.config) if part.name == key[0])
+        if part.name not in self.finished_parts and all((part.name, check.name) in self.outcomes
+                                                        for check in part.checks):
+            self.finished_parts.add(part.name)
+            if self._writes_results():
+                self._write(complete=False)
+
+    def _writes_results(self):
+        return self.config.getoption("--results-json") and not hasattr(self.config, "workerinput")
+
+    def _write(self, complete):
+        assignment = graded_assignment(self.config)
+        parts = graded_parts(self.config)
+        outcomes = self.outcomes if complete else {key: outcome for key, outcome in self.outcomes.items()
+                                                   if key[0] in self.finished_parts}
+        profile = settings.default
+        run = run_facts({"name": settings.get_current_profile_name(), "max_examples": profile.max_examples,
+                         "derandomize": profile.derandomize}, graded_course(self.config))
+        document = results_json(part_results(outcomes, parts), time.monotonic() - self.started,
+                                assignment=assignment.NAME, complete=complete, isolation=self.isolation, run=run)
+        write_atomically(self.config.getoption("--results-json"), json.dumps(document, indent=2))
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.outcomes or hasattr(self.config, "workerinput"):
             return
-        assignment = graded_assignment(self.config)
-        results = part_results(self.outcomes, assignment.PARTS)
+        results = part_results(self.outcomes, graded_parts(self.config))
         terminalreporter.write_sep("=", "points")
         terminalreporter.write_line(format_table(results))
         if self.isolation:
@@ -162,6 +188,5 @@ class Points:
             leftovers = sandbox.stop_all_workers()  # results only once every worker is gone, checked
             if leftovers:
                 self.isolation = {**(self.isolation or {}), "left running": leftovers}
-            document = results_json(results, time.monotonic() - self.started, self.isolation, assignment.NAME)
-            write_atomically(path, json.dumps(document, indent=2))
+            self._write(complete=True)
             terminalreporter.write_line(f"results written to {path}")

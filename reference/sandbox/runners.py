@@ -396,6 +396,11 @@ def kill_session(session, attempts=100):
     return members
 
 
+# reference's packages that never enter a worker's view (nor a student kit): the catalogues of known
+# bugs are the trusted side's data, nearly right implementations a submission has no business reading.
+TRUSTED_ONLY = ("catalogues",)
+
+
 def build_view(directory, toyframe_files=WORKER_TOYFRAME):
     """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
     writable by it): VIEW/reference, VIEW/toyframe (`toyframe_files`, of WORKER_TOYFRAME), VIEW/submission (a copy of
@@ -404,7 +409,8 @@ def build_view(directory, toyframe_files=WORKER_TOYFRAME):
     view = Path(tempfile.mkdtemp(prefix="grading-view-"))
     try:
         for path in sorted((ROOT / "reference").rglob("*.py")):
-            _place(path, view / path.relative_to(ROOT))
+            if path.relative_to(ROOT / "reference").parts[0] not in TRUSTED_ONLY:
+                _place(path, view / path.relative_to(ROOT))
         for name in toyframe_files:
             if name not in WORKER_TOYFRAME:
                 raise ValueError(f"toyframe/{name} may not enter a worker's view (see WORKER_TOYFRAME)")
