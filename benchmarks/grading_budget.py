@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.catalogue import correct, cs231n_dropout, two_layer, wrong_dropouts, wrong_l2  # noqa: E402
+from reference.catalogues import wrong_dropouts, wrong_l2  # noqa: E402
+from tests.catalogue import correct, cs231n_dropout, two_layer  # noqa: E402
 from tests.submissions import as_submission_file, write_submission  # noqa: E402
 
 WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 600.0

@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 from hypothesis import settings
 
+from reference.grading.hints import Hints
 from reference.grading.parts import run_check
 from reference.grading.plugin import graded_assignment, graded_course, graded_parts
 from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
@@ -27,7 +28,7 @@ def graded(request):
     limits = dataclasses.replace(limits, total_seconds=budget) if budget else limits
     runner = (SubmissionRunner(directory, limits, assignment=assignment) if directory else
               InProcessRunner(assignment.model_solution(), assignment))
-    state = {"runner": runner, "part": None}
+    state = {"runner": runner, "part": None, "hints": Hints(assignment)}
     yield state
     if directory:
         runner.close()
@@ -43,6 +44,6 @@ def test_check(graded, part, check, record_property):
     isolation, refused = graded["runner"].isolation_report(), graded["runner"].refused
     if isolation is not None or refused:
         record_property("isolation", {**(isolation or {}), "refused": refused})
-    passed, message = run_check(check, graded["runner"], settings())
+    passed, message = run_check(check, graded["runner"], settings(), graded["hints"], part.name)
     if not passed:
         pytest.fail(message, pytrace=False)

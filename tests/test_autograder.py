@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from reference.autograder import build
+from tests.gradescope import validate
 from tests.submissions import write_submission
 from reference.sandbox.runners import NOT_ROOT
 from tests.submissions.attacks import attacking_submission
@@ -73,7 +74,9 @@ def _run_autograder(root, **environment):
     environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable, **environment}
     completed = subprocess.run([str(root / "source" / "run_autograder")], env=environment, capture_output=True,
                                text=True, timeout=900)
-    return completed, json.loads((root / "results" / "results.json").read_text())
+    document = json.loads((root / "results" / "results.json").read_text())
+    validate(document)  # also where tests/conftest.py does not look (a mkdtemp folder)
+    return completed, document
 
 
 @pytest.mark.slow
@@ -145,6 +148,7 @@ def test_run_as_root_without_a_walled_worker_the_grader_refuses_and_still_writes
              f"--results-json={results_file}"], cwd=ROOT, capture_output=True, text=True, timeout=600,
             env={**os.environ, "HARNESS_WORKER_PYTHON": "/usr/bin/python3"})  # no numpy there: no worker
         results = json.loads(results_file.read_text())
+        validate(results)
         assert completed.returncode == 1, completed.stdout[-2000:]
         assert results["score"] == 0 and "Install layout" in results["output"]
         assert all("Install layout" in test["output"] for test in results["tests"])

@@ -24,7 +24,8 @@ from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import CheckResult, PartResult, run_check
 from reference.sandbox.runners import InProcessRunner
 from reference.core.scenario import LayerSpec, Scenario, Wrap
-from tests.catalogue import correct, wrong_dropouts, wrong_l2
+from reference.catalogues import wrong_dropouts, wrong_l2
+from tests.catalogue import correct
 
 CAUGHT_BY = {**wrong_dropouts.CAUGHT_BY, **wrong_l2.CAUGHT_BY}
 CHECKS = {check.name: (part, check) for part in PARTS for check in part.checks}

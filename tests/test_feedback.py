@@ -10,7 +10,7 @@ from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import run_check
 from reference.sandbox.runners import InProcessRunner
 from reference.core.scenario import WRAPPERS
-from tests.catalogue import wrong_dropouts, wrong_l2
+from reference.catalogues import wrong_dropouts, wrong_l2
 
 CHECKS = {check.name: (part, check) for part in PARTS for check in part.checks}
 

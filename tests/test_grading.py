@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.gradescope import validate
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import CheckResult, PartResult, format_table, total_score
 from tests.submissions import write_submission
@@ -43,13 +45,18 @@ def _contract(tmp_path, *options):
 
 
 def _check_gradescope_shape(document):
-    assert {"score", "execution_time", "output", "tests"} <= set(document) <= {
-        "score", "execution_time", "output", "tests", "extra_data"}
-    if "isolation" in document.get("extra_data", {}):  # a submission's grading: the worker's walls, proved
+    """Beyond Gradescope's format (tests/conftest.py validates every results file against it): what this
+    harness always writes."""
+    validate(document)
+    assert {"score", "execution_time", "output", "output_format", "stdout_visibility", "tests", "extra_data"} <= set(
+        document)
+    assert document["output_format"] == "md" and document["stdout_visibility"] == "hidden"
+    assert {"assignment", "complete", "harness_version", "profile", "libraries"} <= set(document["extra_data"])
+    if "isolation" in document["extra_data"]:  # a submission's grading: the worker's walls, proved
         assert {"layers", "proofs", "missing"} <= set(document["extra_data"]["isolation"])
-    for test in document["tests"]:
-        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
-        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+    for number, test in enumerate(document["tests"], 1):
+        assert {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"} <= set(test)
+        assert test["number"] == str(number) and test["visibility"] == "visible"
 
 
 @pytest.mark.slow

@@ -283,7 +283,7 @@ HOSTILE_EARNS = {"cs231n-dropout": {"Dropout forward": 0.0, "Dropout backward": 
 
 def _hostile_submission(name, folder, targets):
     from tests.catalogue import cs231n_dropout, two_layer
-    from tests.catalogue.submission import Submission
+    from reference.catalogues.submission import Submission
     from tests.submissions.attacks import attacking_cs231n_layers, attacking_two_layer_net
     if name == "cs231n-dropout":
         files = {"layers.py": attacking_cs231n_layers(targets, cs231n_dropout._HEADER + cs231n_dropout._BASICS_A),

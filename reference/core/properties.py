@@ -6,6 +6,7 @@ example's data is dropped before hypothesis keeps its exception.
 """
 import traceback
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from hypothesis import example, given, settings as Settings
 from hypothesis.internal.conjecture import engine as hypothesis_engine
@@ -37,17 +38,35 @@ def for_all(strategy, settings, body, examples=()):
     before hypothesis keeps its exception: the arrays they hold would otherwise outlive it, and a
     wrong submission fails hundreds of examples while hypothesis shrinks. `examples` run first.
     """
+    last_failure = []
+
     def lean_body(value):
         try:
             body(value)
         except Exception as error:
             _clear_frames(error)
+            last_failure[:] = [value]
             raise
     test = given(strategy)(Settings(settings, deadline=None, report_multiple_bugs=False)(lean_body))
     for value in reversed(examples):  # explicit examples, run first and in this order
         test = example(value)(test)
     with _shrinking_limited(SHRINK_SECONDS), with_reporter(lambda text: None):
-        test()
+        try:
+            test()
+        except Exception as error:
+            if last_failure:  # hypothesis raises the minimal example's failure by running it last
+                error.failing_example = FailingExample(strategy, body, last_failure[0])
+            raise
+
+
+@dataclass(frozen=True)
+class FailingExample:
+    """What a failed for_all leaves on its exception (as `failing_example`): the strategy, the body, and
+    the example it failed on, so that the example can run again, on another implementation too, and
+    others can be drawn (reference.grading.hints)."""
+    strategy: object
+    body: object
+    value: object
 
 
 def _clear_frames(error):

@@ -56,6 +56,11 @@ def study_scale(runner, studies=mask_studies.STUDIES, sampler=runner_samples, ma
     return _study_scales[runner]
 
 
+def measured_study_scale(runner):
+    """The runner's study scale if it sets one or it was measured, else None (nothing is measured here)."""
+    return getattr(runner, "study_scale", None) or _study_scales.get(runner)
+
+
 def _seconds(sampler, runner, shape, calls):
     start = time.perf_counter()
     try:

@@ -67,13 +67,18 @@ def implementation(call, context=""):
         raise AssertionError(f"{describe_failure(error)}{context}") from None
 
 
-def run_check(check, runner, settings):
+def run_check(check, runner, settings, hints=None, part=""):
     """-> (passed, message). Anything the implementation raises fails the check; a runner that cannot
-    run anything more (grading refused, its time budget spent) fails it at once, without examples."""
+    run anything more (grading refused, its time budget spent) fails it at once, without examples.
+    hints: a reference.grading.hints.Hints, which may add a "Likely cause:" line to a failure of a
+    check of `part`."""
     runner.begin_check()
     unavailable = runner.unavailable()
     if unavailable:
         return False, unavailable
+    if hints is not None:
+        from .hints import recording
+        runner = recording(runner)
     try:
         check.run(runner, settings)
     except FlakyFailure as error:
@@ -85,7 +90,8 @@ def run_check(check, runner, settings):
     except HypothesisException:
         raise  # the harness's own mistake (a health check, say): never blamed on the submission
     except AssertionError as error:
-        outcome = False, describe_failure(error)
+        hint = hints.likely_cause(error, runner, part) if hints is not None else ""
+        outcome = False, describe_failure(error) + (f"\n{hint}" if hint else "")
     except Exception as error:  # noqa: BLE001
         # Every call into the implementation turns what it raises into an AssertionError with its
         # example (implementation()): this came from the grader's own code. Not credited (a reply
@@ -110,14 +116,14 @@ def describe_failure(error):
     return text.strip()
 
 
-def grade(runner, parts, settings=None):
+def grade(runner, parts, settings=None, hints=None):
     """Every check of `parts` on `runner` (reference.sandbox.runners) -> a PartResult per part."""
     settings = settings or Settings()
     results = []
     for part in parts:
         runner.reset()
-        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, *run_check(check, runner, settings))
-                                              for check in part.checks)))
+        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, *run_check(
+            check, runner, settings, hints, part.name)) for check in part.checks)))
     return results
 
 

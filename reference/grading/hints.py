@@ -1,0 +1,212 @@
+"""The likely bug, named: when a check fails, the known-wrong implementations of the assignment's
+catalogue (reference.catalogues) run the failing example again, with the same inputs and seeds, and
+one whose values match the submission's on that example and on a second drawn one (the first of a
+few drawn examples the submission fails too) is named:
+
+    Likely cause: the mask is not applied in backward
+
+The values compared are every reply of every call the example makes (the implementation's state,
+such as a cache, aside), at the assignment's tolerance; a call that raises matches nothing. Masks come
+from the implementation's own random stream, seeded as the example seeds it: a bug whose code draws
+its masks the way the submission does reproduces its values, another drawing scheme does not, and no
+hint is given then. Never a hint without such a match, and none beyond the time budgets below.
+"""
+import time
+import weakref
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as Settings
+from hypothesis.reporting import with_reporter
+
+from ..core import tolerances
+from ..sandbox.runners import InProcessRunner, mask_samples
+from .mask_checks import measured_study_scale
+
+HINT_SECONDS = 8.0  # per failed check
+TOTAL_HINT_SECONDS = 20.0  # per grading: a submission failing every check still grades in its budget
+SECOND_CANDIDATES = 6  # drawn examples tried for the second one: the first the submission fails
+STATE_KEYS = frozenset({"cache", "observations", "records"})  # how an implementation keeps its state: not compared
+RAISED = object()
+
+
+class Recording:
+    """The runner a check sees when hints are on: every call goes to `target`; while `log` is a list,
+    each call's task and reply are appended to it."""
+
+    def __init__(self, target):
+        self.target = target
+        self.log = None
+
+    def call(self, task, **args):
+        try:
+            reply = self.target.call(task, **args)
+        except BaseException:
+            if self.log is not None:
+                self.log.append((task, RAISED))
+            raise
+        if self.log is not None:
+            self.log.append((task, reply))
+        return reply
+
+    def mask_samples(self, p, shape, calls, seed, instances=1):
+        return mask_samples(self, p, shape, calls, seed, instances)
+
+    def __getattr__(self, name):
+        return getattr(self.target, name)
+
+
+_recordings = weakref.WeakKeyDictionary()
+
+
+def recording(runner):
+    """The one Recording of `runner` (what was measured on it, such as the mask studies' scale, stays
+    with it from check to check)."""
+    if runner not in _recordings:
+        _recordings[runner] = Recording(runner)
+    return _recordings[runner]
+
+
+class Hints:
+    """The hints of one grading of `assignment` (a module of reference.assignments)."""
+
+    def __init__(self, assignment, known_bugs=None):
+        self.assignment = assignment
+        self._known = known_bugs
+        self.seconds_left = TOTAL_HINT_SECONDS
+
+    def known_bugs(self):
+        if self._known is None:
+            try:
+                from ..catalogues import known_bugs
+            except ImportError:  # a student kit has no catalogue: no hints
+                self._known = ()
+            else:
+                self._known = known_bugs(self.assignment)
+        return self._known
+
+    def likely_cause(self, error, recording, part):
+        """The "Likely cause:" line for the failure `error` of a check of `part` on `recording`'s target,
+        or "" when no known bug of that part reproduces it (or the time is spent)."""
+        failing = getattr(error, "failing_example", None)
+        candidates = [bug for bug in self.known_bugs() if part in bug.parts]
+        if failing is None or not candidates or self.seconds_left <= 0:
+            return ""
+        start = time.monotonic()
+        try:
+            matches = _matching(failing, recording, candidates, self.assignment,
+                                start + min(HINT_SECONDS, self.seconds_left))
+        finally:
+            self.seconds_left -= time.monotonic() - start
+        if not matches:
+            return ""
+        others = "".join(f" (or: {bug.description})" for bug in matches[1:2])
+        return f"Likely cause: {matches[0].description}{others}"
+
+
+def _matching(failing, recording, candidates, assignment, deadline):
+    """The candidates whose values equal the submission's on the failing example and a second one."""
+    first, _ = _values(recording, failing.body, failing.value)
+    if first is None:
+        return []
+    second = None
+    for value in _drawn(failing.strategy, SECOND_CANDIDATES):
+        if time.monotonic() > deadline:
+            break
+        if _same_example(value, failing.value):
+            continue
+        values, failed = _values(recording, failing.body, value)
+        if values is not None and failed:  # an example the bug shows in: one it does not would prove nothing
+            second = (value, values)
+            break
+    if second is None:
+        return []
+    student = recording.target
+    scale = measured_study_scale(recording)  # the same mask sizes as the submission's studies
+    matches = []
+    for bug in candidates:
+        if time.monotonic() > deadline:
+            break
+        try:
+            recording.target = InProcessRunner(bug.implementation, assignment, study_scale=scale)
+            if (_same(_values(recording, failing.body, failing.value)[0], first)
+                    and _same(_values(recording, failing.body, second[0])[0], second[1])):
+                matches.append(bug)
+        except Exception:  # noqa: BLE001 - a known bug that cannot run here names nothing
+            continue
+        finally:
+            recording.target = student
+    return matches
+
+
+def _values(recording, body, value):
+    """(every (task, reply) of body(value) on recording's target or None if there were none or one
+    raised, whether the example failed)."""
+    recording.log = []
+    failed = False
+    try:
+        body(value)
+    except AssertionError:
+        failed = True
+    except Exception:  # noqa: BLE001 - the harness's own trouble: no values to compare
+        return None, False
+    finally:
+        log, recording.log = recording.log, None
+    if not log or any(reply is RAISED for _, reply in log):
+        return None, failed
+    return log, failed
+
+
+def _drawn(strategy, count):
+    """`count` examples of `strategy`, the same ones on every run."""
+    values = []
+
+    @Settings(max_examples=count, derandomize=True, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(value):
+        values.append(value)
+
+    with with_reporter(lambda text: None):
+        collect()
+    return values
+
+
+def _same_example(a, b):
+    try:
+        return repr(a) == repr(b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return False
+    return len(a) == len(b) and all(task_a == task_b and _close(reply_a, reply_b)
+                                    for (task_a, reply_a), (task_b, reply_b) in zip(a, b))
+
+
+def _close(a, b):
+    """Replies equal in structure, numbers within the assignment's tolerance (NaN equal to NaN)."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            return False
+        keys = set(a) - STATE_KEYS
+        return keys == set(b) - STATE_KEYS and all(_close(a[key], b[key]) for key in keys)
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
+                and all(_close(x, y) for x, y in zip(a, b)))
+    if _numeric(a) and _numeric(b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or (a.dtype.kind == "b") != (b.dtype.kind == "b"):
+            return False
+        tolerance = tolerances.ASSIGNMENT
+        return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=tolerance.rtol,
+                                atol=tolerance.atol, equal_nan=True))
+    return type(a) is type(b) and a == b
+
+
+def _numeric(value):
+    if isinstance(value, (bool, int, float, np.generic)):
+        return True
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"

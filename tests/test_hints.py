@@ -1,0 +1,165 @@
+"""The likely bug, named (reference.grading.hints): a failed check of a known bug's submission names that
+bug; a bug the catalogue does not know gets no hint; a kit without the catalogue gives none."""
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+from reference import assignments
+from reference.catalogues import known_bugs, wrong_dropouts, wrong_l2
+from reference.grading.hints import Hints, Recording, _close
+from reference.grading.parts import grade
+from reference.sandbox.runners import InProcessRunner, SubmissionRunner
+from tests.catalogue import correct, cs231n_dropout, two_layer
+
+SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net"}
+
+
+@pytest.fixture(autouse=True)
+def _modules_left_as_found():
+    before = {name: module for name, module in sys.modules.items() if name.split(".")[0] in SUBMISSION_MODULES}
+    yield
+    for name in [name for name in sys.modules if name.split(".")[0] in SUBMISSION_MODULES]:
+        del sys.modules[name]
+    sys.modules.update(before)
+
+
+def _hints_of(results):
+    return {line for result in results for check in result.results for line in check.message.splitlines()
+            if line.startswith("Likely cause:")}
+
+
+def _grade(assignment, implementation, parts=None, bugs=None):
+    """The parts named (default all) of `assignment` on `implementation`, with hints."""
+    module = assignments.get(assignment)
+    runner = InProcessRunner(implementation, module, study_scale=1 / 256)
+    graded = [part for part in module.PARTS if parts is None or part.name in parts]
+    return grade(runner, graded, settings(max_examples=10, derandomize=True, database=None), Hints(module, bugs))
+
+
+def test_every_known_bug_has_a_description_and_parts_of_its_assignment():
+    for name in assignments.MODULES:
+        module = assignments.get(name)
+        bugs = known_bugs(module)
+        parts = {part.name for part in module.PARTS}
+        assert len(bugs) >= 13 and len({bug.name for bug in bugs}) == len(bugs)
+        assert all(bug.description and "\n" not in bug.description and bug.parts <= parts for bug in bugs)
+        assert not any(bug.name.startswith("hostile") for bug in bugs)  # attacks never run on the trusted side
+
+
+NNTI_SAMPLE = [wrong_dropouts.MaskMissingInBackward, wrong_dropouts.IgnoresP, wrong_dropouts.CyclesFourMasks,
+               wrong_l2.MissingFactorTwo, wrong_l2.WrongSign, wrong_l2.PenaltyComputedThenDiscarded]
+
+
+@pytest.mark.parametrize("cls", [pytest.param(cls, marks=() if cls is wrong_l2.WrongSign else pytest.mark.slow)
+                                 for cls in NNTI_SAMPLE], ids=lambda cls: cls.__name__)
+def test_an_nnti_known_bug_is_named(cls):
+    kind = "dropout" if cls in wrong_dropouts.CAUGHT_BY else "l2"
+    implementation = {"dropout": correct.DropoutRandGreater, "l2": correct.L2UsesAlias, kind: cls}
+    parts = {"Dropout backward"} if cls is wrong_dropouts.MaskMissingInBackward else None
+    hints = _hints_of(_grade("nnti-7.4", implementation, parts))
+    description = cls.__doc__.strip().splitlines()[0]
+    assert hints and all(description in hint for hint in hints), hints
+
+
+FILE_SAMPLE = [("two-layer", name) for name in ("mask_discarded_in_backward", "no_inverse_scaling",
+                                                "keep_drop_swapped", "reseeded_inside_forward")] + [
+    ("cs231n-dropout", name) for name in ("backward_ignores_mask", "keep_prob_as_drop_prob", "red_inline_no_rescale")]
+
+
+@pytest.mark.parametrize("assignment, name", [pytest.param(*case, marks=() if case[1] == "backward_ignores_mask" else
+                                                           pytest.mark.slow) for case in FILE_SAMPLE])
+def test_a_file_based_known_bug_is_named(assignment, name, tmp_path):
+    catalogue = {"two-layer": two_layer, "cs231n-dropout": cs231n_dropout}[assignment]
+    entry = next(entry for entry in catalogue.WRONG if entry.name == name)
+    module = assignments.get(assignment)
+    hints = _hints_of(_grade(assignment, module.load_submission(str(entry.write(tmp_path)))))
+    assert hints and all(entry.bug in hint for hint in hints), hints
+
+
+class SquaredScale:
+    """Scales kept outputs by 1/(1-p)^2: a bug no catalogue entry has."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        self.mask = (np.random.rand(*self.layer(x).shape) > self.p) / (1 - self.p) ** 2
+        return self.layer(x) * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+def test_an_unknown_bug_fails_without_a_hint():
+    results = _grade("nnti-7.4", {"dropout": SquaredScale, "l2": correct.L2UsesAlias}, {"Dropout backward"})
+    assert sum(result.score for result in results) == 0.0
+    assert not _hints_of(results)
+
+
+def test_without_a_catalogue_no_hint_is_given():
+    """A student kit has no reference/catalogues: the same failure, no hint."""
+    implementation = {"dropout": wrong_dropouts.MaskMissingInBackward, "l2": correct.L2UsesAlias}
+    results = _grade("nnti-7.4", implementation, {"Dropout backward"}, bugs=())
+    assert sum(result.score for result in results) == 0.0 and not _hints_of(results)
+
+
+@pytest.mark.slow
+def test_a_correct_submission_is_never_given_a_hint():
+    results = _grade("nnti-7.4", {"dropout": correct.DropoutRandGreater, "l2": correct.L2UsesAlias})
+    assert sum(result.score for result in results) == 3.0 and not _hints_of(results)
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ({"A2": np.ones(3), "cache": [np.zeros(2)]}, {"A2": np.ones(3) + 1e-4, "cache": [1, 2, 3]}, True),
+    ({"A2": np.ones(3)}, {"A2": np.ones(3) * 1.01}, False),
+    ({"A2": np.ones(3)}, {"A2": np.ones(4)}, False),
+    ({"A2": np.ones(3)}, {"B": np.ones(3)}, False),
+    ([np.array([np.nan, 1.0])], [np.array([np.nan, 1.0])], True),
+    ([np.array([True, False])], [np.array([1.0, 0.0])], False),
+    (2.0, 2.0005, True),
+    ("text", "text", True),
+    (None, 0.0, False),
+])
+def test_replies_are_compared_at_the_assignment_tolerance_state_aside(a, b, same):
+    assert _close(a, b) is same
+
+
+def test_a_recording_passes_calls_through_and_logs_them_only_when_asked():
+    calls = []
+
+    class Target:
+        study_scale = 0.5
+
+        def call(self, task, **args):
+            calls.append(task)
+            if task == "boom":
+                raise RuntimeError
+            return args
+
+    recording = Recording(Target())
+    assert recording.call("a", x=1) == {"x": 1} and recording.log is None
+    recording.log = []
+    recording.call("b", y=2)
+    with pytest.raises(RuntimeError):
+        recording.call("boom")
+    assert calls == ["a", "b", "boom"] and [task for task, _ in recording.log] == ["b", "boom"]
+    assert recording.study_scale == 0.5
+
+
+@pytest.mark.slow
+def test_the_hint_comes_through_the_worker_and_into_the_message(tmp_path):
+    entry = next(entry for entry in two_layer.WRONG if entry.name == "mask_discarded_in_backward")
+    module = assignments.get("two-layer")
+    runner = SubmissionRunner(entry.write(tmp_path), assignment=module, study_scale=1 / 256)
+    try:
+        results = grade(runner, module.PARTS, settings(max_examples=10, derandomize=True, database=None),
+                        Hints(module))
+    finally:
+        runner.close()
+    assert _hints_of(results) == {f"Likely cause: {entry.bug}"}
