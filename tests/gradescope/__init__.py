@@ -1,4 +1,4 @@
-"""Gradescope's results.json format as a JSON Schema (results.schema.json, from
+"""Gradescope's results.json format as a JSON Schema (schema.json, from
 https://gradescope-autograders.readthedocs.io/en/latest/specs/), and a finder of the results files a test
 wrote, for tests/conftest.py to validate each one.
 
@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
 
 @functools.cache
