@@ -151,6 +151,11 @@ def backward(cache, X, Y, parameters, lambd, keep_prob):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
+def update(parameters, grads, learning_rate):
+    """One gradient-descent step: each parameter minus learning_rate times its gradient (new arrays)."""
+    return {name: value - learning_rate * grads["d" + name] for name, value in parameters.items()}
+
+
 def predict(X, parameters):
     """X (2, m) -> labels (1, m) of 0.0 / 1.0: probability > 0.5. No dropout: inverted dropout's
     1 / keep_prob scaling during training already makes the test-time net the plain one."""
@@ -196,7 +201,7 @@ def train(X, Y, n_h, lambd, keep_prob, learning_rate, num_iterations, seed, prog
             if len(costs) % 25 == 1 or last:
                 progress(f"{label}: iteration {iteration:>5}, cost {costs[-1]:.4f}")
         grads = backward(cache, X, Y, parameters, lambd, keep_prob)
-        parameters = {name: value - learning_rate * grads["d" + name] for name, value in parameters.items()}
+        parameters = update(parameters, grads, learning_rate)
     return parameters, History(np.array(iterations), np.array(costs))
 
 
