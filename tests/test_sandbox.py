@@ -121,3 +121,20 @@ def test_the_same_submission_gets_the_same_grade_every_run(tmp_path):
     first, second = _grade(directory, settings=graded_like_grading), _grade(directory, settings=graded_like_grading)
     assert [(r.check, r.passed, r.message) for part in first for r in part.results] == [
         (r.check, r.passed, r.message) for part in second for r in part.results]
+
+
+def test_the_workers_view_holds_the_harness_but_never_the_catalogues_of_known_bugs(tmp_path):
+    """reference/catalogues is the trusted side's data (nearly right implementations): a submission's
+    process has no copy of it to read."""
+    import shutil
+
+    from reference.sandbox.runners import build_view
+    (tmp_path / "two_layer_net.py").write_text("x = 1\n")
+    view = build_view(tmp_path)
+    try:
+        files = {path.relative_to(view).as_posix() for path in view.rglob("*") if path.is_file()}
+        assert {"reference/sandbox/worker.py", "reference/assignments/two_layer.py",
+                "submission/two_layer_net.py"} <= files
+        assert not [name for name in files if name.startswith("reference/catalogues")]
+    finally:
+        shutil.rmtree(view)
