@@ -1,5 +1,5 @@
 """Every results.json the suite writes is Gradescope's format: after a test that used tmp_path passes, each
-results file under it is validated against tests/gradescope/results.schema.json, and an invalid one fails
+results file under it is validated against tests/gradescope/schema.json, and an invalid one fails
 the test, naming the file and the offending field.
 
 Only tmp_path is searched (results written to mkdtemp folders are not). The grading run loads this file
@@ -21,5 +21,5 @@ def pytest_runtest_call(item):
         if problems:
             lines = [f"{path.relative_to(tmp_path)}: {reason}" for path, reason in problems]
             pytest.fail("results written under tmp_path are not Gradescope's results.json format "
-                        "(tests/gradescope/results.schema.json):\n" + "\n".join(lines), pytrace=False)
+                        "(tests/gradescope/schema.json):\n" + "\n".join(lines), pytrace=False)
     return outcome
