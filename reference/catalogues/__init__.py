@@ -20,6 +20,7 @@ class KnownBug:
     description: str  # one line: what is wrong
     parts: frozenset  # the parts (their names in the points table) this bug costs
     build: object  # build() -> the implementation an InProcessRunner of the assignment runs
+    checks: frozenset = frozenset()  # the checks known to catch it, where the catalogue says (tried first)
 
     @functools.cached_property
     def implementation(self):
@@ -34,9 +35,8 @@ def known_bugs(assignment):
 def _nnti(assignment):
     from . import wrong_dropouts, wrong_l2
     part_of = {check.name: part.name for part in assignment.PARTS for check in part.checks}
-    return tuple(KnownBug(cls.__name__, cls.__doc__.strip().splitlines()[0], frozenset(part_of[name] for name in
-                                                                                          checks),
-                          functools.partial(dict, {kind: cls}))
+    return tuple(KnownBug(cls.__name__, cls.__doc__.strip().splitlines()[0], frozenset(map(part_of.get, checks)),
+                          functools.partial(dict, {kind: cls}), frozenset(checks))
                  for kind, module in (("dropout", wrong_dropouts), ("l2", wrong_l2))
                  for cls, checks in module.CAUGHT_BY.items())
 

@@ -23,8 +23,8 @@ from ..core import tolerances
 from ..sandbox.runners import InProcessRunner, mask_samples
 from .mask_checks import measured_study_scale
 
-HINT_SECONDS = 8.0  # per failed check
-TOTAL_HINT_SECONDS = 20.0  # per grading: a submission failing every check still grades in its budget
+HINT_SECONDS = 5.0  # per failed check
+TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
 SECOND_CANDIDATES = 6  # drawn examples tried for the second one: the first the submission fails
 STATE_KEYS = frozenset({"cache", "observations", "records"})  # how an implementation keeps its state: not compared
 RAISED = object()
@@ -85,11 +85,13 @@ class Hints:
                 self._known = known_bugs(self.assignment)
         return self._known
 
-    def likely_cause(self, error, recording, part):
-        """The "Likely cause:" line for the failure `error` of a check of `part` on `recording`'s target,
-        or "" when no known bug of that part reproduces it (or the time is spent)."""
+    def likely_cause(self, error, recording, part, check=""):
+        """The "Likely cause:" line for the failure `error` of the check `check` of `part` on `recording`'s
+        target, or "" when no known bug of that part reproduces it (or the time is spent). The bugs known
+        to fail that very check are tried first."""
         failing = getattr(error, "failing_example", None)
-        candidates = [bug for bug in self.known_bugs() if part in bug.parts]
+        candidates = sorted((bug for bug in self.known_bugs() if part in bug.parts), key=lambda bug: check not in
+                            bug.checks)
         if failing is None or not candidates or self.seconds_left <= 0:
             return ""
         start = time.monotonic()

@@ -90,7 +90,7 @@ def run_check(check, runner, settings, hints=None, part=""):
     except HypothesisException:
         raise  # the harness's own mistake (a health check, say): never blamed on the submission
     except AssertionError as error:
-        hint = hints.likely_cause(error, runner, part) if hints is not None else ""
+        hint = hints.likely_cause(error, runner, part, check.name) if hints is not None else ""
         outcome = False, describe_failure(error) + (f"\n{hint}" if hint else "")
     except Exception as error:  # noqa: BLE001
         # Every call into the implementation turns what it raises into an AssertionError with its
