@@ -16,7 +16,8 @@ against the PyTorch mirror.
 
 The student kit holds the same harness and checks without the catalogues of known bugs (the grader's
 alone: they hold nearly right implementations), with only the parts students see ("visible" in the
-course file): the others are left out of the kit's course.toml, so they are neither run nor listed.
+course file): the others are cut from its copy of the assignment's module, checks and all
+(reference.kit_pruning), and left out of its course.toml, so they are neither run nor listed.
 Its README (autograder/kit/README.md) and run script give students two commands: `./run grade DIR`
 and `./run test DIR`.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from . import assignments
 from .grading import course as courses
+from .kit_pruning import without_parts
 from .sandbox.runners import TRUSTED_ONLY, WORKER_TOYFRAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +70,19 @@ def build(output, course=None):
 
 def build_student_kit(output, course=None):
     """The students' kit for `course` (as for build) at `output`: the visible parts only, no catalogue,
-    no solution."""
+    no solution. Of reference/assignments it holds the course's assignment alone, its module without
+    the parts students do not see (reference.kit_pruning)."""
     course = _course(course)
+    module = assignments.get(course.assignment)
+    own = f"reference/assignments/{assignments.MODULES[course.assignment]}.py"
+    hidden = {part.name for part in course.graded_parts(module.PARTS) if part.visibility != "visible"}
+    hidden |= set(course.omit_parts)
     members = [*((name, ROOT / "autograder" / "kit" / name) for name in (*KIT_SCRIPTS, "README.md")),
-               *((name, ROOT / name) for name in KIT_FILES), *harness(trusted=False)]
-    texts = {COURSE_FILE: courses.student_view(course)}
+               *((name, ROOT / name) for name in KIT_FILES),
+               *((name, path) for name, path in harness(trusted=False)
+                 if not name.startswith("reference/assignments/") or name == "reference/assignments/__init__.py")]
+    texts = {COURSE_FILE: courses.student_view(course),
+             own: without_parts((ROOT / own).read_text(encoding="utf-8"), hidden)}
     return _write(output, texts, members, executable=KIT_SCRIPTS)
 
 

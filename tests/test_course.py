@@ -77,11 +77,20 @@ def test_a_mistake_is_named_with_its_key(text, where):
     assert where in str(raised.value)
 
 
-def test_the_student_view_keeps_visible_parts_and_omits_the_others():
+def test_omitted_parts_are_neither_graded_nor_listed():
+    course = courses.parse('omit_parts = ["Dropout backward"]')
+    parts = course.graded_parts(assignments.get("nnti-7.4").PARTS)
+    assert [part.name for part in parts] == ["Dropout forward", "L2 regularization"]
+
+
+def test_the_student_view_names_the_visible_parts_alone():
     course = courses.parse(EXAMPLE)
-    kit = courses.parse(courses.student_view(course))
+    text = courses.student_view(course)
+    assert "L2 regularization" not in text
+    kit = courses.parse(text)
     parts = kit.graded_parts(assignments.get("nnti-7.4").PARTS)
-    assert [(part.name, part.points) for part in parts] == [("Dropout forward", 2.0), ("Dropout backward", 0.5)]
+    assert [(part.name, part.points) for part in parts if part.name in kit.parts] == [
+        ("Dropout forward", 2.0), ("Dropout backward", 0.5)]
     assert kit.limits == course.limits and kit.examples_per_check == 20
 
 

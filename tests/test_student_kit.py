@@ -58,13 +58,30 @@ def test_the_kit_holds_no_solution_and_no_catalogue(tmp_path, assignment):
     assert not {name: found for name, found in defined.items() if found}
 
 
-def test_hidden_parts_are_absent_from_the_kits_course_file(tmp_path):
+def test_hidden_parts_are_absent_from_the_kit_checks_and_all(tmp_path):
+    """The kit holds its own assignment's module alone, cut of the hidden part's entry, its check and the
+    check's example; its course file does not name the part."""
     kit = _kit(tmp_path)
-    course = courses.load(kit / "course.toml")
-    parts = course.graded_parts(assignments.get("two-layer").PARTS)
-    assert [(part.name, part.points) for part in parts] == [
-        ("Forward with dropout", 1.0), ("Regularized cost", 2.0), ("Backward with dropout", 1.0)]
-    assert course.omit_parts == ("Parameter update",)
+    assert sorted(path.name for path in (kit / "reference" / "assignments").glob("*.py")) == [
+        "__init__.py", "two_layer.py"]
+    module = (kit / "reference" / "assignments" / "two_layer.py").read_text()
+    for gone in ("Parameter update", "def update_matches", "def _update_example"):
+        assert gone not in module
+    assert "Parameter update" not in (kit / "course.toml").read_text()
+    for kept in ("def backward_matches_torch", "def cost_matches_torch", "def replay", "def _update("):
+        assert kept in module  # the visible parts' checks, the replay entry point, the worker's task
+
+
+def test_cutting_a_part_keeps_the_module_whole():
+    from reference.kit_pruning import without_parts
+    for name in assignments.MODULES:
+        source = (ROOT / "reference" / "assignments" / f"{assignments.MODULES[name]}.py").read_text()
+        for part in assignments.get(name).PARTS:
+            pruned = without_parts(source, {part.name})
+            compile(pruned, name, "exec")
+            assert f'Part("{part.name}"' not in pruned and len(pruned) < len(source)
+    with pytest.raises(ValueError, match="no Part called Nope"):
+        without_parts(source, {"Nope"})
 
 
 # This interpreter inside a kit: its site-packages without their .pth files (-S), so that this checkout's

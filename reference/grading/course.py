@@ -13,8 +13,8 @@
     visibility = "visible"       # visible, hidden, after_due_date or after_published (Gradescope's)
 
 Parts the file does not name keep the assignment's points and are visible. `omit_parts = [names]`
-leaves parts out altogether (neither run nor listed): the student kit's course file omits every part
-that is not visible (student_view). Every mistake (an
+leaves parts out altogether (neither run nor listed: a part not graded this term). The student kit's
+course file (student_view) names only the visible parts. Every mistake (an
 unknown key, part or visibility, negative points, a limit out of range) is a CourseError naming
 the file and the key.
 """
@@ -147,14 +147,14 @@ def _number(value):
 
 
 def student_view(course):
-    """The course file of the student kit (TOML text): the same assignment, strength and limits, the
-    visible parts with their points, every other part omitted."""
+    """The course file of the student kit (TOML text): the same assignment, strength and limits, and the
+    visible parts with their points; the other parts are not named (the kit's copy of the assignment
+    has none of them: reference.kit_pruning)."""
     parts = course.graded_parts(assignments.get(course.assignment).PARTS)
     lines = [f"# The course file of this kit: the parts students see ({course.assignment}).",
              f"assignment = {_toml(course.assignment)}"]
     if course.examples_per_check:
         lines.append(f"examples_per_check = {course.examples_per_check}")
-    lines.append(f"omit_parts = [{', '.join(_toml(part.name) for part in parts if part.visibility != 'visible')}]")
     if course.limits:
         lines.append("\n[limits]")
         for key, (attribute, unit, _, _) in LIMITS.items():
