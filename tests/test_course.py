@@ -116,6 +116,14 @@ def test_results_are_markdown_with_numbers_statuses_tags_and_hidden_parts_left_o
     assert (l2["number"], l2["status"], l2["visibility"], l2["score"]) == ("2", "passed", "hidden", 3.0)
 
 
+def test_a_likely_cause_is_set_below_the_message_in_words():
+    results = [_result("Dropout backward", 0.5, 0, messages=("dx differs\nReplay: replay(...)\nLikely cause: the mask "
+                                                             "is not applied in backward",))]
+    output = results_json(results, 1.0, assignment="nnti-7.4")["tests"][0]["output"]
+    assert output.endswith("```text\ndx differs\nReplay: replay(...)\n```\n**Likely cause:** the mask is not "
+                           "applied in backward")
+
+
 @pytest.mark.parametrize("text", ["plain", "``` three", "a ````` five"])
 def test_a_code_block_is_closed_only_by_its_own_fence(text):
     block = code_block(text)

@@ -45,13 +45,22 @@ def _test(number, result, assignment):
         blocks = [NOT_GRADED]
     else:
         blocks = [f"**{result.passed} of {len(result.results)} checks passed.**"]
-        blocks += [f"#### {check.check}\n{code_block(check.message)}" for check in failed if check.message != NOT_RUN]
+        blocks += [_failure(check) for check in failed if check.message != NOT_RUN]
         blocks += [f"Not run: {check.check}" for check in failed if check.message == NOT_RUN]
     return {"name": part.name, "number": str(number), "score": result.score, "max_score": part.points,
             "status": "failed" if failed else "passed", "visibility": part.visibility,
             "tags": [assignment, *([part.graded] if part.graded else [])],
             "output": "\n\n".join(blocks), "output_format": "md",
             "extra_data": {"checks": len(result.results), "failed_checks": [check.check for check in failed]}}
+
+
+def _failure(check):
+    """A failed check in Markdown: its name, its message verbatim, and its likely cause (reference.grading.hints)
+    in words below the block."""
+    message, _, cause = check.message.rpartition("\nLikely cause: ")
+    if not message:
+        return f"#### {check.check}\n{code_block(check.message)}"
+    return f"#### {check.check}\n{code_block(message)}\n**Likely cause:** {cause}"
 
 
 def code_block(text):
