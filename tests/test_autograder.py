@@ -136,6 +136,7 @@ def test_every_attack_at_once_through_run_autograder_earns_nothing_and_harms_not
         shutil.rmtree(scene_folder, ignore_errors=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="the grader refuses only when it runs as root")
 def test_run_as_root_without_a_walled_worker_the_grader_refuses_and_still_writes_results(tmp_path):
     root = scene = Path(tempfile.mkdtemp(prefix="refused-"))

@@ -93,6 +93,7 @@ def test_two_xdist_workers_give_the_points_of_a_serial_run(tmp_path):
     assert parallel["score"] == serial["score"] == 1.5
 
 
+@pytest.mark.slow
 def test_the_contract_grades_deterministically_and_without_the_experiments_extra(tmp_path):
     """With --results-json and no --hypothesis-profile, the grading profile applies (derandomized, no
     example database), and nothing but the graded checks is collected: a checkout installed with the
