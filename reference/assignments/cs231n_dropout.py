@@ -413,17 +413,9 @@ def _dropout_forward_example(runner, scenario, tally):
     tally.add(keep, 1.0 - scenario.p)
 
 
-def _once_per_seed(example, tally):
-    """A body for for_all: example(scenario, tally), the tally counting each seed once (the same seed
-    draws the same masks)."""
-    seeds = set()
-
-    def body(scenario):
-        key = (scenario.seed, scenario.dropout_seed)
-        fresh = key not in seeds
-        seeds.add(key)
-        example(scenario, tally if fresh else statistics.MaskTally())
-    return body
+def _tallied(example, tally):
+    """A for_all body counting each draw's masks once in `tally` (the same seeds draw the same masks)."""
+    return statistics.tallied_once_per_draw(example, tally, lambda scenario: (scenario.seed, scenario.dropout_seed))
 
 
 def dropout_forward_matches_torch(runner, settings):
@@ -432,7 +424,7 @@ def dropout_forward_matches_torch(runner, settings):
     scenarios (the notebook's x = randn(500, 500) + 10 first) the masks drop 1 - p."""
     tally = statistics.MaskTally()
     for_all(dropout_scenarios(), settings,
-            _once_per_seed(lambda scenario, t: _dropout_forward_example(runner, scenario, t), tally),
+            _tallied(lambda scenario, t: _dropout_forward_example(runner, scenario, t), tally),
             examples=NOTEBOOK_FORWARD)
     tally.assert_fraction_dropped("over this check's scenarios, the fraction of elements dropped")
 
@@ -487,7 +479,7 @@ def dropout_backward_matches(runner, settings):
     x = randn(10, 10) + 10, p 0.2, seed 123 first. Credited only where the forward draws genuine masks."""
     tally = statistics.MaskTally()
     for_all(dropout_scenarios(), settings,
-            _once_per_seed(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
+            _tallied(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
             examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5)])
     if tally.kept + tally.dropped == 0:
         raise AssertionError("Dropout backward earns credit only where the forward pass draws genuine masks, and in "

@@ -386,18 +386,6 @@ def _tally(tally, reproducing, keep_prob):
         tally.add(reproducing[0], 1.0 - keep_prob)
 
 
-def _once_per_seed(example, tally):
-    """A body for for_all: example(scenario, tally), the tally counting each seed once (the same seed
-    draws the same masks)."""
-    seeds = set()
-
-    def body(scenario):
-        fresh = scenario.seed not in seeds
-        seeds.add(scenario.seed)
-        example(scenario, tally if fresh else statistics.MaskTally())
-    return body
-
-
 # Run first under every profile: typical sizes, keep_prob and lambd, each weight scale.
 DESIGNED = tuple(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
     (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5)))
@@ -425,12 +413,17 @@ def _forward_example(runner, scenario, tally):
     _tally(tally, reproducing, scenario.keep_prob)
 
 
+def _tallied(example, tally):
+    """A for_all body counting each draw's masks once in `tally` (the same seeds draw the same masks)."""
+    return statistics.tallied_once_per_draw(example, tally, lambda scenario: scenario.seed)
+
+
 def forward_matches_torch(runner, settings):
     """A2 = sigmoid(W2 (tanh(W1 X + b1) * D / keep_prob) + b2) with a mask D read from the cache (one that
     gives the forward's own A2), nothing dropped at keep_prob = 1, and over the check's scenarios the
     masks drop the fraction 1 - keep_prob asks for."""
     tally = statistics.MaskTally()
-    for_all(net_scenarios(), settings, _once_per_seed(lambda scenario, t: _forward_example(runner, scenario, t), tally),
+    for_all(net_scenarios(), settings, _tallied(lambda scenario, t: _forward_example(runner, scenario, t), tally),
             examples=[replace(scenario, steps=1) for scenario in DESIGNED])
     tally.assert_fraction_dropped("over this check's scenarios, the fraction of hidden activations dropped")
 
@@ -524,7 +517,7 @@ def backward_matches_torch(runner, settings):
     where the forward pass draws genuine masks (else any backward agrees with torch replaying them)."""
     tally = statistics.MaskTally()
     for_all(net_scenarios(steps=st.integers(1, 3)), settings,
-            _once_per_seed(lambda scenario, t: _backward_example(runner, scenario, t), tally), examples=DESIGNED)
+            _tallied(lambda scenario, t: _backward_example(runner, scenario, t), tally), examples=DESIGNED)
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Backward with dropout earns credit only where the forward pass draws genuine masks, "

@@ -217,3 +217,17 @@ class MaskTally:
 def _probability_text(log_probability):
     exponent = log_probability / math.log(10)
     return f"10^{exponent:.0f}" if exponent < -300 else f"{math.exp(log_probability):.1e}"
+
+
+def tallied_once_per_draw(example, tally, draw):
+    """A body for reference.core.properties.for_all: example(scenario, tally), the tally counting each
+    draw once (draw(scenario): what fixes the masks, its seeds; a repeated draw repeats its masks, which
+    are not independent of the first's)."""
+    seen = set()
+
+    def body(scenario):
+        key = draw(scenario)
+        fresh = key not in seen
+        seen.add(key)
+        example(scenario, tally if fresh else MaskTally())
+    return body
