@@ -282,11 +282,12 @@ HOSTILE_EARNS = {"cs231n-dropout": {"Dropout forward": 0.0, "Dropout backward": 
 
 
 def _hostile_submission(name, folder, targets):
-    from tests.catalogue import cs231n_dropout, two_layer
+    from reference.catalogues import cs231n_dropout as catalogue_cs231n
     from reference.catalogues.submission import Submission
+    from tests.catalogue import cs231n_dropout, two_layer
     from tests.submissions.attacks import attacking_cs231n_layers, attacking_two_layer_net
     if name == "cs231n-dropout":
-        files = {"layers.py": attacking_cs231n_layers(targets, cs231n_dropout._HEADER + cs231n_dropout._BASICS_A),
+        files = {"layers.py": attacking_cs231n_layers(targets, catalogue_cs231n._HEADER + catalogue_cs231n._BASICS_A),
                  "fc_net.py": cs231n_dropout.FC_NET_CANONICAL}
     else:
         files = {"two_layer_net.py": attacking_two_layer_net(targets, two_layer.UPPER_DICT)}
