@@ -25,7 +25,7 @@ from reference.grading.parts import grade  # noqa: E402
 from reference.grading.profiles import register_profiles  # noqa: E402
 from reference.sandbox.runners import InProcessRunner  # noqa: E402
 
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net"}
+SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col", "im2col_cython"}
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """Batch grading (python -m reference.batch): one row per submission, a summary for staff, and a
 submission that hangs, crashes or cheats costs only its own row."""
 import csv
+import json
 import os
 import sys
 import threading
@@ -160,7 +161,7 @@ def test_a_folder_of_submissions_each_costing_only_its_own_row(tmp_path, capsys)
     course = tmp_path / "course.toml"
     course.write_text('assignment = "two-layer"\n[limits]\ncall_seconds = 5\n')
     assert main([str(submissions), "--output", str(tmp_path / "grades.csv"), "--grading-config", str(course),
-                 "--profile", "ci", "--jobs", "2", "--timeout", "45"]) == 0
+                 "--profile", "ci", "--jobs", "2", "--timeout", "45", "--results-dir", str(tmp_path / "feedback")]) == 0
     with open(tmp_path / "grades.csv", newline="") as stream:
         table = {line["submission"]: line for line in csv.DictReader(stream)}
     assert {name: float(line["total"]) for name, line in table.items()} == {
@@ -170,6 +171,8 @@ def test_a_folder_of_submissions_each_costing_only_its_own_row(tmp_path, capsys)
     assert table["mask_discarded_in_backward"]["failed_checks"].startswith("Backward with dropout: ")
     assert table["hang"]["failed_checks"].startswith("Forward with dropout: ")  # the grader's own deadlines
     assert not Path("/tmp/batch-results-forged.json").exists()
+    feedback = json.loads((tmp_path / "feedback" / "mask_discarded_in_backward.json").read_text())
+    assert "**Likely cause:**" in feedback["tests"][2]["output"]  # each student's feedback, hint included
     summary = (tmp_path / "grades.md").read_text()
     assert "5 submissions graded, 0 whose grading failed" in summary and (tmp_path / "grades.png").is_file()
     assert "grading two-layer" in capsys.readouterr().err  # tqdm's bar

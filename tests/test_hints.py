@@ -13,7 +13,7 @@ from reference.grading.parts import grade
 from reference.sandbox.runners import InProcessRunner, SubmissionRunner
 from tests.catalogue import correct, cs231n_dropout, two_layer
 
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net"}
+SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col", "im2col_cython"}
 
 
 @pytest.fixture(autouse=True)

@@ -65,8 +65,9 @@ def grading_command(submission, results, assignment=None, course=None, profile="
     return command
 
 
-def grade_one(submission, slot, assignment=None, course=None, profile="grading", timeout=540.0):
-    """The Row of `submission`, graded in a process group of its own (killed whole after `timeout` s)."""
+def grade_one(submission, slot, assignment=None, course=None, profile="grading", timeout=540.0, results_dir=None):
+    """The Row of `submission`, graded in a process group of its own (killed whole after `timeout` s);
+    its results.json (each student's feedback) kept as results_dir/NAME.json when results_dir is given."""
     environment = dict(os.environ)
     if os.geteuid() == 0 and slot:
         environment["HARNESS_WORKER_UID"] = environment["HARNESS_WORKER_GID"] = str(BATCH_UIDS + slot)
@@ -85,6 +86,8 @@ def grade_one(submission, slot, assignment=None, course=None, profile="grading",
             _kill_group(process)  # the worker follows its parent (PR_SET_PDEATHSIG)
         row.seconds = round(time.monotonic() - start, 1)
         document = _results(results)
+        if results_dir is not None and document is not None:
+            (Path(results_dir) / f"{row.submission}.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     if document is None:
         row.error = row.error or f"the grading wrote no valid results.json (exit {process.returncode})"
         return row

@@ -27,6 +27,8 @@ def main(argv=None):
                         help=f"per submission, after which its grading is killed (default: the grading budget "
                              f"+ {MARGIN_SECONDS:g} s)")
     parser.add_argument("--summary", metavar="MD", default=None, help="the staff summary (default: CSV with .md)")
+    parser.add_argument("--results-dir", metavar="DIR", default=None,
+                        help="keep each submission's results.json (its feedback) as DIR/NAME.json")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -44,6 +46,8 @@ def main(argv=None):
     output = Path(args.output)
     summary = Path(args.summary) if args.summary else output.with_suffix(".md")
     histogram = summary.with_suffix(".png")
+    if args.results_dir:
+        Path(args.results_dir).mkdir(parents=True, exist_ok=True)
 
     with tqdm(total=len(submissions), unit="submission", desc=f"grading {course.assignment}") as bar:
         def progress(row):
@@ -51,7 +55,7 @@ def main(argv=None):
             bar.update()
         rows = grade_all(submissions, args.jobs, progress, assignment=args.assignment or course.assignment,
                          course=args.grading_config and str(Path(args.grading_config).resolve()),
-                         profile=args.profile, timeout=timeout)
+                         profile=args.profile, timeout=timeout, results_dir=args.results_dir)
 
     write_csv(rows, output)
     maximum = maximum_score(rows) or 1.0

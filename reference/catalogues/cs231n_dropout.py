@@ -1153,7 +1153,17 @@ red_net_without_dropout = Submission(
         'layers.py': "import numpy as np\n\n\ndef affine_forward(x, w, b):\n    N = x.shape[0]\n    xf = np.reshape(x, (N, -1))\n    out = xf @ w + b\n    return out, (x, w, b)\n\n\ndef affine_backward(dout, cache):\n    x, w, b = cache\n    xf = np.reshape(x, (x.shape[0], -1))\n    dx = np.reshape(dout @ w.T, x.shape)\n    dw = xf.T @ dout\n    db = dout.sum(axis=0)\n    return dx, dw, db\n\n\ndef relu_forward(x):\n    return np.where(x > 0, x, 0.0), x\n\n\ndef relu_backward(dout, cache):\n    return np.where(cache > 0, dout, 0.0)\n\n\ndef softmax_loss(x, y):\n    z = x - x.max(axis=1, keepdims=True)\n    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))\n    N = x.shape[0]\n    loss = -logp[np.arange(N), y].mean()\n    dx = np.exp(logp)\n    dx[np.arange(N), y] -= 1.0\n    return loss, dx / N\n\n\ndef dropout_forward(x, dropout_param):\n    # p: keep probability\n    p = dropout_param['p']\n    mode = dropout_param['mode']\n    seed = dropout_param.get('seed')\n    if seed is not None:\n        np.random.seed(seed)\n    if mode == 'train':\n        mask = np.random.uniform(0.0, 1.0, x.shape) < p   # bool\n        out = x * mask / p\n    else:\n        mask = None\n        out = x\n    return out, (mode, mask, p)\n\n\ndef dropout_backward(dout, cache):\n    mode, mask, p = cache\n    if mode == 'train':\n        return dout * mask / p\n    return dout\n"},
     loses=frozenset({NET}))
 
-CORRECT = CORRECT + (red_inline_correct,)
+# The course's own layer_utils.py as students hand it in: it imports the convolutional helpers
+# (fast_layers, which needs a compiled im2col) that no part of this assignment uses.
+course_layer_utils_with_fast_layers = Submission(
+    name="course_layer_utils_with_fast_layers", bug="",
+    files={"cs231n/layers.py": LAYERS_CANONICAL,
+           "cs231n/layer_utils.py": "from .layers import *\nfrom .fast_layers import *\n" + _SANDWICH,
+           "cs231n/fast_layers.py": "import numpy as np\nfrom cs231n.im2col_cython import col2im_cython\n",
+           "cs231n/classifiers/fc_net.py": _patched(FC_NET_CANONICAL, (_RELATIVE_IMPORTS,
+                                                                       "from ..layers import *\nfrom ..layer_utils import *\n"))})
+
+CORRECT = CORRECT + (red_inline_correct, course_layer_utils_with_fast_layers)
 WRONG = WRONG + (red_sticky_test_mode, red_inline_drop_convention, red_inline_no_rescale, red_inline_frozen_mask,
                  red_net_without_dropout)
 CATALOGUE = CORRECT + WRONG
