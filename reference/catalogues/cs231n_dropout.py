@@ -1101,6 +1101,14 @@ WRONG = (
     _wrong("softmax_grad_not_averaged", "softmax_loss averages the loss over N but not its gradient",
            {NET}, flat_plain_imports_row_loop,
            layers_py=[("    dx /= num_train\n", "")]),
+    # -- found in public students' code (graded while measuring the hints)
+    _wrong("precedence_p_over_p", "writes rand < p / p: the mask keeps everything and nothing is rescaled",
+           {FORWARD, BACKWARD}, flat_canonical, layers_py=[(_CANONICAL_MASK, "mask = np.random.rand(*x.shape) < p / p")]),
+    _wrong("last_layer_not_regularized", "leaves the last layer's weights out of the L2 penalty and its gradient",
+           {NET}, flat_canonical,
+           fc_net_py=[("        for i in range(1, L + 1):\n            W = self.params[\"W\" + str(i)]\n",
+                       "        for i in range(1, L):\n            W = self.params[\"W\" + str(i)]\n"),
+                      ('grads["W" + str(L)] = dW + self.reg * self.params["W" + str(L)]', 'grads["W" + str(L)] = dW')]),
 )
 
 CATALOGUE = CORRECT + WRONG
