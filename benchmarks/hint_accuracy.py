@@ -24,8 +24,8 @@ from reference.grading.hints import Hints  # noqa: E402
 from reference.grading.parts import grade  # noqa: E402
 from reference.grading.profiles import register_profiles  # noqa: E402
 from reference.sandbox.runners import InProcessRunner  # noqa: E402
+from tests.catalogue import forget_submission_modules  # noqa: E402
 
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col", "im2col_cython"}
 
 
 def main(argv=None):
@@ -41,8 +41,7 @@ def main(argv=None):
     for label in labels:
         module = assignments.get(label["assignment"])
         folder = args.folder / label["assignment"] / label["name"]
-        for name in [name for name in sys.modules if name.split(".")[0] in SUBMISSION_MODULES]:
-            del sys.modules[name]
+        forget_submission_modules()
         try:
             implementation = module.load_submission(str(folder))
             results = grade(InProcessRunner(implementation, module, study_scale=1 / 256), module.PARTS,

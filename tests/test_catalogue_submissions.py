@@ -9,7 +9,6 @@ a sample of correct ones earns everything. Slow tier (--slow): besides, every su
 full through the worker (SubmissionRunner, walls up), exactly the parts of its `loses` scoring 0 and
 every other part its points.
 """
-import sys
 
 import hypothesis
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import settings as Settings
 from reference import assignments
 from reference.grading.parts import grade, run_check
 from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
-from tests.catalogue import cs231n_dropout, two_layer
+from tests.catalogue import cs231n_dropout, forget_submission_modules, two_layer
 
 CATALOGUES = {"cs231n-dropout": cs231n_dropout.CATALOGUE, "two-layer": two_layer.CATALOGUE}
 EVERY = [(name, submission) for name, catalogue in CATALOGUES.items() for submission in catalogue]
@@ -45,15 +44,11 @@ def _settings(max_examples=None):
     return settings if max_examples is None else Settings(settings, max_examples=max_examples)
 
 
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col", "im2col_cython"}
-
-
 @pytest.fixture(autouse=True)
 def _modules_left_as_found():
     """Loading a submission here registers its modules (layers, fc_net, cs231n.*, two_layer_net): gone after."""
     yield
-    for name in [name for name in sys.modules if name.split(".")[0] in SUBMISSION_MODULES]:
-        del sys.modules[name]
+    forget_submission_modules()
 
 
 def _in_process(name, submission, tmp_path):

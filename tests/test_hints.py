@@ -11,17 +11,13 @@ from reference.catalogues import known_bugs, wrong_dropouts, wrong_l2
 from reference.grading.hints import TOTAL_HINT_SECONDS, Hints, Recording, _close
 from reference.grading.parts import grade
 from reference.sandbox.runners import InProcessRunner, SubmissionRunner
-from tests.catalogue import correct, cs231n_dropout, two_layer
-
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col", "im2col_cython"}
-
+from tests.catalogue import correct, cs231n_dropout, forget_submission_modules, two_layer
 
 @pytest.fixture(autouse=True)
 def _modules_left_as_found():
-    before = {name: module for name, module in sys.modules.items() if name.split(".")[0] in SUBMISSION_MODULES}
+    before = forget_submission_modules()
     yield
-    for name in [name for name in sys.modules if name.split(".")[0] in SUBMISSION_MODULES]:
-        del sys.modules[name]
+    forget_submission_modules()
     sys.modules.update(before)
 
 

@@ -22,6 +22,7 @@ from hypothesis.reporting import with_reporter
 from ..core import tolerances
 from ..sandbox.runners import InProcessRunner, mask_samples
 from .mask_checks import measured_study_scale
+from .parts import LIKELY_CAUSE
 
 HINT_SECONDS = 5.0  # per failed check
 TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
@@ -103,7 +104,7 @@ class Hints:
         if not matches:
             return ""
         others = "".join(f" (or: {bug.description})" for bug in matches[1:2])
-        return f"Likely cause: {matches[0].description}{others}"
+        return f"{LIKELY_CAUSE}{matches[0].description}{others}"
 
 
 def _matching(failing, recording, candidates, assignment, deadline):

@@ -14,6 +14,9 @@ from hypothesis import settings as Settings
 from hypothesis.errors import FlakyFailure, HypothesisException
 
 
+LIKELY_CAUSE = "Likely cause: "  # how a failure's hint line starts (reference.grading.hints, results)
+
+
 @dataclass(frozen=True)
 class Check:
     name: str

@@ -14,6 +14,8 @@ import re
 import secrets
 from pathlib import Path
 
+from .parts import LIKELY_CAUSE
+
 LIBRARIES = ("numpy", "torch", "hypothesis", "pytest")
 NOT_RUN = "not run"  # the message of a check without an outcome
 NOT_GRADED = ("Not graded: the grader stopped before this part (its time budget, or a failure of the grader "
@@ -57,7 +59,7 @@ def _test(number, result, assignment):
 def _failure(check):
     """A failed check in Markdown: its name, its message verbatim, and its likely cause (reference.grading.hints)
     in words below the block."""
-    message, _, cause = check.message.rpartition("\nLikely cause: ")
+    message, _, cause = check.message.rpartition("\n" + LIKELY_CAUSE)
     if not message:
         return f"#### {check.check}\n{code_block(check.message)}"
     return f"#### {check.check}\n{code_block(message)}\n**Likely cause:** {cause}"

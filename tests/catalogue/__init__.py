@@ -2,3 +2,17 @@
 file-based assignments, the catalogues of reference/catalogues/ plus the hostile submissions graded through
 the worker alone. The known-wrong implementations themselves are the trusted side's data
 (reference/catalogues/: its "Likely cause:" hints replay them)."""
+import sys
+
+# What loading a file-based submission in this process registers (layers, fc_net, cs231n.*, two_layer_net, the
+# course helpers' stand-ins): tests and reports that load several in turn forget them between loads.
+SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col",
+                      "im2col_cython"}
+
+
+def forget_submission_modules():
+    """Drop every loaded submission's modules; returns them, {name: module}, should a caller restore them."""
+    gone = {name: module for name, module in sys.modules.items() if name.split(".")[0] in SUBMISSION_MODULES}
+    for name in gone:
+        del sys.modules[name]
+    return gone
