@@ -30,7 +30,7 @@ from pathlib import Path
 from . import assignments
 from .grading import course as courses
 from .kit_pruning import without_parts
-from .sandbox.runners import TRUSTED_ONLY, WORKER_TOYFRAME
+from .sandbox.runners import WORKER_TOYFRAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ("setup.sh", "run_autograder")
@@ -38,6 +38,9 @@ FILES = ("pyproject.toml", "constraints.txt", "conftest.py", "README.md", "tests
 KIT_FILES = ("pyproject.toml", "constraints.txt", "conftest.py", "tests/test_assignment.py")
 KIT_SCRIPTS = ("run",)
 COURSE_FILE = "course.toml"
+# reference's packages that never enter a student kit (nor a worker's view): the catalogues of known
+# bugs are the trusted side's data, nearly right implementations a student has no business reading.
+TRUSTED_ONLY = ("catalogues",)
 
 
 def harness(trusted):
@@ -74,13 +77,15 @@ def build_student_kit(output, course=None):
     the parts students do not see (reference.kit_pruning)."""
     course = _course(course)
     module = assignments.get(course.assignment)
-    own = f"reference/assignments/{assignments.MODULES[course.assignment]}.py"
+    package = f"reference/assignments/{assignments.MODULES[course.assignment]}/"
+    own = package + "__init__.py"
     hidden = {part.name for part in course.graded_parts(module.PARTS) if part.visibility != "visible"}
     hidden |= set(course.omit_parts)
     members = [*((name, ROOT / "autograder" / "kit" / name) for name in (*KIT_SCRIPTS, "README.md")),
                *((name, ROOT / name) for name in KIT_FILES),
                *((name, path) for name, path in harness(trusted=False)
-                 if not name.startswith("reference/assignments/") or name == "reference/assignments/__init__.py")]
+                 if not name.startswith("reference/assignments/") or name == "reference/assignments/__init__.py"
+                 or (name.startswith(package) and name != own))]
     texts = {COURSE_FILE: courses.student_view(course),
              own: without_parts((ROOT / own).read_text(encoding="utf-8"), hidden)}
     return _write(output, texts, members, executable=KIT_SCRIPTS)

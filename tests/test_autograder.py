@@ -27,7 +27,8 @@ def test_zip_holds_the_scripts_the_harness_and_the_pin_at_its_top(tmp_path):
     names = set(zipfile.ZipFile(build(tmp_path / "autograder.zip")).namelist())
     assert {"setup.sh", "run_autograder", "constraints.txt", "pyproject.toml", "conftest.py",
             "tests/test_assignment.py", "toyframe/layers/linear.py", "reference/sandbox/worker.py",
-            "reference/assignments/two_layer.py", "assignment.txt"} <= names
+            "reference/assignments/two_layer/__init__.py", "reference/assignments/two_layer/worker.py",
+            "assignment.txt"} <= names
     assert not any(name.startswith("tests/catalogue") for name in names)
     # no implementation of a graded class or function: nothing worth stealing in the install
     assert not {"toyframe/layers/dropout.py", "toyframe/layers/regularization.py", "toyframe/functional.py",

@@ -241,8 +241,7 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
         for name in files:
             os.chmod(os.path.join(folder, name), 0o644)
     # This interpreter (the workers') has neither hypothesis nor torch: the script uses the runner alone.
-    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); from reference import assignments\n"
-              "assignments.TRUSTED_SIDE = False\n"
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1])\n"
               "from reference.sandbox.runners import SubmissionRunner\n"
               "runner = SubmissionRunner(sys.argv[2])\n"
               "outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)\n"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import Phase
 from hypothesis import settings as Settings
 
+from reference import assignments
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import grade, total_score
 from reference.sandbox.runners import Limits, SubmissionRunner
@@ -123,18 +124,28 @@ def test_the_same_submission_gets_the_same_grade_every_run(tmp_path):
         (r.check, r.passed, r.message) for part in second for r in part.results]
 
 
-def test_the_workers_view_holds_the_harness_but_never_the_catalogues_of_known_bugs(tmp_path):
-    """reference/catalogues is the trusted side's data (nearly right implementations): a submission's
-    process has no copy of it to read."""
+@pytest.mark.parametrize("name", list(assignments.MODULES))
+def test_the_workers_view_holds_what_the_worker_runs_and_no_trusted_source(tmp_path, name):
+    """The view is the worker's world: the worker, the assignment's worker half and the numpy-only
+    modules they import. No check, mirror, hint, catalogue, course data, expected value, trusted half
+    or other assignment is there for a submission to read and raise in its feedback."""
     import shutil
 
     from reference.sandbox.runners import build_view
     (tmp_path / "two_layer_net.py").write_text("x = 1\n")
-    view = build_view(tmp_path)
+    view = build_view(tmp_path, name)
     try:
-        files = {path.relative_to(view).as_posix() for path in view.rglob("*") if path.is_file()}
-        assert {"reference/sandbox/worker.py", "reference/assignments/two_layer.py",
-                "submission/two_layer_net.py"} <= files
-        assert not [name for name in files if name.startswith("reference/catalogues")]
+        files = {path.relative_to(view).as_posix(): path.read_text() for path in view.rglob("*.py")}
+        own = f"reference/assignments/{assignments.MODULES[name]}/"
+        assert {"reference/sandbox/worker.py", own + "worker.py", "submission/two_layer_net.py"} <= set(files)
+        harness = {path: text for path, text in files.items() if path.startswith("reference/")}
+        assert not [path for path in harness if path.startswith("reference/assignments/")
+                    and path not in (own + "worker.py", "reference/assignments/__init__.py")]
+        assert not [path for path in harness if path.split("/")[1] in ("grading", "catalogues", "batch")]
+        for path, text in harness.items():
+            for trusted in ("import torch", "from torch", "import hypothesis", "from hypothesis", "PARTS =",
+                            "Check(", "assert_close(", "expected_trace", "NOTEBOOK_L2_LOSS =", "NOTEBOOK_LOSSES =",
+                            "Likely cause", "course.toml"):
+                assert trusted not in text, (path, trusted)
     finally:
         shutil.rmtree(view)

@@ -62,20 +62,22 @@ def test_hidden_parts_are_absent_from_the_kit_checks_and_all(tmp_path):
     """The kit holds its own assignment's module alone, cut of the hidden part's entry, its check and the
     check's example; its course file does not name the part."""
     kit = _kit(tmp_path)
-    assert sorted(path.name for path in (kit / "reference" / "assignments").glob("*.py")) == [
-        "__init__.py", "two_layer.py"]
-    module = (kit / "reference" / "assignments" / "two_layer.py").read_text()
+    assert sorted(path.relative_to(kit / "reference" / "assignments").as_posix()
+                  for path in (kit / "reference" / "assignments").rglob("*.py")) == [
+        "__init__.py", "two_layer/__init__.py", "two_layer/worker.py"]
+    module = (kit / "reference" / "assignments" / "two_layer" / "__init__.py").read_text()
     for gone in ("Parameter update", "def update_matches", "def _update_example"):
         assert gone not in module
     assert "Parameter update" not in (kit / "course.toml").read_text()
-    for kept in ("def backward_matches_torch", "def cost_matches_torch", "def replay", "def _update("):
-        assert kept in module  # the visible parts' checks, the replay entry point, the worker's task
+    for kept in ("def backward_matches_torch", "def cost_matches_torch", "def replay"):
+        assert kept in module  # the visible parts' checks, the replay entry point
+    assert "def _update(" in (kit / "reference" / "assignments" / "two_layer" / "worker.py").read_text()  # a task
 
 
 def test_cutting_a_part_keeps_the_module_whole():
     from reference.kit_pruning import without_parts
     for name in assignments.MODULES:
-        source = (ROOT / "reference" / "assignments" / f"{assignments.MODULES[name]}.py").read_text()
+        source = (ROOT / "reference" / "assignments" / assignments.MODULES[name] / "__init__.py").read_text()
         for part in assignments.get(name).PARTS:
             pruned = without_parts(source, {part.name})
             compile(pruned, name, "exec")

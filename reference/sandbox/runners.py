@@ -10,6 +10,7 @@
   dies, hangs or answers nonsense, the call fails with SubmissionFailure and the next call starts a
   new worker; whenever a worker is stopped, its whole session is killed and checked gone.
 """
+import ast
 import os
 import pickle
 import resource
@@ -149,7 +150,8 @@ class SubmissionRunner:
 
     def __init__(self, directory, limits=Limits(), study_scale=None, identity=None, assignment=None):
         self.directory = str(Path(directory).resolve())
-        self.assignment = assignment or assignments.get()
+        # Its name alone: a worker's grader needs nothing of the trusted side (tests run one without torch).
+        self.assignment_name = assignment.NAME if assignment else assignments.DEFAULT
         self.limits = limits
         self.study_scale = study_scale
         self.identity = identity or WorkerIdentity.from_environment()
@@ -159,7 +161,7 @@ class SubmissionRunner:
         self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
         self._budget_end = time.monotonic() + limits.total_seconds
-        self._view = build_view(self.directory, self.assignment.WORKER_TOYFRAME)
+        self._view = build_view(self.directory, self.assignment_name)
         _RUNNERS.add(self)
 
     # -- the Runner interface --
@@ -255,7 +257,7 @@ class SubmissionRunner:
         try:
             self._process = subprocess.Popen(
                 [self.identity.python, "-I", "-B", "-c", BOOTSTRAP, str(self._view), str(request_read),
-                 str(reply_write), str(os.getpid()), self.assignment.NAME],
+                 str(reply_write), str(os.getpid()), self.assignment_name],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 pass_fds=(request_read, reply_write), start_new_session=True, cwd=self._view / "home",
                 env=environment, preexec_fn=self._apply_limits, **user)
@@ -396,22 +398,80 @@ def kill_session(session, attempts=100):
     return members
 
 
-# reference's packages that never enter a worker's view (nor a student kit): the catalogues of known
-# bugs are the trusted side's data, nearly right implementations a submission has no business reading.
-TRUSTED_ONLY = ("catalogues",)
+def worker_modules(assignment_name):
+    """The harness files a worker of `assignment_name` runs, relative to the checkout: the worker
+    (reference.sandbox.worker), the assignment's worker half, and every module of `reference` they
+    import, at any depth (read from their import statements, function-level ones included). The
+    view holds these and nothing else of the harness: no check, mirror, hint, catalogue, course
+    data or expected value, not even another assignment's worker half."""
+    package = assignments.MODULES[assignment_name]
+    pending = [ROOT / "reference" / "sandbox" / "worker.py", ROOT / "reference" / "assignments" / package / "worker.py"]
+    found = {}
+    while pending:
+        path = pending.pop()
+        relative = path.relative_to(ROOT).as_posix()
+        if relative in found:
+            continue
+        found[relative] = path
+        pending += _imported_files(path)
+    return found
 
 
-def build_view(directory, toyframe_files=WORKER_TOYFRAME):
+def _worker_toyframe(assignment_name):
+    """The assignment worker half's WORKER_TOYFRAME, read from its source: building a view imports
+    nothing of the assignment (whose package holds its trusted side)."""
+    path = ROOT / "reference" / "assignments" / assignments.MODULES[assignment_name] / "worker.py"
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [getattr(target, "id", None) for target in node.targets] == ["WORKER_TOYFRAME"]:
+            return ast.literal_eval(node.value)
+    return ()
+
+
+def _imported_files(path):
+    """The files of `reference` that the module at `path` imports, with the __init__.py of each package on
+    the way (a folder without one is a namespace package, as are a worker view's assignment folders)."""
+    module = path.relative_to(ROOT).with_suffix("").parts
+    package = module[:-1]
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[:len(package) - node.level + 1]) if node.level else []
+            target = base + (node.module.split(".") if node.module else [])
+            names.append(target)
+            names += [target + [alias.name] for alias in node.names]  # `from . import wire` names a module
+    files = []
+    for parts in names:
+        if not parts or parts[0] != "reference":
+            continue
+        for depth in range(1, len(parts) + 1):
+            stem = ROOT.joinpath(*parts[:depth])
+            for candidate in (stem / "__init__.py", stem.with_suffix(".py")):
+                if candidate.is_file() and not _is_trusted_package(candidate):
+                    files.append(candidate)
+    return files
+
+
+def _is_trusted_package(path):
+    """reference's own __init__.py (the trusted side's exports) and an assignment package's (its trusted
+    side): a worker never runs them, reaching the modules below as those of namespace packages."""
+    parts = path.relative_to(ROOT).parts
+    return parts == ("reference", "__init__.py") or (
+        len(parts) == 4 and parts[:2] == ("reference", "assignments") and parts[3] == "__init__.py")
+
+
+def build_view(directory, assignment_name=assignments.DEFAULT):
     """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
-    writable by it): VIEW/reference, VIEW/toyframe (`toyframe_files`, of WORKER_TOYFRAME), VIEW/submission (a copy of
-    the submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
+    writable by it): VIEW/reference (worker_modules(assignment_name) alone), VIEW/toyframe (the
+    assignment's WORKER_TOYFRAME, of this module's WORKER_TOYFRAME), VIEW/submission (a copy of the
+    submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
     SUBMISSION_BYTES in all), VIEW/home (empty: the worker's HOME and working directory)."""
     view = Path(tempfile.mkdtemp(prefix="grading-view-"))
     try:
-        for path in sorted((ROOT / "reference").rglob("*.py")):
-            if path.relative_to(ROOT / "reference").parts[0] not in TRUSTED_ONLY:
-                _place(path, view / path.relative_to(ROOT))
-        for name in toyframe_files:
+        for relative, path in worker_modules(assignment_name).items():
+            _place(path, view / relative)
+        for name in _worker_toyframe(assignment_name):
             if name not in WORKER_TOYFRAME:
                 raise ValueError(f"toyframe/{name} may not enter a worker's view (see WORKER_TOYFRAME)")
             _place(ROOT / "toyframe" / name, view / "toyframe" / name)

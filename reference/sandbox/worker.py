@@ -3,9 +3,9 @@
 Started by reference.sandbox.runners (its own session, limits set, stdin closed, another user when
 the grader is root, `python -I -B`) with the bootstrap in reference.sandbox.runners.BOOTSTRAP, as
     main([VIEW, REQUEST_FD, REPLY_FD, GRADER_PID, ASSIGNMENT])
-VIEW is the worker's world: a copy of the harness without the model solution, and the submission
-in VIEW/submission. The assignment's module (reference.assignments) is imported first, for its
-worker half alone (load_submission and TASKS); then the kernel's walls go up
+VIEW is the worker's world: the harness modules the worker runs (reference.sandbox.runners.build_view),
+and the submission in VIEW/submission. The assignment's worker half (reference.assignments.NAME.worker:
+load_submission and TASKS) is imported first; then the kernel's walls go up
 (reference.sandbox.isolation), are proved, and the first reply reports them; only then is the
 submission loaded. Requests arrive pickled from the trusted side; replies leave in
 reference.sandbox.wire's format only.
@@ -35,8 +35,7 @@ def main(argv):
     requests, replies = os.fdopen(int(request_fd), "rb"), os.fdopen(int(reply_fd), "wb")
     from .. import assignments
     from . import isolation, wire
-    assignments.TRUSTED_SIDE = False  # the assignment's checks and mirror need hypothesis and torch: not here
-    assignment = assignments.get(assignment_name)
+    assignment = assignments.worker_half(assignment_name)
     layers = isolation.Walls().raise_all(view, int(grader_pid))
     wire.write_frame(replies, wire.encode({"ok": True, "hello": {
         "layers": layers, "proofs": isolation.prove(view, int(grader_pid))}}))

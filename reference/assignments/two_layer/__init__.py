@@ -16,26 +16,23 @@ unit, or the post-dropout activation), the reading that reproduces the forward's
 Backward is judged against the contract's gradient given that mask, so a forward bug (say, no
 1/keep_prob) does not cost the backward part as well; the update is judged on drawn gradients.
 """
-import importlib.util
-import os
-import re
 import sys
-import types
 from dataclasses import dataclass, replace
 
 import numpy as np
+from hypothesis import strategies as st
 
-from . import TRUSTED_SIDE
+from ...core import mask_studies, statistics, tolerances
+from ...core.comparator import assert_close
+from ...core.properties import for_all
+from ...grading.mask_checks import mask_study_checks, run_study
+from ...grading.parts import Check, Part, false_alarm_budget, implementation
+from ...sandbox.runners import InProcessRunner
+from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
+from .worker import PARAMETERS, Loaded, loaded
 
 NAME = "two-layer"
 SUBMISSION = "two_layer_net.py at the top"
-WORKER_TOYFRAME = ()
-FILE = "two_layer_net.py"
-FUNCTIONS = ("forward_propagation_with_dropout", "compute_cost_with_regularization",
-             "backward_propagation_with_dropout", "update_parameters")
-PARAMETERS = ("W1", "b1", "W2", "b2")
-
-
 # ---- Shared by both halves: the net's numbers and reading a mask from a cache -----------------------
 
 def sigmoid(z):
@@ -53,33 +50,6 @@ def output_given_mask(A1, keep, keep_prob, parameters):
 
 
 CACHE_DEPTH, CACHE_ARRAYS = 4, 64
-
-
-def cache_arrays(cache, depth=CACHE_DEPTH, found=None):
-    """The numeric arrays in a cache, in its order: in dicts, lists, tuples and plain objects' attributes
-    (a SimpleNamespace, a dataclass, a class of the student's), nested up to `depth`, at most
-    CACHE_ARRAYS of them."""
-    found = [] if found is None else found
-    if len(found) >= CACHE_ARRAYS:
-        return found
-    if isinstance(cache, np.ndarray):
-        if cache.dtype.kind in "biuf":
-            found.append(cache)
-        return found
-    if depth == 0:
-        return found
-    if isinstance(cache, dict):
-        items = list(cache.values())
-    elif isinstance(cache, (list, tuple)):
-        items = list(cache)
-    elif hasattr(cache, "__dict__") and not isinstance(cache, (type, types.ModuleType, types.FunctionType)):
-        items = list(vars(cache).values())
-    else:
-        return found
-    for item in items:
-        cache_arrays(item, depth - 1, found)
-    return found
-
 
 def mask_readings(arrays, A1, keep_prob):
     """Candidate keep masks (bool (n_h, m)) from the cache's arrays, most explicit first: masks stored as
@@ -131,113 +101,7 @@ def keep_masks(arrays, A1, A2, keep_prob, parameters):
     return readings, []
 
 
-# ---- The worker half: the submission's functions, and what the trusted side may ask of them --------
-
-@dataclass
-class Loaded:
-    module: object
-    lower_case: bool  # the seeds' keys w1, dw1, ... rather than W1, dW1, ...
-    cache: object = None  # the cache of the last forward pass, for the backward pass that follows
-
-    def function(self, name):
-        found = getattr(self.module, name, None)
-        if not callable(found):
-            raise AttributeError(f"{FILE} defines no function named {name!r} (the assignment asks for "
-                                 f"{', '.join(FUNCTIONS)})")
-        return found
-
-    def key(self, name, gradient=False):
-        name = name.lower() if self.lower_case else name
-        return f"d{name}" if gradient else name
-
-    def parameters(self, canonical, gradient=False):
-        """A new dict, in the submission's key style, of copies of `canonical`'s arrays."""
-        return {self.key(name, gradient): np.array(canonical[name], dtype=np.float64) for name in PARAMETERS}
-
-    def canonical(self, returned, gradient=False):
-        """W1, b1, ... (plain arrays) from a dict the submission returned in its key style."""
-        if not isinstance(returned, dict):
-            raise TypeError(f"expected a dict of {'gradients' if gradient else 'parameters'}, got "
-                            f"{type(returned).__name__}")
-        missing = [self.key(name, gradient) for name in PARAMETERS if self.key(name, gradient) not in returned]
-        if missing:
-            raise KeyError(f"the returned dict lacks {', '.join(missing)} (it has {', '.join(map(str, returned))})")
-        return {name: _plain(returned[self.key(name, gradient)]) for name in PARAMETERS}
-
-
-def _plain(value):
-    """An array the wire can carry: float64 for any number (a float16 or int result included)."""
-    array = np.asarray(value)
-    return array.astype(np.float64) if array.dtype.kind in "biuf" else array
-
-
-def load_submission(directory):
-    path = os.path.join(directory, FILE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{FILE} was not found at the top of the submission")
-    spec = importlib.util.spec_from_file_location("two_layer_net", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return loaded(module)
-
-
-def loaded(module):
-    """Loaded of an imported two_layer_net, its key style read from its source: the seeds' lower-case
-    keys when it names "w1" and never "W1"."""
-    with open(module.__file__, encoding="utf-8", errors="replace") as source:
-        text = source.read()
-    lower_case = bool(re.search(r"""['"]w1['"]""", text)) and not re.search(r"""['"]W1['"]""", text)
-    return Loaded(module, lower_case=lower_case)
-
-
-def _forward(loaded, X, parameters, keep_prob, seed):
-    """The forward pass with NumPy's global RNG seeded by `seed` (a grade never depends on the run):
-    A2, and the arrays of its cache; the cache itself stays here for the backward pass."""
-    np.random.seed(seed)
-    A2, loaded.cache = loaded.function(FUNCTIONS[0])(np.array(X), loaded.parameters(parameters), keep_prob)
-    return {"A2": _plain(A2), "cache": [_plain(array) for array in cache_arrays(loaded.cache)]}
-
-
-def _backward(loaded, X, Y, keep_prob, lambd):
-    """The backward pass on the last forward pass's cache -> dW1, db1, dW2, db2."""
-    grads = loaded.function(FUNCTIONS[2])(np.array(X), np.array(Y), loaded.cache, keep_prob, lambd)
-    return loaded.canonical(grads, gradient=True)
-
-
-def _cost(loaded, A2, Y, parameters, lambd):
-    return _plain(loaded.function(FUNCTIONS[1])(np.array(A2), np.array(Y), loaded.parameters(parameters), lambd))
-
-
-def _update(loaded, parameters, grads, learning_rate):
-    updated = loaded.function(FUNCTIONS[3])(loaded.parameters(parameters), loaded.parameters(grads, gradient=True),
-                                            learning_rate)
-    return loaded.canonical(updated)
-
-
-def study_net(shape, seed):
-    """X (1, N) and parameters of D hidden units whose activations, transposed, are (N, D) values of either
-    sign and sizes tanh(0.05) to tanh(2) (Z1 = u_j s_i); W2 of either sign and at least 0.5 / sqrt(D),
-    so that any two readings of a cache give different A2 (keep_masks): each example's output feels
-    each of its units."""
-    rng = np.random.default_rng((seed, 0x2_1A7E))
-    n_rows, n_cols = shape
-
-    def signed(low, high, size):
-        return rng.choice((-1.0, 1.0), size) * rng.uniform(low, high, size)
-    parameters = {"W1": signed(0.25, 1.4, (n_cols, 1)), "b1": np.zeros((n_cols, 1)),
-                  "W2": signed(0.5, 2.0, (1, n_cols)) / np.sqrt(n_cols), "b2": rng.uniform(-0.5, 0.5, (1, 1))}
-    return signed(0.2, 1.4, (1, n_rows)), parameters
-
-
-def study_pre_activations(shape, seed):
-    """The values the mask studies' dropout acts on, (N, D): the hidden activations of study_net."""
-    X, parameters = study_net(shape, seed)
-    return hidden_activation(X, parameters).T
-
-
-TASKS = {"forward": _forward, "backward": _backward, "cost": _cost, "update": _update}
-
+# ---- The model solution ----------------------------------------------------------------------------
 
 class ModelSolution:
     """The four functions of the contract on toyframe's quadrant experiment (trusted side only): the
@@ -271,17 +135,26 @@ def model_solution():
     return Loaded(ModelSolution(), lower_case=False)
 
 
-# ---- The trusted half -------------------------------------------------------------------------------
 
-if TRUSTED_SIDE:
-    from hypothesis import strategies as st
+def study_net(shape, seed):
+    """X (1, N) and parameters of D hidden units whose activations, transposed, are (N, D) values of either
+    sign and sizes tanh(0.05) to tanh(2) (Z1 = u_j s_i); W2 of either sign and at least 0.5 / sqrt(D),
+    so that any two readings of a cache give different A2 (keep_masks): each example's output feels
+    each of its units."""
+    rng = np.random.default_rng((seed, 0x2_1A7E))
+    n_rows, n_cols = shape
 
-    from ..core import mask_studies, statistics, tolerances
-    from ..core.comparator import assert_close
-    from ..core.properties import for_all
-    from ..grading.mask_checks import mask_study_checks, run_study
-    from ..grading.parts import Check, Part, false_alarm_budget, implementation
-    from ..sandbox.runners import InProcessRunner
+    def signed(low, high, size):
+        return rng.choice((-1.0, 1.0), size) * rng.uniform(low, high, size)
+    parameters = {"W1": signed(0.25, 1.4, (n_cols, 1)), "b1": np.zeros((n_cols, 1)),
+                  "W2": signed(0.5, 2.0, (1, n_cols)) / np.sqrt(n_cols), "b2": rng.uniform(-0.5, 0.5, (1, 1))}
+    return signed(0.2, 1.4, (1, n_rows)), parameters
+
+
+def study_pre_activations(shape, seed):
+    """The values the mask studies' dropout acts on, (N, D): the hidden activations of study_net."""
+    X, parameters = study_net(shape, seed)
+    return hidden_activation(X, parameters).T
 
 
 @dataclass(frozen=True)
@@ -588,22 +461,21 @@ def _mask_study_replay(study, p, shape, seed, scale):
 # masks are at most 1/64 of their full size (15,625 elements for the largest), within the wire's cap.
 MAX_STUDY_SCALE = 1 / 64
 
-if TRUSTED_SIDE:
-    # Every study but the scaling one: the forward pass's A2 shows the scale (forward_matches_torch).
-    STUDIES = tuple(study for study in mask_studies.STUDIES if study.name != "every kept output is scaled by 1/(1-p)")
-    PARTS = (
-        Part("Forward with dropout", 1.0, (
-            Check("A2 matches torch with the mask the forward pass drew", forward_matches_torch, bounds=1),
-            *mask_study_checks(_mask_study_replay, STUDIES, study_pre_activations, sample_masks, MAX_STUDY_SCALE),
-        )),
-        Part("Regularized cost", 0.5, (
-            Check("the regularized cost matches torch", cost_matches_torch),
-        )),
-        Part("Backward with dropout", 1.0, (
-            Check("gradients match torch through the forward pass's mask", backward_matches_torch, bounds=2),
-        )),
-        Part("Parameter update", 0.5, (
-            Check("updates match W - learning_rate * dW", update_matches),
-        )),
-    )
-    FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)
+# Every study but the scaling one: the forward pass's A2 shows the scale (forward_matches_torch).
+STUDIES = tuple(study for study in mask_studies.STUDIES if study.name != "every kept output is scaled by 1/(1-p)")
+PARTS = (
+    Part("Forward with dropout", 1.0, (
+        Check("A2 matches torch with the mask the forward pass drew", forward_matches_torch, bounds=1),
+        *mask_study_checks(_mask_study_replay, STUDIES, study_pre_activations, sample_masks, MAX_STUDY_SCALE),
+    )),
+    Part("Regularized cost", 0.5, (
+        Check("the regularized cost matches torch", cost_matches_torch),
+    )),
+    Part("Backward with dropout", 1.0, (
+        Check("gradients match torch through the forward pass's mask", backward_matches_torch, bounds=2),
+    )),
+    Part("Parameter update", 0.5, (
+        Check("updates match W - learning_rate * dW", update_matches),
+    )),
+)
+FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)

@@ -15,293 +15,31 @@ Points: Dropout forward 1.0, Dropout backward 0.5, Fully-connected net 1.5.
   the net's masks cannot be observed (dropout written inline), what the notebook relies on is
   used: with a seed the loss is repeatable and the gradients are its own loss's numeric gradients.
 """
-import importlib.util
-import inspect
-import os
 import sys
 import types
 from dataclasses import dataclass, replace
 
 import numpy as np
+from hypothesis import strategies as st
 
-from . import TRUSTED_SIDE
+from ...core import mask_studies, statistics, tolerances
+from ...core.comparator import assert_close
+from ...core.masks import keep_masks_of_samples
+from ...core.study_values import study_pre_activations
+from ...core.properties import for_all
+from ...grading.mask_checks import mask_study_checks, run_study
+from ...grading.parts import Check, Part, false_alarm_budget, implementation
+from ...sandbox.runners import InProcessRunner
+from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
+from .worker import NOTEBOOK_KEEPS, NOTEBOOK_SIZES, DropoutRecorder, Loaded, notebook_data
 
 NAME = "cs231n-dropout"
 SUBMISSION = "layers.py and fc_net.py at the top, or cs231n/layers.py and cs231n/classifiers/fc_net.py"
-WORKER_TOYFRAME = ()
-KEEP_ARGUMENTS = ("dropout_keep_ratio", "dropout")  # the 2020+ release's spelling, and the 2019 one's
-
-# The course's sandwich, used when a submission hands in no layer_utils.py: built on its own layers.
-COURSE_LAYER_UTILS = '''
-from cs231n.layers import *
-
-
-def affine_relu_forward(x, w, b):
-    a, fc_cache = affine_forward(x, w, b)
-    out, relu_cache = relu_forward(a)
-    return out, (fc_cache, relu_cache)
-
-
-def affine_relu_backward(dout, cache):
-    fc_cache, relu_cache = cache
-    da = relu_backward(dout, relu_cache)
-    return affine_backward(da, fc_cache)
-'''
-
-
-# ---- The worker half: the submission's modules, and what the trusted side may ask of them -----------
-
-class DropoutRecorder:
-    """Stands in for the submission's dropout_forward wherever its other files import it: calls it, and
-    while `records` is a list, appends (x, out, p) of each call in train mode, copied at once."""
-
-    def __init__(self, original):
-        self.original = original
-        self.records = None
-
-    def __call__(self, x, dropout_param, *args, **kwargs):
-        records = self.records
-        before = np.array(x, dtype=np.float64) if records is not None else None
-        out, cache = self.original(x, dropout_param, *args, **kwargs)
-        if records is not None and isinstance(dropout_param, dict) and dropout_param.get("mode") == "train":
-            p = dropout_param.get("p")
-            records.append({"x": before, "out": np.array(out, dtype=np.float64),
-                            "p": float(p) if isinstance(p, (int, float, np.number)) else None})
-        return out, cache
-
-
-@dataclass
-class Loaded:
-    layers: types.ModuleType
-    recorder: DropoutRecorder
-    fc_net: types.ModuleType | None = None
-    fc_net_error: BaseException | None = None
-    cache: object = None  # the last dropout_forward's cache, for the dropout_backward that follows
-
-    def function(self, name):
-        if name == "dropout_forward":
-            return self.recorder.original
-        found = getattr(self.layers, name, None)
-        if not callable(found):
-            raise AttributeError(f"layers.py defines no function named {name!r}")
-        return found
-
-    def net_class(self):
-        if self.fc_net is None:
-            raise self.fc_net_error
-        found = getattr(self.fc_net, "FullyConnectedNet", None)
-        if not isinstance(found, type):
-            raise AttributeError("fc_net.py defines no class named 'FullyConnectedNet'")
-        return found
-
-
-def _package(name, path):
-    module = types.ModuleType(name)
-    module.__path__ = [path]
-    module.__package__ = name
-    sys.modules[name] = module
-    return module
-
-
-def _load(name, path=None, source=None, aliases=()):
-    """The module `name` from the file `path` (or from `source`), also known by each of `aliases`."""
-    if path is not None:
-        spec = importlib.util.spec_from_file_location(name, path)
-    else:
-        spec = importlib.util.spec_from_loader(name, loader=None)
-    module = importlib.util.module_from_spec(spec)
-    for alias in (name, *aliases):
-        sys.modules[alias] = module
-    parent, _, child = name.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
-    if path is not None:
-        spec.loader.exec_module(module)
-    else:
-        exec(compile(source, f"<course's {name}>", "exec"), module.__dict__)
-    return module
-
-
-def load_submission(directory):
-    """Loaded: layers.py imported (as cs231n.layers, layers and cs231n.classifiers.layers alike), its
-    dropout_forward replaced everywhere by a DropoutRecorder, then layer_utils and fc_net; an error in
-    fc_net.py (or layer_utils.py) is kept for the net's tasks, so the dropout parts still grade."""
-    root = os.path.join(directory, "cs231n") if os.path.isfile(os.path.join(directory, "cs231n", "layers.py")) \
-        else directory
-    if not os.path.isfile(os.path.join(root, "layers.py")):
-        raise FileNotFoundError("layers.py was not found at the top of the submission (nor in cs231n/)")
-    classifiers = os.path.join(root, "classifiers")
-    net_folder = classifiers if os.path.isfile(os.path.join(classifiers, "fc_net.py")) else root
-    _package("cs231n", root)
-    _package("cs231n.classifiers", net_folder)
-    layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
-    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
-    if callable(recorder.original):
-        layers.dropout_forward = recorder
-    loaded = Loaded(layers, recorder)
-    try:
-        _course_helpers(root)
-        utils = os.path.join(root, "layer_utils.py")
-        aliases = ("layer_utils", "cs231n.classifiers.layer_utils")
-        if os.path.isfile(utils):
-            _load("cs231n.layer_utils", utils, aliases=aliases)
-        else:
-            _load("cs231n.layer_utils", source=COURSE_LAYER_UTILS, aliases=aliases)
-        net_file = os.path.join(net_folder, "fc_net.py")
-        if not os.path.isfile(net_file):
-            raise FileNotFoundError("fc_net.py was not found at the top of the submission (nor in cs231n/classifiers/)")
-        loaded.fc_net = _load("cs231n.classifiers.fc_net", net_file, aliases=("fc_net", "cs231n.fc_net"))
-    except Exception as error:  # noqa: BLE001 - the net's tasks report it
-        loaded.fc_net_error = error
-    return loaded
-
-
-# The course's layer_utils.py starts `from .fast_layers import *` (or `from cs231n.fast_layers import *`):
-# its convolutional sandwiches, which no part of this assignment calls. A submission need not hand in
-# fast_layers.py (nor the compiled im2col it needs): these modules stand in for whatever cannot load.
-COURSE_HELPERS = ("fast_layers", "im2col", "im2col_cython")
-
-
-def _course_helpers(root):
-    for name in COURSE_HELPERS:
-        path = os.path.join(root, f"{name}.py")
-        try:
-            if not os.path.isfile(path):
-                raise ImportError(name)
-            _load(f"cs231n.{name}", path, aliases=(name,))
-        except Exception:  # noqa: BLE001 - a stand-in instead: nothing graded uses them
-            stand_in = types.ModuleType(f"cs231n.{name}", "an empty stand-in for the course's helper module")
-            for alias in (f"cs231n.{name}", name):
-                sys.modules[alias] = stand_in
-            setattr(sys.modules["cs231n"], name, stand_in)
-
-
-def _plain(value):
-    """An array the wire can carry (float64 for any number), or the value as it is for the checks to name."""
-    if isinstance(value, (np.ndarray, np.generic, int, float)) and not isinstance(value, bool):
-        array = np.asarray(value)
-        if array.dtype.kind in "biuf":
-            return array.astype(np.float64)
-    return None if value is None else f"<{type(value).__name__}>"
-
-
-def _dropout_forward(loaded, x, p, mode, seed, rng_seed):
-    """dropout_forward(x, {"p": p, "mode": mode[, "seed": seed]}) with NumPy's global RNG seeded by
-    rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
-    np.random.seed(rng_seed)
-    dropout_param = {"p": p, "mode": mode, **({} if seed is None else {"seed": seed})}
-    out, loaded.cache = loaded.function("dropout_forward")(np.array(x), dropout_param)
-    return _plain(out)
-
-
-def _dropout_backward(loaded, dout):
-    return _plain(loaded.function("dropout_backward")(np.array(dout), loaded.cache))
-
-
-def _net(loaded, architecture, keep, reg, seed, construct_seed):
-    """A FullyConnectedNet of `architecture` ((hidden_dims, input_dim, num_classes, weight_scale)), float64,
-    built after np.random.seed(construct_seed)."""
-    cls = loaded.net_class()
-    hidden_dims, input_dim, num_classes, weight_scale = architecture
-    np.random.seed(construct_seed)
-    return cls(list(hidden_dims), input_dim=input_dim, num_classes=num_classes, reg=reg, weight_scale=weight_scale,
-               dtype=np.float64, seed=seed, **{_keep_argument(cls): keep})
-
-
-def _keep_argument(cls):
-    """The keep ratio's name in the class's signature: the 2020+ spelling, the 2019 one, else the first."""
-    try:
-        parameters = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        parameters = {}
-    return next((name for name in KEEP_ARGUMENTS if name in parameters), KEEP_ARGUMENTS[0])
-
-
-def _set_params(model, params):
-    """The harness's parameters in place of the model's own (new float64 arrays, same keys)."""
-    own = getattr(model, "params", None)
-    if not isinstance(own, dict) or set(own) != set(params):
-        raise KeyError(f"model.params has keys {sorted(own) if isinstance(own, dict) else own!r}, expected "
-                       f"{sorted(params)} (W1, b1, ..., WL, bL)")
-    for key, value in params.items():
-        own[key] = np.array(value, dtype=np.float64)
-
-
-def _loss_reply(result):
-    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
-        raise TypeError(f"model.loss(X, y) must return (loss, grads), got {type(result).__name__}")
-    loss, grads = result
-    return {"loss": _plain(loss), "grads": {str(key): _plain(value) for key, value in grads.items()}}
-
-
-def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1):
-    """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores), each with the
-    dropout_forward calls it made in train mode; with y, after one call of model.loss(X)."""
-    model = _net(loaded, architecture, keep, reg, seed, construct_seed)
-    if params is not None:
-        _set_params(model, params)
-    if y is not None:
-        model.loss(np.array(X))  # as the notebook does between epochs: test mode must not stick to the model
-    replies = []
-    for _ in range(calls):
-        loaded.recorder.records = records = []
-        try:
-            result = model.loss(np.array(X)) if y is None else model.loss(np.array(X), np.array(y))
-        finally:
-            loaded.recorder.records = None
-        reply = {"scores": _plain(result)} if y is None else _loss_reply(result)
-        replies.append({**reply, "records": records})
-    return replies
-
-
-def _gradient_check(loaded, architecture, keep, reg, seed, construct_seed, X, y, entries, h):
-    """The model's own parameters: (loss, grads) and then, for each (key, flat index) of `entries`, the
-    losses with that parameter moved by +h and by -h (the notebook's centred differences)."""
-    model = _net(loaded, architecture, keep, reg, seed, construct_seed)
-    reply = _loss_reply(model.loss(np.array(X), np.array(y)))
-    moved = []
-    for key, index in entries:
-        value = model.params[key]
-        old = value.flat[index]
-        losses = []
-        for delta in (h, -h):
-            value.flat[index] = old + delta
-            losses.append(_plain(model.loss(np.array(X), np.array(y))[0]))
-        value.flat[index] = old
-        moved.append(losses)
-    return {**reply, "moved": moved, "again": _plain(model.loss(np.array(X), np.array(y))[0])}
-
-
-# The notebook's check: N, D, H1, H2, C = 2, 15, 20, 30, 10; np.random.seed(231) before X and y; the
-# nets for keep 1, 0.75, 0.5 built in turn (weight_scale 5e-2, float64, seed 123).
-NOTEBOOK_SIZES = (2, 15, 20, 30, 10)
-NOTEBOOK_KEEPS = (1, 0.75, 0.5)
+# The notebook's initial losses at its keep ratios (ASSIGNMENT.md §B): expected values, never in a worker's view.
 NOTEBOOK_LOSSES = (2.3004790897684924, 2.302371489704412, 2.3042759220785896)
 
 
-def notebook_data():
-    N, D, _, _, C = NOTEBOOK_SIZES
-    state = np.random.RandomState(231)
-    return state.randn(N, D), state.randint(C, size=(N,))
-
-
-def _notebook_losses(loaded):
-    """The notebook's initial losses, its cell run as it is written."""
-    N, D, H1, H2, C = NOTEBOOK_SIZES
-    np.random.seed(231)
-    X, y = np.random.randn(N, D), np.random.randint(C, size=(N,))
-    losses = []
-    for keep in NOTEBOOK_KEEPS:
-        cls = loaded.net_class()
-        model = cls([H1, H2], input_dim=D, num_classes=C, weight_scale=5e-2, dtype=np.float64, seed=123,
-                    **{_keep_argument(cls): keep})
-        losses.append(_plain(model.loss(X, y)[0]))
-    return losses
-
-
-TASKS = {"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward, "net_loss": _net_loss,
-         "gradient_check": _gradient_check, "notebook_losses": _notebook_losses}
-
+# ---- The model solution ----------------------------------------------------------------------------
 
 def model_solution():
     """toyframe's cs231n track (trusted side only), loaded like a submission in the flat layout."""
@@ -326,20 +64,6 @@ def _recording_net(module, recorder):
                 module.dropout_forward = original
     return FullyConnectedNet
 
-
-# ---- The trusted half -------------------------------------------------------------------------------
-
-if TRUSTED_SIDE:
-    from hypothesis import strategies as st
-
-    from ..core import mask_studies, statistics, tolerances
-    from ..core.comparator import assert_close
-    from ..core.masks import keep_masks_of_samples
-    from ..core.study_values import study_pre_activations
-    from ..core.properties import for_all
-    from ..grading.mask_checks import mask_study_checks, run_study
-    from ..grading.parts import Check, Part, false_alarm_budget, implementation
-    from ..sandbox.runners import InProcessRunner
 
 
 def _replay(check, scenario, module="layers"):
@@ -873,27 +597,26 @@ def _mask_study_replay(study, p, shape, seed, scale):
             f"replay_mask_study; replay_mask_study({arguments})  # p here is the DROP probability, 1 - keep")
 
 
-if TRUSTED_SIDE:
-    PARTS = (
-        Part("Dropout forward", 1.0, (
-            Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
-                  dropout_forward_matches_torch, bounds=1),
-            Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask),
-            *mask_study_checks(_mask_study_replay, sampler=sample_masks),
-        )),
-        Part("Dropout backward", 0.5, (
-            Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
-                  bounds=2),
-        )),
-        Part("Fully-connected net", 1.5, (
-            Check("scores in test mode match torch", scores_match_torch),
-            Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
-            Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch,
-                  bounds=1),
-            Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
-                  bounds=4),
-            Check("the notebook's gradient check", notebook_gradient_check),
-            Check("the notebook's initial loss", notebook_initial_loss),
-        )),
-    )
-    FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)
+PARTS = (
+    Part("Dropout forward", 1.0, (
+        Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
+              dropout_forward_matches_torch, bounds=1),
+        Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask),
+        *mask_study_checks(_mask_study_replay, sampler=sample_masks),
+    )),
+    Part("Dropout backward", 0.5, (
+        Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
+              bounds=2),
+    )),
+    Part("Fully-connected net", 1.5, (
+        Check("scores in test mode match torch", scores_match_torch),
+        Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
+        Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch,
+              bounds=1),
+        Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
+              bounds=4),
+        Check("the notebook's gradient check", notebook_gradient_check),
+        Check("the notebook's initial loss", notebook_initial_loss),
+    )),
+)
+FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)

@@ -9,107 +9,26 @@ the model solution). Comparisons use the assignment's own tolerance (tolerances.
 Checks are hypothesis properties: any correct implementation passes them however it draws its
 masks, because the reference replays the masks the implementation drew.
 """
-import importlib.util
-import os
-import sys
-import types
-
 import numpy as np
+from hypothesis import strategies as st
 
-from . import TRUSTED_SIDE
+from ...core import masks, tolerances
+from ...core.comparator import assert_close
+from ...core.equivalence import check_trace, replay_code
+from ...core.mask_studies import replay_code as mask_study_replay
+from ...core.masks import attach_keep_masks
+from ...core.notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
+from ...core.properties import for_all
+from ...core.scenario import LayerSpec, Wrap
+from ...core.strategies import layer_stacks, scenarios, wrap_chains
+from ...core.trace import StepRecord, Trace
+from ...grading.mask_checks import mask_study_checks
+from ...grading.parts import Check, Part, false_alarm_budget, implementation
+from ...sandbox.runners import SubmissionFailure
+from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
 
 NAME = "nnti-7.4"
 SUBMISSION = "layers/Dropout.py and layers/L2regularization.py (or both files at the top)"
-WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
-                   "layers/linear.py", "layers/wrapper.py")
-CLASS_NAMES = {"dropout": "Dropout", "l2": "L2regularization"}
-
-
-# ---- The worker half: the submission's classes, and what the trusted side may ask of them ----------
-
-def _submission_file(directory, name):
-    for candidate in (os.path.join(directory, "layers", f"{name}.py"), os.path.join(directory, f"{name}.py")):
-        if os.path.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(f"{name}.py was not found in {directory} (nor in its layers/ folder)")
-
-
-def _skeleton_aliases():
-    """Packages named as in the course skeleton, so `from layers import Linear` works in a submission."""
-    import toyframe
-    for name, module in (("activations", toyframe.activations), ("losses", toyframe.losses),
-                         ("model", toyframe.model)):
-        sys.modules.setdefault(name, module)
-    layers = types.ModuleType("layers")
-    layers.__path__ = []
-    layers.Linear = toyframe.Linear
-    sys.modules["layers"] = layers
-    linear_module = types.ModuleType("layers.Linear")
-    linear_module.Linear = toyframe.Linear
-    sys.modules["layers.Linear"] = linear_module
-    return layers
-
-
-def load_submission(directory):
-    """{"dropout": Dropout, "l2": L2regularization} from the submission's two files."""
-    layers = _skeleton_aliases()
-    classes = {}
-    for kind, name in CLASS_NAMES.items():
-        spec = importlib.util.spec_from_file_location(f"layers.{name}", _submission_file(directory, name))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        classes[kind] = getattr(module, name)
-        setattr(layers, name, classes[kind])
-    return classes
-
-
-def _observe(classes, scenario, graded):
-    from ..core import runner
-    trace = runner.observe(scenario, {graded: classes[graded]})
-    return [{"forward": step.forward, "backward": step.backward, "update": step.update,
-             "observations": {name: _plain_stored(seen) for name, seen in step.observations.items()}}
-            for step in trace.steps]
-
-
-def _plain_stored(seen):
-    """A stored mask may be any numeric dtype (uint8, int32, ...): it crosses as float64, or not at all."""
-    stored = seen.get("stored")
-    ok = isinstance(stored, np.ndarray) and stored.dtype.kind in "biuf"
-    return {**seen, "stored": np.asarray(stored, dtype=np.float64) if ok else None}
-
-
-def _mask_samples(classes, p, shape, calls, seed, instances):
-    from ..core import runner
-    return {"outputs": runner.observe_masks(classes["dropout"], p, shape, calls, seed, instances)}
-
-
-def _notebook_l2(classes):
-    from ..core.notebook import toy_l2_cell_losses
-    return toy_l2_cell_losses(classes["l2"])
-
-
-TASKS = {"observe": _observe, "mask_samples": _mask_samples, "notebook_l2": _notebook_l2}
-
-
-# ---- The trusted half -------------------------------------------------------------------------------
-
-if TRUSTED_SIDE:
-    from hypothesis import strategies as st
-
-    from ..core import masks, tolerances
-    from ..core.comparator import assert_close
-    from ..core.equivalence import check_trace, replay_code
-    from ..core.mask_studies import replay_code as mask_study_replay
-    from ..core.masks import attach_keep_masks
-    from ..core.notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
-    from ..core.properties import for_all
-    from ..core.scenario import LayerSpec, Wrap
-    from ..core.strategies import layer_stacks, scenarios, wrap_chains
-    from ..core.trace import StepRecord, Trace
-    from ..grading.mask_checks import mask_study_checks
-    from ..grading.parts import Check, Part, false_alarm_budget, implementation
-    from ..sandbox.runners import SubmissionFailure
 
 
 def model_solution():
@@ -217,7 +136,7 @@ def l2_loss_matches_torch(runner, settings):
 
 def notebook_l2_cell(runner, settings):
     """The notebook's L2 cell: the regularized loss, then one SGD step agrees with torch (atol 1e-3)."""
-    context = ("\nReplay: from reference.core.notebook import toy_l2_cell_losses; "
+    context = ("\nReplay: from reference.core.notebook_cell import toy_l2_cell_losses; "
                "print(toy_l2_cell_losses(L2regularization))  # (the loss, the loss after one step)")
     reply = implementation(lambda: runner.call("notebook_l2"), context)
     if not isinstance(reply, list) or len(reply) != 2:
@@ -231,20 +150,19 @@ def notebook_l2_cell(runner, settings):
 
 # ---- The parts -----------------------------------------------------------------------------------
 
-if TRUSTED_SIDE:
-    PARTS = (
-        Part("Dropout forward", 1.0, (
-            Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch, bounds=1),
-            *mask_study_checks(mask_study_replay),
-            Check("p = 0 is the identity", p_zero_is_identity),
-        ), graded="dropout"),
-        Part("Dropout backward", 0.5, (
-            Check("gradients and SGD updates match torch", dropout_backward_matches_torch, bounds=2),
-        ), graded="dropout"),
-        Part("L2 regularization", 1.5, (
-            Check("gradient and SGD updates match torch over several steps", l2_gradient_matches_torch),
-            Check("regularized loss follows the weights", l2_loss_matches_torch),
-            Check("the notebook's L2 cell", notebook_l2_cell),
-        ), graded="l2"),
-    )
-    FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)
+PARTS = (
+    Part("Dropout forward", 1.0, (
+        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch, bounds=1),
+        *mask_study_checks(mask_study_replay),
+        Check("p = 0 is the identity", p_zero_is_identity),
+    ), graded="dropout"),
+    Part("Dropout backward", 0.5, (
+        Check("gradients and SGD updates match torch", dropout_backward_matches_torch, bounds=2),
+    ), graded="dropout"),
+    Part("L2 regularization", 1.5, (
+        Check("gradient and SGD updates match torch over several steps", l2_gradient_matches_torch),
+        Check("regularized loss follows the weights", l2_loss_matches_torch),
+        Check("the notebook's L2 cell", notebook_l2_cell),
+    ), graded="l2"),
+)
+FALSE_ALARM_BUDGET = false_alarm_budget(PARTS)

@@ -1,0 +1,83 @@
+"""nnti-7.4's worker half: the submission's Dropout and L2regularization, and the tasks the trusted side
+may ask of them. The only file of the assignment that enters the worker's view: the standard library,
+numpy and toyframe's skeleton alone.
+"""
+import importlib.util
+import os
+import sys
+import types
+
+import numpy as np
+
+# The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
+WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
+                   "layers/linear.py", "layers/wrapper.py")
+
+CLASS_NAMES = {"dropout": "Dropout", "l2": "L2regularization"}
+
+
+def _submission_file(directory, name):
+    for candidate in (os.path.join(directory, "layers", f"{name}.py"), os.path.join(directory, f"{name}.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(f"{name}.py was not found in {directory} (nor in its layers/ folder)")
+
+
+def _skeleton_aliases():
+    """Packages named as in the course skeleton, so `from layers import Linear` works in a submission."""
+    import toyframe
+    for name, module in (("activations", toyframe.activations), ("losses", toyframe.losses),
+                         ("model", toyframe.model)):
+        sys.modules.setdefault(name, module)
+    layers = types.ModuleType("layers")
+    layers.__path__ = []
+    layers.Linear = toyframe.Linear
+    sys.modules["layers"] = layers
+    linear_module = types.ModuleType("layers.Linear")
+    linear_module.Linear = toyframe.Linear
+    sys.modules["layers.Linear"] = linear_module
+    return layers
+
+
+def load_submission(directory):
+    """{"dropout": Dropout, "l2": L2regularization} from the submission's two files."""
+    layers = _skeleton_aliases()
+    classes = {}
+    for kind, name in CLASS_NAMES.items():
+        spec = importlib.util.spec_from_file_location(f"layers.{name}", _submission_file(directory, name))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        classes[kind] = getattr(module, name)
+        setattr(layers, name, classes[kind])
+    return classes
+
+
+def _observe(classes, scenario, graded):
+    from ...core import runner
+    trace = runner.observe(scenario, {graded: classes[graded]})
+    return [{"forward": step.forward, "backward": step.backward, "update": step.update,
+             "observations": {name: _plain_stored(seen) for name, seen in step.observations.items()}}
+            for step in trace.steps]
+
+
+def _plain_stored(seen):
+    """A stored mask may be any numeric dtype (uint8, int32, ...): it crosses as float64, or not at all."""
+    stored = seen.get("stored")
+    ok = isinstance(stored, np.ndarray) and stored.dtype.kind in "biuf"
+    return {**seen, "stored": np.asarray(stored, dtype=np.float64) if ok else None}
+
+
+def _mask_samples(classes, p, shape, calls, seed, instances):
+    from ...core import runner
+    return {"outputs": runner.observe_masks(classes["dropout"], p, shape, calls, seed, instances)}
+
+
+def _notebook_l2(classes):
+    from ...core.notebook_cell import toy_l2_cell_losses
+    return toy_l2_cell_losses(classes["l2"])
+
+
+TASKS = {"observe": _observe, "mask_samples": _mask_samples, "notebook_l2": _notebook_l2}
+
+

@@ -1,0 +1,132 @@
+"""two-layer's worker half: the student's two_layer_net.py and the tasks the trusted side may ask of it.
+The only file of the assignment that enters the worker's view: the standard library and numpy alone.
+"""
+import importlib.util
+import os
+import re
+import sys
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+# The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
+WORKER_TOYFRAME = ()
+
+FILE = "two_layer_net.py"
+FUNCTIONS = ("forward_propagation_with_dropout", "compute_cost_with_regularization",
+             "backward_propagation_with_dropout", "update_parameters")
+PARAMETERS = ("W1", "b1", "W2", "b2")
+CACHE_DEPTH, CACHE_ARRAYS = 4, 64
+
+
+def cache_arrays(cache, depth=CACHE_DEPTH, found=None):
+    """The numeric arrays in a cache, in its order: in dicts, lists, tuples and plain objects' attributes
+    (a SimpleNamespace, a dataclass, a class of the student's), nested up to `depth`, at most
+    CACHE_ARRAYS of them."""
+    found = [] if found is None else found
+    if len(found) >= CACHE_ARRAYS:
+        return found
+    if isinstance(cache, np.ndarray):
+        if cache.dtype.kind in "biuf":
+            found.append(cache)
+        return found
+    if depth == 0:
+        return found
+    if isinstance(cache, dict):
+        items = list(cache.values())
+    elif isinstance(cache, (list, tuple)):
+        items = list(cache)
+    elif hasattr(cache, "__dict__") and not isinstance(cache, (type, types.ModuleType, types.FunctionType)):
+        items = list(vars(cache).values())
+    else:
+        return found
+    for item in items:
+        cache_arrays(item, depth - 1, found)
+    return found
+
+
+@dataclass
+class Loaded:
+    module: object
+    lower_case: bool  # the seeds' keys w1, dw1, ... rather than W1, dW1, ...
+    cache: object = None  # the cache of the last forward pass, for the backward pass that follows
+
+    def function(self, name):
+        found = getattr(self.module, name, None)
+        if not callable(found):
+            raise AttributeError(f"{FILE} defines no function named {name!r} (the assignment asks for "
+                                 f"{', '.join(FUNCTIONS)})")
+        return found
+
+    def key(self, name, gradient=False):
+        name = name.lower() if self.lower_case else name
+        return f"d{name}" if gradient else name
+
+    def parameters(self, canonical, gradient=False):
+        """A new dict, in the submission's key style, of copies of `canonical`'s arrays."""
+        return {self.key(name, gradient): np.array(canonical[name], dtype=np.float64) for name in PARAMETERS}
+
+    def canonical(self, returned, gradient=False):
+        """W1, b1, ... (plain arrays) from a dict the submission returned in its key style."""
+        if not isinstance(returned, dict):
+            raise TypeError(f"expected a dict of {'gradients' if gradient else 'parameters'}, got "
+                            f"{type(returned).__name__}")
+        missing = [self.key(name, gradient) for name in PARAMETERS if self.key(name, gradient) not in returned]
+        if missing:
+            raise KeyError(f"the returned dict lacks {', '.join(missing)} (it has {', '.join(map(str, returned))})")
+        return {name: _plain(returned[self.key(name, gradient)]) for name in PARAMETERS}
+
+
+def _plain(value):
+    """An array the wire can carry: float64 for any number (a float16 or int result included)."""
+    array = np.asarray(value)
+    return array.astype(np.float64) if array.dtype.kind in "biuf" else array
+
+
+def load_submission(directory):
+    path = os.path.join(directory, FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{FILE} was not found at the top of the submission")
+    spec = importlib.util.spec_from_file_location("two_layer_net", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return loaded(module)
+
+
+def loaded(module):
+    """Loaded of an imported two_layer_net, its key style read from its source: the seeds' lower-case
+    keys when it names "w1" and never "W1"."""
+    with open(module.__file__, encoding="utf-8", errors="replace") as source:
+        text = source.read()
+    lower_case = bool(re.search(r"""['"]w1['"]""", text)) and not re.search(r"""['"]W1['"]""", text)
+    return Loaded(module, lower_case=lower_case)
+
+
+def _forward(loaded, X, parameters, keep_prob, seed):
+    """The forward pass with NumPy's global RNG seeded by `seed` (a grade never depends on the run):
+    A2, and the arrays of its cache; the cache itself stays here for the backward pass."""
+    np.random.seed(seed)
+    A2, loaded.cache = loaded.function(FUNCTIONS[0])(np.array(X), loaded.parameters(parameters), keep_prob)
+    return {"A2": _plain(A2), "cache": [_plain(array) for array in cache_arrays(loaded.cache)]}
+
+
+def _backward(loaded, X, Y, keep_prob, lambd):
+    """The backward pass on the last forward pass's cache -> dW1, db1, dW2, db2."""
+    grads = loaded.function(FUNCTIONS[2])(np.array(X), np.array(Y), loaded.cache, keep_prob, lambd)
+    return loaded.canonical(grads, gradient=True)
+
+
+def _cost(loaded, A2, Y, parameters, lambd):
+    return _plain(loaded.function(FUNCTIONS[1])(np.array(A2), np.array(Y), loaded.parameters(parameters), lambd))
+
+
+def _update(loaded, parameters, grads, learning_rate):
+    updated = loaded.function(FUNCTIONS[3])(loaded.parameters(parameters), loaded.parameters(grads, gradient=True),
+                                            learning_rate)
+    return loaded.canonical(updated)
+
+
+TASKS = {"forward": _forward, "backward": _backward, "cost": _cost, "update": _update}
+
