@@ -39,16 +39,31 @@ def test_the_mask_tally_names_all_dropped_or_all_kept_only_when_a_correct_layer_
         reason = tally.degenerate()
         if log_probability < math.log(statistics.FALSE_ALARM):
             assert reason is not None and what in reason
-        else:
-            assert reason is None
+        else:  # fail closed: too few outputs to tell
+            assert reason is not None and "too few to show that the masks are genuine" in reason
+
+
+def test_the_mask_tally_fails_closed_on_empty_or_too_little_evidence():
+    """Saw nothing is never passed: an empty tally, or one with only p = 0 outputs, or too few outputs to
+    tell a layer that never drops from a correct one, fails both of its bounds."""
+    for tally in (statistics.MaskTally(), _tallied((np.zeros(10_000, bool), 0.0)),
+                  _tallied((np.arange(20) % 2 == 0, 0.5)), _tallied((np.arange(5000) % 2 == 0, 0.001))):
+        assert "too few to show that the masks are genuine" in tally.degenerate()
+        with pytest.raises(AssertionError, match="too few to show that the masks are genuine"):
+            tally.assert_fraction_dropped("the fraction")
+
+
+def _tallied(*masks):
+    tally = statistics.MaskTally()
+    for keep, p in masks:
+        tally.add(keep, p)
+    return tally
 
 
 def test_the_mask_tally_ignores_p_zero_and_passes_masks_that_keep_and_drop():
-    tally = statistics.MaskTally()
-    tally.add(np.zeros(10_000, bool), 0.0)
-    assert tally.degenerate() is None
-    tally.add(np.arange(10_000) % 2 == 0, 0.5)
+    tally = _tallied((np.zeros(10_000, bool), 0.0), (np.arange(10_000) % 2 == 0, 0.5))
     assert tally.degenerate() is None and (tally.kept, tally.dropped) == (5000, 5000)
+    tally.assert_fraction_dropped("the fraction")
 
 
 STATISTICAL_CHECKS = [(part, check) for part in nnti_7_4.PARTS for check in part.checks if check.bounds]

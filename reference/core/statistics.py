@@ -167,12 +167,18 @@ class MaskTally:
     """Kept and dropped outputs over many masks with 0 < p < 1, from independent draws: how many were
     dropped against how many a correct layer drops on average (the sum of their p), and the
     log-probability that a correct layer keeps none of them (sum of log p) or drops none (sum of
-    log(1 - p))."""
+    log(1 - p)).
+
+    Fail closed: evidence too small for a bound (no output observed, or too few to tell a layer
+    that never drops, or always drops, from a correct one) fails that bound, with a message saying
+    what could not be observed. `unobserved` counts outputs a check wanted to read and could not
+    (what the submission returned had the wrong shape, say), for that message."""
 
     def __init__(self):
         self.kept = self.dropped = 0
         self.expected_dropped = 0.0
         self.log_all_dropped = self.log_all_kept = 0.0
+        self.unobserved = 0
 
     def add(self, keep, p):
         if not 0.0 < p < 1.0:
@@ -184,14 +190,41 @@ class MaskTally:
         self.log_all_dropped += keep.size * math.log(p)
         self.log_all_kept += keep.size * math.log(1.0 - p)
 
+    @property
+    def total(self):
+        return self.kept + self.dropped
+
+    def too_little(self):
+        """None, or why this evidence cannot tell genuine masks apart: no output observed, or so few
+        that a correct layer could keep all of them, or drop all of them, with probability above
+        FALSE_ALARM (so that neither a layer that never drops nor one that always drops would show)."""
+        limit = math.log(FALSE_ALARM)
+        if self.total and self.log_all_kept < limit and self.log_all_dropped < limit:
+            return None
+        unobserved = (f" ({self.unobserved} outputs could not be read: what was returned did not have the "
+                      f"shape asked for)" if self.unobserved else "")
+        seen = f"only {self.total} outputs with 0 < p < 1 were observed" if self.total else "no output with " \
+            "0 < p < 1 could be observed"
+        return (f"{seen}{unobserved}, too few to show that the masks are genuine (the grader reads each "
+                f"mask from what the layer returned, on values it computed itself): check that the layer "
+                f"returns an output of the wrapped layer's shape, in every call")
+
+    def _hidden_by(self, radius, mean_p):
+        return (f"only {self.total} outputs with 0 < p < 1 were observed: within the bound of +/- {radius:.3f} "
+                f"a layer that never drops (or always drops) would pass for one dropping {mean_p:.3f} of them, "
+                f"too few to show that the masks are genuine")
+
     def assert_fraction_dropped(self, what):
         """(dropped - sum of p) / outputs is a mean of independent values of mean 0, each in a range of
-        width 1: Hoeffding's bound. One bound."""
+        width 1: Hoeffding's bound. One bound; it fails when too_little() says why."""
         _count_bound()
-        total = self.kept + self.dropped
-        if total == 0:
-            return
-        radius = hoeffding_radius(total)
+        total = self.total
+        radius = hoeffding_radius(total) if total else math.inf
+        mean_p = self.expected_dropped / total if total else 0.0
+        # The bound must be able to tell a layer that never drops (or always drops) from a correct one.
+        reason = self.too_little() or (self._hidden_by(radius, mean_p) if radius >= min(mean_p, 1 - mean_p) else None)
+        if reason:
+            raise AssertionError(f"{what}: {reason}")
         deviation = (self.dropped - self.expected_dropped) / total
         if not abs(deviation) <= radius:
             raise AssertionError(
@@ -201,17 +234,17 @@ class MaskTally:
 
     def degenerate(self):
         """None, or why the masks are degenerate: all dropped (or all kept) where a correct layer does
-        so with probability below FALSE_ALARM. Two exact bounds."""
+        so with probability below FALSE_ALARM, or too little evidence to tell (too_little). Two exact
+        bounds."""
         _count_bound()
         _count_bound()
-        limit = math.log(FALSE_ALARM)
-        if self.kept == 0 and self.log_all_dropped < limit:
+        if self.kept == 0 and self.dropped and self.log_all_dropped < math.log(FALSE_ALARM):
             return (f"it dropped all {self.dropped} outputs (a correct layer does so with probability "
                     f"{_probability_text(self.log_all_dropped)})")
-        if self.dropped == 0 and self.log_all_kept < limit:
+        if self.dropped == 0 and self.kept and self.log_all_kept < math.log(FALSE_ALARM):
             return (f"it kept all {self.kept} outputs, dropping none (a correct layer does so with probability "
                     f"{_probability_text(self.log_all_kept)})")
-        return None
+        return self.too_little()
 
 
 def _probability_text(log_probability):
