@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 import toyframe
 from reference import replay
+from reference.assignments import nnti_7_4
 from reference.core.mask_studies import PROBABILITIES, STUDIES
-from reference.core.runner import sample_masks
+from reference.sandbox.runners import InProcessRunner
 from reference.core.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
 
 
@@ -38,9 +39,11 @@ RANDOM_SOURCES = pytest.mark.parametrize("source", ["global RNG", "Generator"])
 @settings(max_examples=5)
 @given(p=PROBABILITIES, seed=SEEDS, data=st.data())
 def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
-    """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.core.mask_studies)."""
+    """Fraction and number dropped, fresh and independent masks, the 1/(1-p) scaling (reference.core.mask_studies),
+    on the masks nnti-7.4's grading reads from the study's scenario."""
     shape = data.draw(study.shapes(scale=1 / 16))
-    study.run(lambda *args: sample_masks(_drawn_from(source, seed), *args), p, shape, seed)
+    runner = InProcessRunner({"dropout": _drawn_from(source, seed)}, nnti_7_4)
+    study.run(lambda *args: nnti_7_4.sample_masks(runner, *args), p, shape, seed, pre_activations=nnti_7_4.study_pre_activations)
 
 
 def _linear(n_in, n_out, dtype):

@@ -23,7 +23,7 @@ def small_smooth_models():
 def test_finite_differences_agree_with_toyframe_and_torch(scenario):
     toyframe_trace = run(scenario)
     torch_trace = expected_trace(scenario, toyframe_trace)
-    numeric = numerical_gradients(scenario, toyframe_trace.steps[0].keep_masks)
+    numeric = numerical_gradients(scenario, torch_trace.steps[0].keep_masks)  # the masks read from toyframe's run
     for name, gradient in numeric.items():
         for oracle, trace in (("toyframe", toyframe_trace), ("torch autograd", torch_trace)):
             assert_close(trace.steps[0].backward[name], gradient, tolerance=tolerances.FINITE_DIFFERENCE,

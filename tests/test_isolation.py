@@ -128,7 +128,7 @@ def test_the_attack_fails_in_the_worker(world, scene, attack):
         scene.targets(solution=SOLUTION), [attack]))
     runner = SubmissionRunner(submission, LIMITS, study_scale=1 / 256)
     try:
-        outputs, _ = runner.mask_samples(0.5, (4, 3), calls=1, seed=0)
+        outputs, _ = nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=1, seed=0)
         message = ""
     except SubmissionFailure as failure:
         outputs, message = None, str(failure)
@@ -162,7 +162,7 @@ def test_as_root_grading_refuses_a_worker_without_walls(world):
                               identity=WorkerIdentity("/usr/bin/python3", 65534, 65534))
     try:
         with pytest.raises(IsolationRefused, match="README.md, 'Install layout'"):
-            runner.mask_samples(0.5, (4, 3), calls=1, seed=0)
+            nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=1, seed=0)
         with pytest.raises(IsolationRefused):
             nnti_7_4.trace(runner, None, "dropout")
     finally:
@@ -178,7 +178,7 @@ def test_a_submission_that_sleeps_under_each_deadline_is_stopped_by_the_total_bu
     try:
         for seed in range(20):
             try:
-                runner.mask_samples(0.5, (4, 3), calls=1, seed=seed)
+                nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=1, seed=seed)
             except SubmissionFailure as failure:
                 messages.append(str(failure))
     finally:
@@ -188,12 +188,14 @@ def test_a_submission_that_sleeps_under_each_deadline_is_stopped_by_the_total_bu
 
 
 def test_a_huge_reply_is_refused_without_reading_it(world):
-    huge = CORRECT_DROPOUT.replace("        out = self.layer(x)\n",
-                                   "        return np.zeros((3000, 3000))\n        out = self.layer(x)\n")
+    # The submission takes over the worker's task (anything in the worker is its to rewrite) to send 72 MB.
+    huge = CORRECT_DROPOUT + ("\nimport sys\nfor _name, _module in list(sys.modules.items()):\n"
+                              "    if _name.endswith('nnti_7_4.worker'):\n"
+                              "        _module.TASKS['observe'] = lambda classes, **_: np.zeros((3000, 3000))\n")
     runner = SubmissionRunner(write_submission(world / "submission", dropout=huge), LIMITS)
     try:
         with pytest.raises(SubmissionFailure, match="frame of"):
-            runner.mask_samples(0.5, (3000, 3000), calls=1, seed=0)
+            nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=1, seed=0)
     finally:
         runner.close()
 
@@ -203,7 +205,7 @@ def test_an_exception_text_is_cut_and_shows_only_the_submission_frames(world):
     runner = SubmissionRunner(write_submission(world / "submission", dropout=loud), LIMITS)
     try:
         with pytest.raises(SubmissionFailure) as failure:
-            runner.mask_samples(0.5, (4, 3), calls=1, seed=0)
+            nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=1, seed=0)
     finally:
         runner.close()
     message = str(failure.value)
@@ -244,7 +246,14 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
     script = ("import json, sys; sys.path.insert(0, sys.argv[1])\n"
               "from reference.sandbox.runners import SubmissionRunner\n"
               "runner = SubmissionRunner(sys.argv[2])\n"
-              "outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)\n"
+              "import numpy as np\n"
+              "from reference.core.scenario import LayerSpec, Scenario, Wrap\n"
+              "layer = LayerSpec(np.full((3, 30), 0.5), np.full((1, 30), 0.25), (Wrap('dropout', 0.5),))\n"
+              "scenario = Scenario(layers=(layer,), x=np.ones((40, 3)), loss='mse', targets=np.zeros((40, 30)),\n"
+              "                    steps=0, passes=2)\n"
+              "steps = runner.call('observe', scenario=scenario, graded='dropout')\n"
+              "outputs = np.array([[step['forward']['output of Dropout 1 on layer 1'] for step in steps]])\n"
+              "keep = outputs != 0\n"
               "runner.close()\n"
               "print(json.dumps({'shape': list(outputs.shape), 'kept': float(keep.mean()), **runner.isolation}))\n")
     completed = subprocess.run([WORKER_PYTHON, "-c", script, str(world / "harness"),
@@ -267,7 +276,7 @@ def test_threads_still_work_in_the_worker(world):
     assert "threading.Thread" in threaded
     runner = SubmissionRunner(write_submission(world / "submission", dropout=threaded), LIMITS)
     try:
-        outputs, keep = runner.mask_samples(0.5, (40, 30), calls=2, seed=0)
+        outputs, keep = nnti_7_4.sample_masks(runner, 0.5, (40, 30), calls=2, seed=0)
     finally:
         runner.close()
     assert outputs.shape == (1, 2, 40, 30) and 0.3 < keep.mean() < 0.7

@@ -11,6 +11,7 @@ from hypothesis import Phase
 from hypothesis import settings as Settings
 
 from reference import assignments
+from reference.assignments import nnti_7_4
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import grade, total_score
 from reference.sandbox.runners import Limits, SubmissionRunner
@@ -95,7 +96,7 @@ def test_stdin_is_closed_so_reading_it_cannot_hang(tmp_path):
                                           "        import sys\n        sys.stdin.read()\n        out = self.layer(x)\n")
     runner = SubmissionRunner(write_submission(tmp_path, dropout=reads_stdin), FAIR_LIMITS)
     try:
-        outputs, keep = runner.mask_samples(0.5, (4, 3), calls=2, seed=0)
+        outputs, keep = nnti_7_4.sample_masks(runner, 0.5, (4, 3), calls=2, seed=0)
     finally:
         runner.close()
     assert outputs.shape == keep.shape == (1, 2, 4, 3)

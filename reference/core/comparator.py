@@ -41,17 +41,16 @@ def assert_close(actual, expected, *, quantity, tolerance, dtype=None, context="
                                rtol=tolerance.rtol, atol=atol, msg=message)
 
 
-def _step_label(step_index, steps):
-    if steps == 0:
-        return ""
-    if step_index == steps:
-        return " after the last SGD step"
-    return f" at step {step_index + 1} of {steps}"
+def _step_label(step_index, steps, passes=1):
+    if step_index < steps:
+        return f" at step {step_index + 1} of {steps}"
+    after = " after the last SGD step" if steps else ""
+    return after if passes == 1 else f" at forward pass {step_index - steps + 1} of {passes}{after}"
 
 
 def _assert_nothing_dropped_at_p_zero(step, scenario, label, context):
-    """A Dropout with p = 0 is the identity: the reference replays the masks a layer drew, so this is
-    where a p = 0 layer that drops is caught."""
+    """A Dropout with p = 0 is the identity: the reference replays the masks a layer drew (the keep
+    masks of `step`, a reference trace's), so this is where a p = 0 layer that drops is caught."""
     for name, p in dropout_probabilities(scenario).items():
         keep = step.keep_masks.get(name)
         if p == 0 and keep is not None and not keep.all():
@@ -69,9 +68,9 @@ def assert_traces_close(actual, expected, scenario, sections=Trace.SECTIONS, tol
     if len(actual.steps) != len(expected.steps):
         raise AssertionError(f"the run recorded {len(actual.steps)} steps, expected {len(expected.steps)}.{context}")
     for step_index, (got, want) in enumerate(zip(actual.steps, expected.steps)):
-        label = _step_label(step_index, scenario.steps)
+        label = _step_label(step_index, scenario.steps, scenario.passes)
         if "forward" in sections:
-            _assert_nothing_dropped_at_p_zero(got, scenario, label, context)
+            _assert_nothing_dropped_at_p_zero(want, scenario, label, context)
         for section in sections:
             for name, expected_value in getattr(want, section).items():
                 assert_close(getattr(got, section).get(name), expected_value, quantity=f"{name}{label}",

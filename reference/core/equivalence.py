@@ -3,6 +3,7 @@ from hypothesis import assume, currently_in_test_context
 
 from . import tolerances
 from .comparator import assert_traces_close
+from .masks import UnreadableOutput
 from .runner import run
 from .scenario import WRAPPERS
 from .torch_mirror import expected_trace
@@ -42,16 +43,22 @@ def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None, check
 
 
 def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True, graded=None):
-    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks.
+    """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks;
+    returns the reference trace (whose keep_masks hold the masks read from `actual`).
 
     graded: the kind of class under test ("dropout", "l2"): its failure message replays it."""
-    expected = expected_trace(scenario, actual)
+    replay = replay_code(scenario, graded, sections, tolerance, check_dtype) if graded else None
+    context = f"\nScenario: {scenario.describe()}\nReplay: {replay or f'reference.replay({scenario!r})'}"
+    try:
+        expected = expected_trace(scenario, actual)
+    except UnreadableOutput as error:
+        raise UnreadableOutput(f"{error}{context}") from None
     if not comparable(expected, scenario.dtype):
         if currently_in_test_context():
             assume(False)
         raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
                          f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
                          f"{expected.max_magnitude:.3g}): {scenario.describe()}")
-    replay = replay_code(scenario, graded, sections, tolerance, check_dtype) if graded else None
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
                         replay=replay)
+    return expected

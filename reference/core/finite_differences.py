@@ -18,7 +18,9 @@ def _log_softmax(z):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-_ACTIVATIONS = {
+NUMPY_ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
     "tanh": np.tanh,
     "softmax": lambda z: np.exp(_log_softmax(z)),
@@ -49,7 +51,7 @@ def scenario_loss(scenario, keep_masks):
             else:
                 raise ValueError("finite differences need a smooth loss: no L1 wrappers")
         if spec.activation:
-            h = _ACTIVATIONS[spec.activation](h)
+            h = NUMPY_ACTIVATIONS[spec.activation](h)
     return _data_loss(scenario.loss, h, scenario.targets) + penalty
 
 

@@ -98,8 +98,8 @@ class MaskStudy:
         the values that were dropped (default: the study's own Linear's outputs)."""
         self.test(p, outputs, keep, (pre_activations or study_pre_activations)(tuple(shape), seed))
 
-    def run(self, sample, p, shape, seed, scale=1.0):
-        self.judge(p, shape, seed, *self.sample(sample, p, shape, seed, scale))
+    def run(self, sample, p, shape, seed, scale=1.0, pre_activations=None):
+        self.judge(p, shape, seed, *self.sample(sample, p, shape, seed, scale), pre_activations)
 
 
 def _fractions(p, outputs, keep, pre):
@@ -164,23 +164,8 @@ STUDIES = (
 BY_NAME = {study.name: study for study in STUDIES}
 
 
-def replay_mask_study(name, dropout_class, p, shape, seed, calls=None):
-    """Run the study called `name` on `dropout_class` in this process; raises AssertionError as grading does.
-    calls: the calls per layer, if grading made fewer than the study's full number."""
-    from .runner import sample_masks  # toyframe's runner: only nnti-7.4's replays need it
-    study = BY_NAME[name]
-    outputs, keep = sample_masks(dropout_class, p, tuple(shape), calls or study.calls, seed, study.instances)
-    study.judge(p, shape, seed, outputs, keep)
-
-
 def replay_arguments(study, p, shape, seed, scale=1.0):
     """The arguments of a replay of one example of `study`, as grading ran it at `scale`."""
     calls = study.calls_at(scale)
     return (f"{study.name!r}, p={p!r}, shape={tuple(shape)!r}, seed={seed!r}"
             f"{'' if calls == study.calls else f', calls={calls}'}")
-
-
-def replay_code(study, p, shape, seed, scale=1.0):
-    """Python that reruns one example of `study`, as grading ran it at `scale`, with the student's Dropout."""
-    return (f"from reference.core.mask_studies import replay_mask_study; "
-            f"replay_mask_study({replay_arguments(study, p, shape, seed, scale).replace(', p=', ', Dropout, p=', 1)})")

@@ -1,14 +1,11 @@
-"""Which elements did a Dropout keep? Read from what it did, not from how it says it did it.
+"""Which elements did a Dropout keep? Read on the trusted side, from values it computed itself.
 
-Implementations store `self.mask` in many forms (a keep mask, a drop mask, bool, 0/1, scaled
-by 1/(1-p)) or not at all. What is certain is what passed through the layer:
-- forward: where the wrapped layer's output `pre` is not 0 (nor so small that a layer computing
-  in float32 or float16 rounds it to 0), an element was kept exactly when the Dropout's output
-  `post` != 0;
-- backward: where the gradient arriving from above is not 0 (nor that small), an element was kept
-  exactly when the gradient the Dropout handed down to the wrapped layer is != 0.
-Elements neither pass reveals can only be read from a stored mask that fits the rest in exactly
-one reading (keep or drop mask); failing that they count as kept.
+A trace holds what a Dropout returned (`post`, a plain array: a claim like any reply). The values
+it was given, the wrapped layer's output (`pre`), the trusted side computes itself: the torch
+mirror, from the parameters it set and the masks it read from the layers below. An element was
+kept exactly when post != 0, wherever pre is far enough from 0 that no rounding makes it 0 (the
+mirror rejects scenarios with other values, as it does those near a kink). Nothing an object in
+the worker records (a stored mask, what passed through it) is read.
 
 ScenarioMasks gathers the masks of many scenarios for the statistics a check applies to them.
 """
@@ -17,65 +14,26 @@ import numpy as np
 from . import statistics
 from .scenario import dropout_probabilities
 
-
-def _as_float_array(value, shape):
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return array if array.shape == shape else None
-
-
-# A value smaller than this (float32's smallest normal number) may round to 0 when a correct layer
-# computes in float32: it reveals nothing. (The reference rejects scenarios where a Dropout's input
-# holds such a value, as it does those near a kink: neither pass may show its mask.)
+# Below this (float32's smallest normal number) a value may round to 0 in a layer computing in
+# float32 or float16 whatever its mask: it reveals nothing.
 REVEALING_MAGNITUDE = float(np.finfo(np.float32).tiny)
 
 
-def reveals(values):
-    """Where a value passing through a Dropout is large enough to show whether it was kept."""
-    return np.abs(values) >= REVEALING_MAGNITUDE
+class UnreadableOutput(AssertionError):
+    """A Dropout's output that shows no mask: not a float array of its wrapped layer's shape."""
 
 
-def infer_keep_mask(pre, post, stored_mask, upstream=None, passed_down=None):
-    """pre, post: (N, D) forward in/out; upstream, passed_down: (N, D) backward in/out or None.
-
-    Returns bool (N, D), True where the element was kept.
-    """
-    pre = np.asarray(pre, dtype=np.float64)
-    keep = np.ones(pre.shape, dtype=bool)
-    known = np.zeros(pre.shape, dtype=bool)
-    post = _as_float_array(post, pre.shape)
-    if post is not None:
-        known = reveals(pre)
-        keep[known] = post[known] != 0
-    upstream, passed_down = _as_float_array(upstream, pre.shape), _as_float_array(passed_down, pre.shape)
-    if upstream is not None and passed_down is not None:
-        revealed = reveals(upstream) & ~known
-        keep[revealed] = passed_down[revealed] != 0
-        known |= revealed
-    consistent = [candidate for candidate in _stored_candidates(stored_mask, pre.shape)
-                  if np.array_equal(candidate[known], keep[known])]
-    # Both readings of the stored mask fit only when nothing was observed: then it decides nothing.
-    return consistent[0] if len(consistent) == 1 else keep
-
-
-def _stored_candidates(stored_mask, shape):
-    if not isinstance(stored_mask, np.ndarray) or stored_mask.shape != shape:
-        return ()
-    if stored_mask.dtype.kind not in "biuf":
-        return ()
-    kept = np.asarray(stored_mask != 0)
-    return kept, ~kept
-
-
-def attach_keep_masks(trace):
-    """Fill every step's keep_masks from its Dropouts' raw observations; returns the trace."""
-    for record in trace.steps:
-        for name, seen in record.observations.items():
-            record.keep_masks[name] = infer_keep_mask(seen["pre"], seen["post"], seen.get("stored"),
-                                                      seen.get("upstream"), seen.get("passed_down"))
-    return trace
+def read_keep_mask(pre, post, name):
+    """pre: (N, D) the wrapped layer's output, as the trusted side computed it; post: what the Dropout
+    returned. -> bool (N, D), True where kept. Raises UnreadableOutput when post shows no mask."""
+    pre = np.asarray(pre)
+    if not (isinstance(post, np.ndarray) and post.dtype.kind == "f" and post.shape == pre.shape):
+        shown = f"an array of shape {post.shape}" if isinstance(post, np.ndarray) else type(post).__name__
+        raise UnreadableOutput(
+            f"the {name} could not be read: it is {shown}, where the grader reads which outputs were kept from a "
+            f"float array shaped like the wrapped layer's output {pre.shape} (return the layer's output with the "
+            f"dropped elements set to 0)")
+    return post != 0
 
 
 def keep_masks_of_samples(outputs):
@@ -85,21 +43,47 @@ def keep_masks_of_samples(outputs):
 
 
 class ScenarioMasks:
-    """The masks scenarios drew, as a statistics.MaskTally of independent draws: one scenario per seed
-    (scenarios with the same seed draw the same numbers from NumPy's global RNG), and only outputs
-    whose wrapped layer's value shows whether they were kept (which does not depend on the mask)."""
+    """The masks scenarios drew, as independent draws (one scenario per seed: scenarios with the same
+    seed draw the same numbers from NumPy's global RNG), for statistics pooled over every scenario of
+    a check, whatever its shape: a layer cannot keep its masks right only where a mask study looks.
+
+    masks: a statistics.MaskTally of every output with 0 < p < 1;
+    rows, columns: statistics.Agreements of disjoint pairs of elements of one mask (rows 1 and 2,
+        3 and 4, ... of a column; columns 1 and 2, ... of a row): a mask shared along the batch or
+        along the units agrees with itself more often than independent draws do;
+    passes: Agreements of one Dropout's masks at forward passes 1 and 2, 3 and 4, ... of a scenario
+        (the same input each time): a mask repeated at the next call."""
 
     def __init__(self):
         self.masks = statistics.MaskTally()
+        self.rows, self.columns, self.passes = (statistics.Agreements() for _ in range(3))
         self.seeds = set()
 
-    def add(self, scenario, trace, steps):
-        """The masks of the first `steps` forward passes of `trace`, a run of `scenario`."""
+    def add(self, scenario, expected, passes=None):
+        """The masks of the first `passes` forward passes (default all) of `expected`, the reference trace
+        of a run of `scenario` (whose keep_masks the mirror read)."""
         if scenario.seed in self.seeds:
             return
         self.seeds.add(scenario.seed)
         probabilities = dropout_probabilities(scenario)
-        for record in trace.steps[:steps]:
+        records = expected.steps[:passes]
+        for record in records:
             for name, keep in record.keep_masks.items():
-                revealed = reveals(np.asarray(record.observations[name]["pre"], dtype=np.float64))
-                self.masks.add(keep[revealed], probabilities[name])
+                p = probabilities[name]
+                self.masks.add(keep, p)
+                self.rows.add_pairs(keep[0:len(keep) // 2 * 2:2], keep[1:len(keep) // 2 * 2:2], p)
+                width = keep.shape[1] // 2 * 2
+                self.columns.add_pairs(keep[:, 0:width:2], keep[:, 1:width:2], p)
+        for first, second in zip(records[0::2], records[1::2]):
+            for name, keep in first.keep_masks.items():
+                self.passes.add_pairs(keep, second.keep_masks[name], probabilities[name])
+
+    BOUNDS = 4
+
+    def judge(self, what):
+        """Every pooled statistic (BOUNDS bounds); each fails closed on too little evidence."""
+        self.masks.assert_fraction_dropped(f"{what}, the fraction of outputs dropped")
+        self.rows.assert_independent(f"{what}, pairs of examples (rows) of one mask, each unit")
+        self.columns.assert_independent(f"{what}, pairs of units (columns) of one mask, each example")
+        self.passes.assert_independent(f"{what}, one Dropout's masks at two forward passes in a row on the same "
+                                       "input")

@@ -2,12 +2,12 @@
 
 The harness owns every array it relies on and hands the implementation only copies: its input,
 the gradient from above, the targets. It finds parameters through its own handles on each
-Linear (never by following attribute names an implementation chooses) and records what passed
-through each layer, so the trace holds each Dropout's input and output however the
-implementation stores (or hides) its mask:
-- each scenario layer's Linear is a RecordingLinear (a toyframe.Linear that keeps copies of its
-  output and of the gradient it receives);
-- each wrapper sits inside a Probe, a transparent stand-in that does the same for the wrapper.
+Linear (never by following attribute names an implementation chooses) and records what each
+wrapper returned: each wrapper sits inside a Probe, a transparent stand-in that keeps a copy of
+its output. That is all a trace holds of a Dropout: which outputs it kept is read on the trusted
+side (reference.core.torch_mirror), from that output and the wrapped layer's values, which the
+trusted side computes itself. Run in a worker, all of this is the submission's to tamper with:
+a trace is a claim, compared value by value with what torch computes given it.
 """
 import numpy as np
 
@@ -15,8 +15,6 @@ import toyframe
 from toyframe.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from toyframe.layers.wrapper import SharedParameters
 
-from .masks import attach_keep_masks, keep_masks_of_samples
-from .study_values import study_inputs
 from .scenario import dropout_name, layer_name, penalty_weights_name
 from .trace import StepRecord, Trace
 
@@ -45,29 +43,22 @@ def _copy(value):
     return np.array(value, copy=True)
 
 
-class RecordingLinear(toyframe.Linear):
-    """A toyframe.Linear (so a wrapper may check its type) that keeps copies of its output and of
-    the gradient it receives, and caches its own copy of its input."""
-
-    output = received = None
+class OwnLinear(toyframe.Linear):
+    """A toyframe.Linear (so a wrapper may check its type) that works on its own copies of what it is given."""
 
     def __call__(self, x):
-        out = super().__call__(np.array(x, copy=True))
-        self.output = _copy(out)
-        return out
+        return super().__call__(np.array(x, copy=True))
 
     def grad(self, in_gradient, input_grad=True):
-        self.received = _copy(in_gradient)
         return super().grad(np.array(in_gradient, copy=True), input_grad)
 
 
 class Probe(SharedParameters):
-    """Wraps a layer; forwards every call with copies of its arguments and keeps copies of what went through."""
+    """Wraps a layer; forwards every call with copies of its arguments and keeps a copy of its output."""
 
     def __init__(self, layer):
         self.layer = layer
         self.output = None
-        self.received = None
 
     def __call__(self, x):
         out = self.layer(np.array(x, copy=True))
@@ -76,7 +67,6 @@ class Probe(SharedParameters):
         return out
 
     def grad(self, in_gradient):
-        self.received = _copy(in_gradient)
         return self.layer.grad(np.array(in_gradient, copy=True))
 
     def get_type(self):
@@ -93,13 +83,13 @@ class BuiltModel:
     def __init__(self, scenario, classes):
         dtype = np.dtype(scenario.dtype)
         self.scenario = scenario
-        self.bases = []         # the RecordingLinear of each scenario layer
+        self.bases = []         # the OwnLinear of each scenario layer
         self.component_of = []  # index in Model.components of each scenario layer
-        self.dropouts = []      # (name, p, what it wraps, probe around it)
+        self.dropouts = []      # (name, probe around it)
         self.penalties = []     # (kind, coefficient, probe around the wrapper, index of its layer)
         components = []
         for index, spec in enumerate(scenario.layers):
-            base = RecordingLinear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
+            base = OwnLinear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
             base.weights = np.array(spec.weights, dtype=dtype)
             base.bias = np.array(spec.bias, dtype=dtype)
             layer = base
@@ -107,7 +97,7 @@ class BuiltModel:
                 inner = layer
                 layer = Probe(_wrap(wrap.kind, _class_for(wrap.kind, classes), inner, wrap.value))
                 if wrap.kind == "dropout":
-                    self.dropouts.append((dropout_name(index, wrap_index), wrap.value, inner, layer))
+                    self.dropouts.append((dropout_name(index, wrap_index), layer))
                 else:
                     self.penalties.append((wrap.kind, wrap.value, layer, index))
             self.bases.append(base)
@@ -147,12 +137,8 @@ def _data_loss(scenario, output):
 
 
 def run(scenario, classes=None):
-    """Run `scenario` in toyframe with `classes` ({'dropout'|'l2'|'l1': class}) -> Trace with keep masks."""
-    return attach_keep_masks(observe(scenario, classes))
-
-
-def observe(scenario, classes=None):
-    """Run `scenario` -> Trace of what happened, each Dropout's raw observations included (no keep masks yet)."""
+    """Run `scenario` in toyframe with `classes` ({'dropout'|'l2'|'l1': class}) -> Trace of what happened:
+    each step's outputs (each Dropout's among them), loss, gradients and parameters after its update."""
     built = BuiltModel(scenario, classes or {})
     trace = Trace()
     np.random.seed(scenario.seed)
@@ -165,26 +151,18 @@ def observe(scenario, classes=None):
 
 def _record_steps(scenario, built, trace):
     model = built.model
-    for step in range(scenario.steps + 1):
+    for step in range(scenario.steps + scenario.passes):
         record = StepRecord()
         trace.steps.append(record)
         output = _copy(model.forward(np.array(scenario.x, copy=True)))
-        for name, _, inner, outer in built.dropouts:
-            stored = getattr(outer.layer, "mask", None)
-            record.observations[name] = {
-                "pre": inner.output if inner.output is not None else np.zeros(np.shape(outer.output)),
-                "post": outer.output, "stored": stored.copy() if isinstance(stored, np.ndarray) else None}
-            record.forward[name] = outer.output
+        for name, probe in built.dropouts:
+            record.forward[name] = probe.output
         record.forward["output"] = output
         data_loss, upstream = _data_loss(scenario, output)
         record.forward["loss"] = _copy(np.asarray(data_loss + built.penalty()))
-        if step < scenario.steps:
-            grads = model.backward(upstream, input_grad=True)
-        for name, _, inner, outer in built.dropouts:
-            record.observations[name].update(upstream=outer.received, passed_down=inner.received)
-            inner.received = outer.received = None
-        if step == scenario.steps:
-            break
+        if step >= scenario.steps:
+            continue  # the forward passes after the last step
+        grads = model.backward(upstream, input_grad=True)
         gradients = [_copy(grads.get(component)) for component in built.component_of]
         record.backward["dL/dx"] = _copy(model.input_grad)
         for index, base in enumerate(built.bases):
@@ -198,34 +176,3 @@ def _record_steps(scenario, built, trace):
             # The assignment's alias: the caller reads the penalty's weights here, so after a step it must
             # show the updated weights, not a copy taken earlier.
             record.update[penalty_weights_name(index, kind)] = _copy(wrapper.weights)
-
-
-def observe_masks(dropout_class, p, shape, calls, seed, instances=1):
-    """Call `instances` layers `dropout_class(Linear, p=p)` in turn, `calls` times each, on the
-    inputs of study_inputs(shape, seed), with NumPy's global RNG seeded by `seed`.
-
-    Returns the outputs as one float64 array (instances, calls, N, D).
-    """
-    n_rows, n_cols = shape
-    x, weights, bias = study_inputs(shape, seed)
-    layers = []
-    for _ in range(instances):
-        base = RecordingLinear(*weights.shape, rng=np.random.default_rng(0))
-        base.weights, base.bias = weights.copy(), bias.copy()
-        layers.append(Probe(dropout_class(base, p=p)))
-    np.random.seed(seed)
-    outputs = np.empty((instances, calls, n_rows, n_cols))
-    for call in range(calls):
-        for index, layer in enumerate(layers):
-            output = np.asarray(layer(x))
-            if output.shape != (n_rows, n_cols):
-                raise ValueError(f"the Dropout's output has shape {output.shape}, expected {(n_rows, n_cols)} "
-                                 "(the shape of the wrapped layer's output)")
-            outputs[index, call] = output
-    return outputs
-
-
-def sample_masks(dropout_class, p, shape, calls, seed, instances=1):
-    """observe_masks' outputs (instances, calls, N, D) and keep masks (bool, same shape)."""
-    outputs = observe_masks(dropout_class, p, shape, calls, seed, instances)
-    return outputs, keep_masks_of_samples(outputs)

@@ -2,7 +2,8 @@
 
 A scenario is a stack of Linear layers, each optionally wrapped (innermost first) in Dropout(p),
 L2regularization(coefficient) or L1regularization(coefficient) and followed by an activation;
-an input batch, a loss and its targets; a learning rate, a number of SGD steps, a dtype, and
+an input batch, a loss and its targets; a learning rate, a number of SGD steps and then of forward
+passes (one by default: the final loss; more, a model evaluated again), a dtype, and
 the seed of NumPy's global RNG (where implementations that follow the skeleton draw masks).
 
 Its repr is Python that rebuilds it exactly, so a failing scenario can be replayed by pasting it.
@@ -77,12 +78,15 @@ class Scenario:
     steps: int = 1
     dtype: str = "float64"
     seed: int = 0
+    passes: int = 1
 
     def __post_init__(self):
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if not (isinstance(self.passes, int) and self.passes >= 1):
+            raise ValueError(f"passes must be an int >= 1, got {self.passes!r}")
         # Both sides must start from identical values: store every array in the scenario's dtype.
         cast = lambda array: np.array(array, dtype=self.dtype)
         object.__setattr__(self, "layers", tuple(
@@ -105,13 +109,15 @@ class Scenario:
         """One line a student can read: the model, batch, loss, steps."""
         stack = " -> ".join(layer.describe() for layer in self.layers)
         steps = f"{self.steps} SGD step{'s' if self.steps != 1 else ''} (lr {self.lr:g})" if self.steps else "forward only"
+        if self.passes > 1:
+            steps += f", then {self.passes} forward passes"
         return f"batch {self.batch}: {stack}; loss {self.loss}; {steps}; {self.dtype}; seed {self.seed}"
 
     def __repr__(self):
         layers = ", ".join(repr(layer) for layer in self.layers)
         return (f"Scenario(layers=({layers},), x={_array_code(self.x)}, loss={self.loss!r}, "
                 f"targets={_array_code(self.targets)}, lr={self.lr!r}, steps={self.steps!r}, "
-                f"dtype={self.dtype!r}, seed={self.seed!r})")
+                f"dtype={self.dtype!r}, seed={self.seed!r}{f', passes={self.passes!r}' if self.passes != 1 else ''})")
 
 
 def layer_name(index):

@@ -247,6 +247,46 @@ class MaskTally:
         return self.too_little()
 
 
+class Agreements:
+    """Pairs of keep/drop draws that independent dropout makes independently (two elements of one mask,
+    or one element at two calls), over many masks with 0 < p < 1: how many pairs agree against how
+    many would on average, the sum of p^2 + (1 - p)^2. A mask copied along rows or columns, or repeated
+    at the next call, agrees more often. Pairs must be disjoint (no draw in two pairs), so that their
+    agreements are independent: Hoeffding's bound on their mean."""
+
+    def __init__(self):
+        self.pairs = self.agreed = 0
+        self.expected_agreed = 0.0
+
+    def add_pairs(self, first, second, p):
+        """first, second: bool arrays of one shape, the two draws of each pair, elementwise."""
+        if not 0.0 < p < 1.0:
+            return
+        first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+        self.pairs += first.size
+        self.agreed += int(np.count_nonzero(first == second))
+        self.expected_agreed += first.size * agreement_probability(p)
+
+    def assert_independent(self, what):
+        """One bound. It fails closed: too few pairs to tell a copied draw (agreeing always) from
+        independent ones fails it too."""
+        _count_bound()
+        radius = hoeffding_radius(self.pairs) if self.pairs else math.inf
+        expected = self.expected_agreed / self.pairs if self.pairs else 1.0
+        if radius >= 1.0 - expected:
+            raise AssertionError(
+                f"{what}: only {self.pairs} pairs of draws with 0 < p < 1 were observed, too few to tell a mask "
+                f"copied between them from independent draws (the grader reads each mask from what the layer "
+                f"returned): check that the layer returns an output of the wrapped layer's shape, in every call")
+        deviation = (self.agreed - self.expected_agreed) / self.pairs
+        if not abs(deviation) <= radius:
+            raise AssertionError(
+                f"{what}: {self.agreed} of {self.pairs} pairs agree (both kept or both dropped) where independent "
+                f"draws agree {self.expected_agreed:.1f} times on average: {deviation:+.4f} off, beyond +/- "
+                f"{radius:.4f} (a correct layer lands outside this with probability < {FALSE_ALARM:g}); each "
+                f"element's keep or drop must be drawn on its own, afresh at every call")
+
+
 def _probability_text(log_probability):
     exponent = log_probability / math.log(10)
     return f"10^{exponent:.0f}" if exponent < -300 else f"{math.exp(log_probability):.1e}"

@@ -2,7 +2,8 @@
 
 Values stay O(1) so that float32 rounding stays small against the reference and every bug
 shows well above the tolerance: inputs in [-2, 2], weights in [-1.5, 1.5] / sqrt(fan_in),
-biases in [-1, 1] (non-zero), drop probabilities 0 or across [0.01, 0.99] (never only 0.5: a layer
+biases in [-1, 1] at least BIAS_MARGIN from 0 (so that a Dropout's input is never 0, where its
+output would show no mask), drop probabilities 0 or across [0.01, 0.99] (never only 0.5: a layer
 that clips or rounds p shows), penalty coefficients in [0.01, 2] (the notebook's 0.01 among them),
 learning rates in [0.01, 0.5], batches of 1 to 6, 1 to 3 SGD steps.
 """
@@ -20,6 +21,7 @@ DROP_PROBABILITIES_OR_ZERO = st.just(0.0) | DROP_PROBABILITIES
 COEFFICIENTS = st.floats(-2.0, math.log10(2.0)).map(lambda exponent: 10.0 ** exponent)
 LEARNING_RATES = st.floats(0.01, 0.5)
 SEEDS = st.integers(0, 2**32 - 1)
+BIAS_MARGIN = 0.01
 
 
 def bounded_arrays(shape, bound):
@@ -31,7 +33,8 @@ def bounded_arrays(shape, bound):
 
 
 def away_from_zero(weights, margin=0.05):
-    """Moves every weight at least `margin` from 0, where L1's subgradient jumps."""
+    """Moves every value at least `margin` from 0 (where L1's subgradient jumps; where a Dropout's input
+    shows no mask)."""
     return np.where(weights < 0, weights - margin, weights + margin)
 
 
@@ -59,7 +62,8 @@ def layer_stacks(draw, n_in, n_layers=st.integers(1, 4), widths=st.integers(1, 6
         weights = draw(bounded_arrays((n_in, n_out), 1.0)) * scale
         if any(wrap.kind == "l1" for wrap in chain):
             weights = away_from_zero(weights)
-        layers.append(LayerSpec(weights, draw(bounded_arrays((1, n_out), 1.0)), chain, activation))
+        bias = away_from_zero(draw(bounded_arrays((1, n_out), 1.0 - BIAS_MARGIN)), BIAS_MARGIN)
+        layers.append(LayerSpec(weights, bias, chain, activation))
         n_in = n_out
     if require and not any(wrap.kind == require for layer in layers for wrap in layer.wraps):
         index = draw(st.integers(0, count - 1))
@@ -81,8 +85,8 @@ def targets_for(draw, loss, batch, n_out):
 @st.composite
 def scenarios(draw, *, layers=layer_stacks, batch=st.integers(1, 6), n_in=st.integers(1, 6),
               losses=st.sampled_from(("cross_entropy", "mse", "weighted_sum")), steps=st.integers(1, 3),
-              dtype="float64"):
-    """A whole model, its input batch, a loss and targets, a learning rate and SGD steps.
+              passes=st.just(1), dtype="float64"):
+    """A whole model, its input batch, a loss and targets, a learning rate, SGD steps and then forward passes.
 
     layers: a function from the input width to a strategy of layer stacks (default layer_stacks).
     dtype: "float64", "float32" or "any".
@@ -94,4 +98,5 @@ def scenarios(draw, *, layers=layer_stacks, batch=st.integers(1, 6), n_in=st.int
     return Scenario(
         layers=stack, x=draw(bounded_arrays((n_batch, width), 2.0)), loss=loss,
         targets=draw(targets_for(loss, n_batch, n_out)), lr=draw(LEARNING_RATES), steps=draw(steps),
-        dtype=draw(st.sampled_from(("float64", "float32"))) if dtype == "any" else dtype, seed=draw(SEEDS))
+        dtype=draw(st.sampled_from(("float64", "float32"))) if dtype == "any" else dtype, seed=draw(SEEDS),
+        passes=draw(passes))

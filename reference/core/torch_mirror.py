@@ -1,15 +1,17 @@
 """Reference: the same scenario in PyTorch, float64, with the implementation's own dropout masks.
 
 nn.Linear layers get the scenario's weights transposed; each Dropout applies the keep mask the
-implementation drew at that step (so randomness never enters the comparison); penalties are the
-explicit coefficient * sum(W**2) / sum(|W|) terms differentiated by autograd; the step is
-torch.optim.SGD. The result is a Trace with the same names as the runner's.
+implementation drew at that step (so randomness never enters the comparison), read here from the
+Dropout's output in the implementation's trace and the wrapped layer's values this side computes
+(reference.core.masks); penalties are the explicit coefficient * sum(W**2) / sum(|W|) terms
+differentiated by autograd; the step is torch.optim.SGD. The result is a Trace with the same names
+as the runner's, and the keep masks read.
 """
 import torch
 from torch import nn
 
 from . import conventions as conv
-from .masks import REVEALING_MAGNITUDE
+from .masks import REVEALING_MAGNITUDE, read_keep_mask
 from .scenario import dropout_name, layer_name, penalty_weights_name
 from .trace import StepRecord, Trace
 
@@ -44,22 +46,32 @@ def _relative_distance_to_zero(values):
     return float(values.min() / max(1.0, float(values.max()))) if values.numel() else float("inf")
 
 
-def _holds_unrevealing_values(values):
-    """Whether some value is not 0 yet too small to show whether a Dropout kept it (masks.reveals)."""
-    values = values.detach().abs()
-    return bool(((values > 0) & (values < REVEALING_MAGNITUDE)).any())
+def _dropped_distance_to_zero(pre, keep):
+    """How close to 0 the wrapped layer's values of the outputs read as dropped come, relative to the
+    values' scale: one that close may have been kept and rounded to 0 on the implementation's side
+    (0 where one is below REVEALING_MAGNITUDE, which float32 or float16 may flush to 0)."""
+    dropped = pre.detach().abs()[~keep]
+    if not dropped.numel():
+        return float("inf")
+    if float(dropped.min()) < REVEALING_MAGNITUDE:
+        return 0.0
+    return float(dropped.min() / max(1.0, float(pre.detach().abs().max())))
 
 
 def expected_trace(scenario, observed):
-    """The trace a correct implementation produces, given the keep masks in `observed`."""
+    """The trace a correct implementation produces, given the masks its trace `observed` shows; each
+    step's keep_masks hold them. Raises masks.UnreadableOutput when a Dropout's output shows none."""
     linears = [_linear(spec) for spec in scenario.layers]
     optimizer = torch.optim.SGD([p for layer in linears for p in layer.parameters()], lr=scenario.lr)
     x = conv.to_torch(scenario.x).requires_grad_(True)
     targets = _targets(scenario)
     trace = Trace()
-    for step in range(scenario.steps + 1):
-        keep_masks = observed.steps[step].keep_masks
-        record = StepRecord(keep_masks=keep_masks)
+    if len(observed.steps) != scenario.steps + scenario.passes:
+        raise AssertionError(f"the run recorded {len(observed.steps)} forward passes, expected "
+                             f"{scenario.steps + scenario.passes}")
+    for step in range(scenario.steps + scenario.passes):
+        shown = observed.steps[step].forward
+        record = StepRecord()
         trace.steps.append(record)
         optimizer.zero_grad(set_to_none=True)
         x.grad = None
@@ -67,12 +79,14 @@ def expected_trace(scenario, observed):
         for index, (spec, linear) in enumerate(zip(scenario.layers, linears)):
             h = linear(h)
             kept = torch.ones(h.shape, dtype=torch.bool)
-            if any(wrap.kind == "dropout" for wrap in spec.wraps) and _holds_unrevealing_values(h):
-                trace.kink_distance = 0.0  # the mask there may be unreadable: not comparable
             for wrap_index, wrap in enumerate(spec.wraps):
                 if wrap.kind == "dropout":
                     name = dropout_name(index, wrap_index)
-                    keep = torch.from_numpy(keep_masks[name])
+                    record.keep_masks[name] = read_keep_mask(conv.to_numpy(h), shown.get(name), name)
+                    keep = torch.from_numpy(record.keep_masks[name])
+                    # An output read as dropped whose value was this close to 0 may have been kept and
+                    # rounded to 0: its mask is unreadable, and the scenario not comparable.
+                    trace.kink_distance = min(trace.kink_distance, _dropped_distance_to_zero(h, keep))
                     h = conv.inverted_dropout(h, keep, wrap.value)
                     kept &= keep
                     record.forward[name] = conv.to_numpy(h)
@@ -89,8 +103,8 @@ def expected_trace(scenario, observed):
         record.forward["output"] = conv.to_numpy(h)
         loss = _data_loss(scenario, h, targets) + penalty
         record.forward["loss"] = conv.to_numpy(loss)
-        if step == scenario.steps:
-            break
+        if step >= scenario.steps:
+            continue  # the forward passes after the last step
         loss.backward()
         for index in reversed(range(len(linears))):  # the order backpropagation computes them
             record.backward[f"dL/dW of {layer_name(index)}"] = conv.toyframe_weights(linears[index].weight.grad)

@@ -6,20 +6,17 @@ import numpy as np
 
 @dataclass
 class StepRecord:
-    """One forward pass and, except after the last step, its backward pass and SGD update.
+    """One forward pass and, at an SGD step, its backward pass and update.
 
     forward:  each Dropout's output, the model's "output" and the "loss" (data + penalties)
     backward: dL/dx and dL/dW, dL/db of every layer
     update:   every W and b after the SGD step
-    observations: for each Dropout (same names as in `forward`), what passed through it: the
-                  wrapped layer's output "pre", its own output "post", its `mask` "stored", and in
-                  backward the gradient from above "upstream" and the one it handed down "passed_down"
-    keep_masks: for each Dropout, True where an element was kept (read from `observations`)
+    keep_masks (reference traces only): for each Dropout, True where the implementation's output
+                shows it kept an element (read by reference.core.torch_mirror on the trusted side)
     """
     forward: dict = field(default_factory=dict)
     backward: dict = field(default_factory=dict)
     update: dict = field(default_factory=dict)
-    observations: dict = field(default_factory=dict)
     keep_masks: dict = field(default_factory=dict)
 
 

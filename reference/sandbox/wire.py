@@ -11,7 +11,7 @@ import struct
 import numpy as np
 
 DTYPES = ("float64", "float32", "bool", "int64")
-MAX_MESSAGE_BYTES = 16 * 2**20  # the largest legitimate reply (a mask study's outputs) is 8 MiB
+MAX_MESSAGE_BYTES = 40 * 2**20  # the largest legitimate message: a mask study's scenario or its trace (~17 MiB)
 MAX_HEADER_BYTES = 2**20
 _LENGTH = struct.Struct(">Q")
 

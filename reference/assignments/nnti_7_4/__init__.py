@@ -9,18 +9,21 @@ the model solution). Comparisons use the assignment's own tolerance (tolerances.
 Checks are hypothesis properties: any correct implementation passes them however it draws its
 masks, because the reference replays the masks the implementation drew.
 """
+import sys
+
 import numpy as np
 from hypothesis import strategies as st
 
 from ...core import masks, tolerances
 from ...core.comparator import assert_close
 from ...core.equivalence import check_trace, replay_code
-from ...core.mask_studies import replay_code as mask_study_replay
-from ...core.masks import attach_keep_masks
+from ...core.finite_differences import NUMPY_ACTIVATIONS
+from ...core import mask_studies
 from ...core.notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
 from ...core.properties import for_all
-from ...core.scenario import LayerSpec, Wrap
-from ...core.strategies import layer_stacks, scenarios, wrap_chains
+from ...core.masks import REVEALING_MAGNITUDE, read_keep_mask
+from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name
+from ...core.strategies import BIAS_MARGIN, away_from_zero, layer_stacks, scenarios, wrap_chains
 from ...core.trace import StepRecord, Trace
 from ...grading.mask_checks import mask_study_checks
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
@@ -37,13 +40,13 @@ def model_solution():
 
 
 def trace(runner, scenario, graded):
-    """The runner's Trace of `scenario` with its `graded` class ("dropout" or "l2"), keep masks attached."""
+    """The runner's Trace of `scenario` with its `graded` class ("dropout" or "l2"): its claims, which
+    the torch mirror reads masks from and compares."""
     steps = runner.call("observe", scenario=scenario, graded=graded)
     if not isinstance(steps, list):
         raise SubmissionFailure("the worker's reply is not a list of steps")
-    return attach_keep_masks(Trace([StepRecord(**{
-        section: _plain_dict(step.get(section) if isinstance(step, dict) else None, section)
-        for section in ("forward", "backward", "update", "observations")}) for step in steps]))
+    return Trace([StepRecord(**{section: _plain_dict(step.get(section) if isinstance(step, dict) else None, section)
+                                for section in Trace.SECTIONS}) for step in steps])
 
 
 def _plain_dict(value, what):
@@ -52,38 +55,59 @@ def _plain_dict(value, what):
     return value
 
 
-def _models_with(kind, steps):
+def _models_with(kind, steps, passes=st.just(1), batch=st.integers(1, 6)):
     """Models where at least one layer has a `kind` wrapper, and no other kind: the worker running a
     submission must never need toyframe's own wrappers (the model solution)."""
     chains = wrap_chains(kinds=(kind,))  # for Dropout, p = 0 is among the drawn drop probabilities
     return scenarios(layers=lambda n_in: layer_stacks(n_in, n_layers=st.integers(1, 3), wraps=chains, require=kind),
-                     steps=steps)
+                     steps=steps, passes=passes, batch=batch)
 
 
 def _compare(runner, graded, sections, observe=None):
-    """A body for for_all: run a scenario on the runner's `graded` class, hand the trace to
-    observe(scenario, trace) if given, and compare its `sections` with torch. Whatever the
-    implementation raises fails the check with the scenario and the line that replays it."""
+    """A body for for_all: run a scenario on the runner's `graded` class, compare its `sections` with
+    torch, and hand the reference trace (the masks read from the run, on values this side computed)
+    to observe(scenario, expected) if given. Whatever the implementation raises fails the check with
+    the scenario and the line that replays it."""
     def compare(scenario):
         replay = f"\nScenario: {scenario.describe()}\nReplay: " + replay_code(
             scenario, graded, sections, tolerances.ASSIGNMENT, check_dtype=False)
         observed = implementation(lambda: trace(runner, scenario, graded), replay)
+        expected = check_trace(scenario, observed, sections, tolerance=tolerances.ASSIGNMENT, check_dtype=False,
+                               graded=graded)
         if observe:
-            observe(scenario, observed)
-        check_trace(scenario, observed, sections, tolerance=tolerances.ASSIGNMENT, check_dtype=False, graded=graded)
+            observe(scenario, expected)
     return compare
+
+
+def _designed_models(steps, passes, seed):
+    """Two models of Dropout(p = 0.5 and 0.3) layers, batch 32, 16 and 12 units, drawn as a scenario's
+    values are: run first under every profile, so that each check's pooled bounds have evidence
+    enough (thousands of outputs) however few examples it draws; the drawn ones add to it."""
+    rng = np.random.default_rng((seed, 0xDE5))
+
+    def layer(n_in, n_out, p, activation):
+        weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
+        bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
+        return LayerSpec(weights, bias, (Wrap("dropout", p),), activation)
+    return [Scenario(layers=(layer(5, 16, 0.5, "tanh"), layer(16, 12, 0.3, activation)), x=rng.uniform(-2, 2, (32, 5)),
+                     loss=loss, targets=rng.integers(0, 12, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, 12)),
+                     lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes)
+            for activation, loss in (("relu", "cross_entropy"), (None, "mse"))]
 
 
 # ---- Dropout forward -----------------------------------------------------------------------------
 
 def dropout_forward_matches_torch(runner, settings):
-    """With the masks the layer drew, every Dropout output and the model's output and loss match torch;
-    and over all of the check's scenarios the masks drop the fraction their p asks for (a layer that
-    draws right masks only where the mask studies look, and not in models, fails here)."""
+    """With the masks the layer drew, every Dropout output and the model's output and loss match torch,
+    at each of 1-3 forward passes on the same input; and over all of the check's scenarios (pooled,
+    whatever their shapes: a layer that draws right masks only where the mask studies look fails
+    here) the masks drop the fraction their p asks for, two examples or two units of a mask agree as
+    independent draws do, and so do a layer's masks at two passes in a row (masks.ScenarioMasks)."""
     tally = masks.ScenarioMasks()
-    for_all(_models_with("dropout", st.just(0)), settings,
-            _compare(runner, "dropout", ("forward",), observe=lambda scenario, trace: tally.add(scenario, trace, 1)))
-    tally.masks.assert_fraction_dropped("over this check's scenarios, the fraction of outputs the Dropouts dropped")
+    # Batches up to 12: every scenario shows enough of its masks for the pooled bounds, even in a short run.
+    for_all(_models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12)), settings,
+            _compare(runner, "dropout", ("forward",), observe=tally.add), examples=_designed_models(0, 3, 1))
+    tally.judge("over this check's scenarios")
 
 
 def p_zero_is_identity(runner, settings):
@@ -105,15 +129,16 @@ def dropout_backward_matches_torch(runner, settings):
     after each of 1-3 SGD steps, match torch.
 
     Only genuine masks earn credit: over all of the check's scenarios, the masks of Dropouts with
-    0 < p < 1 at the steps that run backward must keep some outputs and drop some (counting the
-    outputs whose wrapped layer gave a value other than 0, where the forward pass shows which). A forward that
-    drops everything (or nothing) makes any backward agree with torch replaying its masks; a
-    correct layer does so with probability below statistics.FALSE_ALARM, which is computed
-    exactly from the p and the number of outputs, and the rule applies only when it is that small."""
+    0 < p < 1 at the steps that run backward (read on this side from their outputs and the values
+    this side computed) must keep some outputs and drop some. A forward that drops everything (or
+    nothing) makes any backward agree with torch replaying its masks; a correct layer does so with
+    probability below statistics.FALSE_ALARM, computed exactly from the p and the number of outputs;
+    too few outputs to reach it fail too (statistics.MaskTally.too_little)."""
     tally = masks.ScenarioMasks()
     for_all(_models_with("dropout", st.integers(1, 3)), settings,
             _compare(runner, "dropout", ("backward", "update"),
-                     observe=lambda scenario, trace: tally.add(scenario, trace, scenario.steps)))
+                     observe=lambda scenario, expected: tally.add(scenario, expected, scenario.steps)),
+            examples=_designed_models(2, 1, 2))
     degenerate = tally.masks.degenerate()
     if degenerate:
         raise AssertionError(
@@ -148,12 +173,87 @@ def notebook_l2_cell(runner, settings):
                  quantity="the notebook's regularized loss after one SGD step (lr 0.001)", context=context)
 
 
+# ---- Mask studies ---------------------------------------------------------------------------------
+
+def study_scenario(p, shape, calls, seed, instances=1):
+    """A mask study's calls as the scenario the worker runs for every check (the task "observe"): a
+    Dropout(p) on a Linear whose output is `shape` (N, D), evaluated `calls` times on the same input
+    (forward passes); for two instances, a second Dropout(p) of the same shape above it, past a layer
+    of one unit. Values, activations, loss, targets and learning rate are drawn as a scenario's (from
+    a Generator seeded from `seed`; the first layer's values never depend on p, calls or instances),
+    NumPy's global RNG is seeded with `seed`: nothing marks it as a study but its size."""
+    rng = np.random.default_rng((seed, 0x5EED_57D1))
+    n_rows, n_cols = shape
+    n_in = int(rng.integers(1, 3 if n_rows > 10_000 else 7))  # narrow when N is large: x stays small
+    x = rng.uniform(-2.0, 2.0, (n_rows, n_in))
+
+    def linear(n_in, n_out, wraps):
+        weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
+        bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
+        return LayerSpec(weights, bias, wraps, rng.choice((None, *ACTIVATIONS)))
+    layers = [linear(n_in, n_cols, (Wrap("dropout", p),))]
+    if instances == 2:
+        layers += [linear(n_cols, 1, ()), linear(1, n_cols, (Wrap("dropout", p),))]
+    loss = str(rng.choice(LOSSES))
+    targets = (rng.integers(0, n_cols, n_rows) if loss == "cross_entropy"
+               else rng.uniform(-2.0, 2.0, (n_rows, n_cols)))
+    return Scenario(layers=tuple(layers), x=x, loss=loss, targets=targets, lr=float(rng.uniform(0.01, 0.5)),
+                    steps=0, seed=seed, passes=calls)
+
+
+def study_pre_activations(shape, seed):
+    """The first study layer's values (N, D): what its Dropout drops (p, calls and instances aside)."""
+    scenario = study_scenario(0.5, shape, 1, seed)
+    return scenario.x @ scenario.layers[0].weights + scenario.layers[0].bias
+
+
+def sample_masks(runner, p, shape, calls, seed, instances=1):
+    """(outputs, keep), (instances, calls, N, D), of the study's scenario run on the runner's Dropout;
+    each mask read on this side from the Dropout's output and the values this side computes
+    (reference.core.masks): the first layer's from the scenario, the second's through the first
+    layer's own masks."""
+    scenario = study_scenario(p, tuple(shape), calls, seed, instances)
+    observed = trace(runner, scenario, "dropout")
+    if len(observed.steps) != calls:
+        raise AssertionError(f"the run recorded {len(observed.steps)} forward passes, expected {calls}")
+    outputs, keep = np.empty((instances, calls, *shape)), np.empty((instances, calls, *shape), dtype=bool)
+    for call, step in enumerate(observed.steps):
+        h, instance = scenario.x, 0
+        for index, layer in enumerate(scenario.layers):
+            pre = h @ layer.weights + layer.bias
+            if layer.wraps:
+                name = dropout_name(index, 0)
+                if np.any(np.abs(pre) < REVEALING_MAGNITUDE):  # never with a study's values: fail closed
+                    raise AssertionError(f"the {name} cannot show its mask: a value it was given is 0")
+                keep[instance, call] = read_keep_mask(pre, step.forward.get(name), name)
+                outputs[instance, call] = step.forward[name]
+                pre = np.where(keep[instance, call], pre / (1 - p), 0.0)
+                instance += 1
+            h = NUMPY_ACTIVATIONS[layer.activation](pre) if layer.activation else pre
+    return outputs, keep
+
+
+def replay_mask_study(name, dropout_class, p, shape, seed, calls=None):
+    """Run the mask study called `name` on `dropout_class` in this process, as grading does: raises
+    AssertionError naming what is wrong."""
+    from ...grading.mask_checks import run_study
+    from ...sandbox.runners import InProcessRunner
+    run_study(InProcessRunner({"dropout": dropout_class}, sys.modules[__name__]), name, p, shape, seed, calls,
+              pre_activations=study_pre_activations, sampler=sample_masks)
+
+
+def _mask_study_replay(study, p, shape, seed, scale):
+    arguments = mask_studies.replay_arguments(study, p, shape, seed, scale).replace(", p=", ", Dropout, p=", 1)
+    return f"from reference.assignments.nnti_7_4 import replay_mask_study; replay_mask_study({arguments})"
+
+
 # ---- The parts -----------------------------------------------------------------------------------
 
 PARTS = (
     Part("Dropout forward", 1.0, (
-        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch, bounds=1),
-        *mask_study_checks(mask_study_replay),
+        Check("forward matches torch with the layer's own masks", dropout_forward_matches_torch,
+              bounds=masks.ScenarioMasks.BOUNDS),
+        *mask_study_checks(_mask_study_replay, pre_activations=study_pre_activations, sampler=sample_masks),
         Check("p = 0 is the identity", p_zero_is_identity),
     ), graded="dropout"),
     Part("Dropout backward", 0.5, (

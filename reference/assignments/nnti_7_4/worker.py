@@ -7,8 +7,6 @@ import os
 import sys
 import types
 
-import numpy as np
-
 # The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
                    "layers/linear.py", "layers/wrapper.py")
@@ -54,23 +52,11 @@ def load_submission(directory):
 
 
 def _observe(classes, scenario, graded):
+    """The scenario run on the submission's `graded` class: every step's forward values (each Dropout's
+    output among them), gradients and parameters. Every check asks this, mask studies included."""
     from ...core import runner
-    trace = runner.observe(scenario, {graded: classes[graded]})
-    return [{"forward": step.forward, "backward": step.backward, "update": step.update,
-             "observations": {name: _plain_stored(seen) for name, seen in step.observations.items()}}
-            for step in trace.steps]
-
-
-def _plain_stored(seen):
-    """A stored mask may be any numeric dtype (uint8, int32, ...): it crosses as float64, or not at all."""
-    stored = seen.get("stored")
-    ok = isinstance(stored, np.ndarray) and stored.dtype.kind in "biuf"
-    return {**seen, "stored": np.asarray(stored, dtype=np.float64) if ok else None}
-
-
-def _mask_samples(classes, p, shape, calls, seed, instances):
-    from ...core import runner
-    return {"outputs": runner.observe_masks(classes["dropout"], p, shape, calls, seed, instances)}
+    return [{"forward": step.forward, "backward": step.backward, "update": step.update}
+            for step in runner.run(scenario, {graded: classes[graded]}).steps]
 
 
 def _notebook_l2(classes):
@@ -78,6 +64,4 @@ def _notebook_l2(classes):
     return toy_l2_cell_losses(classes["l2"])
 
 
-TASKS = {"observe": _observe, "mask_samples": _mask_samples, "notebook_l2": _notebook_l2}
-
-
+TASKS = {"observe": _observe, "notebook_l2": _notebook_l2}
