@@ -138,4 +138,97 @@ class Dropout:
     def get_type(self):
         return "layer"
 ''',
+    # Red team 2 (issue 17): records the harness once kept in the worker.
+    "computes its Linear itself and never drops": '''
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        self.layer.x = x  # what the Linear's grad needs, without calling the Linear
+        return x @ self.layer.weights + self.layer.bias
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+''',
+    "overwrites the wrapped layer's record and never drops": '''
+import gc
+
+import numpy as np
+
+
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        for holder in (self.layer, *[obj for obj in gc.get_referrers(self) if hasattr(obj, "__dict__")]):
+            for name in ("output", "received", "mask"):
+                if hasattr(holder, name):
+                    setattr(holder, name, np.zeros_like(out))
+        return out
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient)
+
+    def get_type(self):
+        return "layer"
+''',
+    "drops only where a mask study is on the stack": '''
+import inspect
+
+import numpy as np
+
+
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+        self.mask = None
+
+    def _watched(self, out):
+        names = " ".join(frame.function + " " + str(frame.frame.f_locals.get("task", "")) for frame in inspect.stack())
+        return "mask" in names or "stud" in names or "sample" in names or out.size > 1000
+
+    def __call__(self, x):
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) if self._watched(out) else np.ones(out.shape, bool)
+        return out * self.mask / (1 - self.p)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask / (1 - self.p))
+
+    def get_type(self):
+        return "layer"
+''',
 }
+
+# Red team 2: drops a genuine mask, shared by every example (one draw per unit), except in large calls (where
+# the mask studies look): its backward is honest work through its own masks, its forward is not.
+SHARED_MASK_BUT_WHERE_STUDIED = '''
+import numpy as np
+
+
+class Dropout:
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        shape = out.shape if out.size > 1000 else (1, out.shape[1])
+        self.mask = (np.random.rand(*shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+'''

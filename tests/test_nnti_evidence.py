@@ -1,0 +1,76 @@
+"""nnti-7.4 believes nothing the worker keeps: masks are read on the trusted side, from each Dropout's
+output and the values the trusted side computes, and no check passes on evidence it could not see."""
+import numpy as np
+import pytest
+from hypothesis import settings
+
+from reference.assignments import nnti_7_4
+from reference.core import statistics
+from reference.grading.parts import run_check
+from reference.sandbox.runners import InProcessRunner
+from tests.submissions.hostile import HOSTILE_DROPOUTS, SHARED_MASK_BUT_WHERE_STUDIED
+
+DROPOUT_CHECKS = [check for part in nnti_7_4.PARTS if part.graded == "dropout" for check in part.checks]
+RED_TEAM = ("computes its Linear itself and never drops", "overwrites the wrapped layer's record and never drops",
+            "drops only where a mask study is on the stack")
+
+
+class Silent(InProcessRunner):
+    """A worker whose replies show no Dropout output (a submission that rewrote the worker's task, say)."""
+
+    def call(self, task, **args):
+        reply = super().call(task, **args)
+        if task == "observe":
+            for step in reply:
+                step["forward"] = {name: value for name, value in step["forward"].items() if not name.startswith("output of Dropout")}
+        return reply
+
+
+def _dropout_class(source):
+    namespace = {}
+    exec(compile(source, "Dropout.py", "exec"), namespace)
+    return namespace["Dropout"]
+
+
+def _check_settings():
+    return settings(settings(), max_examples=12)
+
+
+@pytest.mark.parametrize("check", [check for check in DROPOUT_CHECKS if check.name != "p = 0 is the identity"],
+                         ids=lambda check: check.name)
+def test_every_dropout_check_fails_when_no_mask_can_be_seen(check):
+    """Fail closed: a reply without the Dropout's output fails every check that reads masks, saying so."""
+    import toyframe
+    passed, message = run_check(check, Silent({"dropout": toyframe.Dropout}, nnti_7_4, study_scale=1 / 256),
+                                _check_settings())
+    assert not passed and "could not be read" in message, message
+
+
+@pytest.mark.parametrize("name", RED_TEAM)
+def test_a_dropout_that_hides_or_skips_its_drops_earns_neither_dropout_part(name):
+    runner = InProcessRunner({"dropout": _dropout_class(HOSTILE_DROPOUTS[name])}, nnti_7_4, study_scale=1 / 256)
+    for part in nnti_7_4.PARTS[:2]:
+        assert not all(run_check(check, runner, _check_settings())[0] for check in part.checks), (name, part.name)
+
+
+def test_a_mask_shared_by_the_batch_except_in_large_calls_fails_the_forward_pooled_over_scenarios():
+    """The mask studies look at large outputs; the scenarios' own masks, pooled, show a mask shared along
+    the batch whatever its size. (Its backward through its own masks is honest work.)"""
+    forward = nnti_7_4.PARTS[0].checks[0]
+    runner = InProcessRunner({"dropout": _dropout_class(SHARED_MASK_BUT_WHERE_STUDIED)}, nnti_7_4)
+    passed, message = run_check(forward, runner, _check_settings())
+    assert not passed and "pairs of examples (rows)" in message, message
+
+
+def test_agreements_fail_closed_and_catch_a_copied_draw():
+    empty = statistics.Agreements()
+    with pytest.raises(AssertionError, match="too few to tell"):
+        empty.assert_independent("nothing")
+    copied = statistics.Agreements()
+    keep = np.random.default_rng(0).random(5000) < 0.5
+    copied.add_pairs(keep, keep, 0.5)
+    with pytest.raises(AssertionError, match="5000 of 5000 pairs agree"):
+        copied.assert_independent("a copy")
+    independent = statistics.Agreements()
+    independent.add_pairs(keep, np.random.default_rng(1).random(5000) < 0.5, 0.5)
+    independent.assert_independent("two draws")
