@@ -188,5 +188,7 @@ class Points:
             leftovers = sandbox.stop_all_workers()  # results only once every worker is gone, checked
             if leftovers:
                 self.isolation = {**(self.isolation or {}), "left running": leftovers}
+            if self.isolation:  # a worker ran: the IPC objects it left in the kernel, removed (none expected)
+                self.isolation = {**self.isolation, "ipc objects removed": sandbox.ipc_objects_removed()}
             self._write(complete=True)
             terminalreporter.write_line(f"results written to {path}")

@@ -157,6 +157,7 @@ class SubmissionRunner:
         self.identity = identity or WorkerIdentity.from_environment()
         self.isolation = None
         self.leftovers = []  # pids of a worker's session that outlived every SIGKILL (none, so far)
+        self.ipc_removed = []  # IPC objects its workers left behind, removed when they stopped (none, so far)
         self._process = self._requests = self._replies = None
         self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
@@ -320,6 +321,9 @@ class SubmissionRunner:
         kill_session(process.pid)
         code = process.wait()
         self.leftovers += kill_session(process.pid)
+        # Defence in depth (seccomp refuses IPC): what the worker may have left in the kernel, removed.
+        # By its user when it has one of its own; else (the grader's own user) only what it created.
+        self.ipc_removed += remove_ipc_objects(self.identity.uid, creators=(process.pid,))
         try:
             self._requests.close()
         except OSError:  # a dead worker's pipe: the buffered request cannot be flushed
@@ -334,12 +338,110 @@ _RUNNERS = weakref.WeakSet()
 
 def stop_all_workers():
     """Stop every worker still running (whatever a test or a plugin left open) and check their sessions
-    are empty: the pids still alive afterwards (none, unless the kernel refused to kill them)."""
+    are empty: the pids still alive afterwards (none, unless the kernel refused to kill them). Every
+    stop also removes the IPC objects the worker left (ipc_objects_removed)."""
     leftovers = []
     for runner in list(_RUNNERS):
         runner._stop()
         leftovers += runner.leftovers
     return leftovers
+
+
+# -- System V IPC and POSIX message queues: kernel objects that outlive the process that made them --
+
+_IPC_REMOVED = []  # what remove_ipc_objects removed in this process, for the isolation report
+SYSV_IPC = (("shm", "shmid", "shmctl"), ("msg", "msqid", "msgctl"), ("sem", "semid", "semctl"))
+IPC_RMID = 0
+MQUEUE_MOUNT = "/dev/mqueue"
+# Run as root when no mqueue file system is mounted: one is, in a mount namespace of its own (gone
+# with the process), and the queues of the user in argv[1] are removed; their names are printed.
+_MQUEUE_SCRIPT = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x00020000) or libc.mount(b"none", b"/", None, 0x44000, None):  # CLONE_NEWNS; MS_REC|MS_PRIVATE
+    sys.exit(3)
+if libc.mount(b"mqueue", b"/tmp", b"mqueue", 0, None):  # over /tmp, in this namespace alone
+    sys.exit(4)
+for name in os.listdir("/tmp"):
+    if os.stat(os.path.join("/tmp", name)).st_uid == int(sys.argv[1]):
+        os.unlink(os.path.join("/tmp", name))
+        print(name)
+"""
+
+
+def ipc_objects_removed():
+    """Descriptions of the IPC objects workers left behind that this process removed (none, so far)."""
+    return list(_IPC_REMOVED)
+
+
+def remove_ipc_objects(uid, creators=()):
+    """Remove every System V shared memory segment, message queue and semaphore set that user `uid`
+    owns or created, and every POSIX message queue it owns (uid None: none of these), plus every
+    segment a pid in `creators` created (whoever owns it now); a description of each one removed."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = []
+    for kind, id_column, control in SYSV_IPC:
+        for row in _sysv_table(kind):
+            created_here = kind == "shm" and row.get("cpid") in creators
+            if not (created_here or (uid is not None and uid in (row.get("uid"), row.get("cuid")))):
+                continue
+            identifier = row[id_column]
+            if getattr(libc, control)(identifier, *((0,) if kind == "sem" else ()), IPC_RMID, None) == 0:
+                size = f", {row['size']} bytes" if kind == "shm" else ""
+                removed.append(f"System V {kind} {identifier} (owner {row.get('uid')}, creator {row.get('cuid')}"
+                               f"{size})")
+    if uid is not None:
+        removed += [f"POSIX message queue /{name} (owner {uid})" for name in _remove_mqueues(uid)]
+    _IPC_REMOVED.extend(removed)
+    return removed
+
+
+def _sysv_table(kind):
+    """The rows of /proc/sysvipc/KIND as {column: int}."""
+    try:
+        lines = Path("/proc/sysvipc", kind).read_text().splitlines()
+    except OSError:
+        return []
+    header = lines[0].split() if lines else []
+    rows = []
+    for line in lines[1:]:
+        try:
+            rows.append(dict(zip(header, map(int, line.split()))))
+        except ValueError:
+            continue
+    return rows
+
+
+def _remove_mqueues(uid):
+    """Unlink the POSIX message queues that `uid` owns; their names."""
+    mounted = any(line.split()[1:3] == [MQUEUE_MOUNT, "mqueue"] for line in _mounts())
+    if mounted:
+        names = []
+        for name in os.listdir(MQUEUE_MOUNT):
+            path = os.path.join(MQUEUE_MOUNT, name)
+            try:
+                if os.stat(path).st_uid == uid:
+                    os.unlink(path)
+                    names.append(name)
+            except OSError:
+                pass
+        return names
+    if os.geteuid() != 0:
+        return []
+    try:
+        completed = subprocess.run([sys.executable, "-I", "-S", "-c", _MQUEUE_SCRIPT, str(uid)],
+                                   capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return completed.stdout.split() if completed.returncode == 0 else []
+
+
+def _mounts():
+    try:
+        return Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return []
 
 
 def _assess(layers, proofs, as_root):
