@@ -74,3 +74,48 @@ def test_agreements_fail_closed_and_catch_a_copied_draw():
     independent = statistics.Agreements()
     independent.add_pairs(keep, np.random.default_rng(1).random(5000) < 0.5, 0.5)
     independent.assert_independent("two draws")
+
+
+_BIG_CALLS_HONEST = '''
+import numpy as np
+
+
+class Dropout:
+    shared = {}
+
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p = layer, p
+        self.weights, self.bias = layer.weights, layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if out.size > 1000:
+            self.mask = np.random.rand(*out.shape) > self.p
+        else:
+            self.mask = {cheat}
+        return out * self.mask / (1 - self.p)
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask / (1 - self.p))
+
+    def get_type(self):
+        return "layer"
+'''
+CHEATS_OUTSIDE_STUDIES = {
+    # drops only negative values (twice as often), never positive ones: the fraction is right on average
+    "a mask that depends on the values": "np.where(out < 0, np.random.rand(*out.shape) > min(1.0, 2 * self.p), True)",
+    # one mask per shape, shared by every layer of that shape until its first owner is called again
+    "a mask shared by the layers of one shape": (
+        "Dropout.shared[out.shape][1] if Dropout.shared.get(out.shape, (self,))[0] is not self "
+        "else Dropout.shared.setdefault('_', None) or Dropout.shared.__setitem__(out.shape, (self, "
+        "np.random.rand(*out.shape) > self.p)) or Dropout.shared[out.shape][1]"),
+}
+
+
+@pytest.mark.parametrize("cheat", sorted(CHEATS_OUTSIDE_STUDIES))
+def test_masks_wrong_only_outside_the_studies_sizes_fail_the_forward_pooled_over_scenarios(cheat):
+    forward = nnti_7_4.PARTS[0].checks[0]
+    source = _BIG_CALLS_HONEST.replace("{cheat}", CHEATS_OUTSIDE_STUDIES[cheat])
+    passed, message = run_check(forward, InProcessRunner({"dropout": _dropout_class(source)}, nnti_7_4),
+                                _check_settings())
+    assert not passed, cheat

@@ -71,6 +71,9 @@ def assert_traces_close(actual, expected, scenario, sections=Trace.SECTIONS, tol
         label = _step_label(step_index, scenario.steps, scenario.passes)
         if "forward" in sections:
             _assert_nothing_dropped_at_p_zero(want, scenario, label, context)
+        raised = got.backward.get("raised")
+        if raised is not None and ("backward" in sections or "update" in sections):
+            raise AssertionError(f"the backward pass{label} raised {raised}{context}")
         for section in sections:
             for name, expected_value in getattr(want, section).items():
                 assert_close(getattr(got, section).get(name), expected_value, quantity=f"{name}{label}",

@@ -47,16 +47,20 @@ class ScenarioMasks:
     seed draw the same numbers from NumPy's global RNG), for statistics pooled over every scenario of
     a check, whatever its shape: a layer cannot keep its masks right only where a mask study looks.
 
-    masks: a statistics.MaskTally of every output with 0 < p < 1;
+    masks: a statistics.MaskTally of every output with 0 < p < 1; negative, positive: of those whose
+        wrapped layer gave a negative (a positive) value: a mask that depends on the values;
     rows, columns: statistics.Agreements of disjoint pairs of elements of one mask (rows 1 and 2,
         3 and 4, ... of a column; columns 1 and 2, ... of a row): a mask shared along the batch or
         along the units agrees with itself more often than independent draws do;
     passes: Agreements of one Dropout's masks at forward passes 1 and 2, 3 and 4, ... of a scenario
-        (the same input each time): a mask repeated at the next call."""
+        (the same input each time): a mask repeated at the next call;
+    layers: Agreements of two Dropouts of the same shape at one pass (the first two of a model): masks
+        shared between layers.
+    Each scenario's masks count once, from the trusted side's reading (a reference trace's)."""
 
     def __init__(self):
-        self.masks = statistics.MaskTally()
-        self.rows, self.columns, self.passes = (statistics.Agreements() for _ in range(3))
+        self.masks, self.negative, self.positive = (statistics.MaskTally() for _ in range(3))
+        self.rows, self.columns, self.passes, self.layers = (statistics.Agreements() for _ in range(4))
         self.seeds = set()
 
     def add(self, scenario, expected, passes=None):
@@ -71,19 +75,31 @@ class ScenarioMasks:
             for name, keep in record.keep_masks.items():
                 p = probabilities[name]
                 self.masks.add(keep, p)
+                values = record.dropout_inputs[name]
+                self.negative.add(keep[values < 0], p)
+                self.positive.add(keep[values > 0], p)
                 self.rows.add_pairs(keep[0:len(keep) // 2 * 2:2], keep[1:len(keep) // 2 * 2:2], p)
                 width = keep.shape[1] // 2 * 2
                 self.columns.add_pairs(keep[:, 0:width:2], keep[:, 1:width:2], p)
         for first, second in zip(records[0::2], records[1::2]):
             for name, keep in first.keep_masks.items():
                 self.passes.add_pairs(keep, second.keep_masks[name], probabilities[name])
+        for record in records:
+            pair = [(keep, probabilities[name]) for name, keep in record.keep_masks.items()][:2]
+            if len(pair) == 2 and pair[0][0].shape == pair[1][0].shape:
+                self.layers.add_pairs(pair[0][0], pair[1][0], pair[0][1], pair[1][1])
 
-    BOUNDS = 4
+    BOUNDS = 7
 
     def judge(self, what):
         """Every pooled statistic (BOUNDS bounds); each fails closed on too little evidence."""
         self.masks.assert_fraction_dropped(f"{what}, the fraction of outputs dropped")
+        self.negative.assert_fraction_dropped(f"{what}, the fraction of outputs dropped among those whose wrapped "
+                                              "layer gave a negative value")
+        self.positive.assert_fraction_dropped(f"{what}, the fraction of outputs dropped among those whose wrapped "
+                                              "layer gave a positive value")
         self.rows.assert_independent(f"{what}, pairs of examples (rows) of one mask, each unit")
         self.columns.assert_independent(f"{what}, pairs of units (columns) of one mask, each example")
         self.passes.assert_independent(f"{what}, one Dropout's masks at two forward passes in a row on the same "
                                        "input")
+        self.layers.assert_independent(f"{what}, the masks of two Dropouts of the same shape in one model")

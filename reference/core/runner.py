@@ -9,6 +9,9 @@ side (reference.core.torch_mirror), from that output and the wrapped layer's val
 trusted side computes itself. Run in a worker, all of this is the submission's to tamper with:
 a trace is a claim, compared value by value with what torch computes given it.
 """
+import os
+import traceback
+
 import numpy as np
 
 import toyframe
@@ -150,7 +153,12 @@ def run(scenario, classes=None):
 
 
 def _record_steps(scenario, built, trace):
+    """Each step's forward pass, then (at an SGD step) its backward pass and update. A backward pass
+    that raises is recorded (backward["raised"], the exception's text) and ends the training, not the
+    run: the remaining forward passes still happen, on the same weights, so that what the forward
+    passes did is seen whatever the backward does (which each check then judges on its own)."""
     model = built.model
+    training = True
     for step in range(scenario.steps + scenario.passes):
         record = StepRecord()
         trace.steps.append(record)
@@ -160,9 +168,14 @@ def _record_steps(scenario, built, trace):
         record.forward["output"] = output
         data_loss, upstream = _data_loss(scenario, output)
         record.forward["loss"] = _copy(np.asarray(data_loss + built.penalty()))
-        if step >= scenario.steps:
+        if step >= scenario.steps or not training:
             continue  # the forward passes after the last step
-        grads = model.backward(upstream, input_grad=True)
+        try:
+            grads = model.backward(upstream, input_grad=True)
+        except Exception as error:  # noqa: BLE001 - the implementation's, judged by the checks of backward
+            record.backward["raised"] = _raised(error)
+            training = False
+            continue
         gradients = [_copy(grads.get(component)) for component in built.component_of]
         record.backward["dL/dx"] = _copy(model.input_grad)
         for index, base in enumerate(built.bases):
@@ -176,3 +189,19 @@ def _record_steps(scenario, built, trace):
             # The assignment's alias: the caller reads the penalty's weights here, so after a step it must
             # show the updated weights, not a copy taken earlier.
             record.update[penalty_weights_name(index, kind)] = _copy(wrapper.weights)
+
+
+HARNESS_FOLDERS = (os.sep + "reference" + os.sep, os.sep + "toyframe" + os.sep)
+RAISED_CHARACTERS = 1500
+
+
+def _raised(error):
+    """An exception's type, text and the innermost frames outside the harness (the implementation's)."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not any(folder in frame.filename for folder in HARNESS_FOLDERS)][-3:]
+    where = "".join(traceback.format_list(frames))
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 - a __str__ that raises
+        text = type(error).__name__
+    return (text + (f"\n{where}" if where else ""))[:RAISED_CHARACTERS]

@@ -250,22 +250,24 @@ class MaskTally:
 class Agreements:
     """Pairs of keep/drop draws that independent dropout makes independently (two elements of one mask,
     or one element at two calls), over many masks with 0 < p < 1: how many pairs agree against how
-    many would on average, the sum of p^2 + (1 - p)^2. A mask copied along rows or columns, or repeated
-    at the next call, agrees more often. Pairs must be disjoint (no draw in two pairs), so that their
+    many would on average, the sum of p^2 + (1 - p)^2 (p p' + (1 - p)(1 - p') for two p). A mask
+    copied along rows or columns, or repeated at the next call, agrees more often. Pairs must be disjoint (no draw in two pairs), so that their
     agreements are independent: Hoeffding's bound on their mean."""
 
     def __init__(self):
         self.pairs = self.agreed = 0
         self.expected_agreed = 0.0
 
-    def add_pairs(self, first, second, p):
-        """first, second: bool arrays of one shape, the two draws of each pair, elementwise."""
-        if not 0.0 < p < 1.0:
+    def add_pairs(self, first, second, p, p_second=None):
+        """first, second: bool arrays of one shape, the two draws of each pair, elementwise, with drop
+        probabilities p and p_second (default p)."""
+        p_second = p if p_second is None else p_second
+        if not (0.0 < p < 1.0 and 0.0 < p_second < 1.0):
             return
         first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
         self.pairs += first.size
         self.agreed += int(np.count_nonzero(first == second))
-        self.expected_agreed += first.size * agreement_probability(p)
+        self.expected_agreed += first.size * (p * p_second + (1 - p) * (1 - p_second))
 
     def assert_independent(self, what):
         """One bound. It fails closed: too few pairs to tell a copied draw (agreeing always) from

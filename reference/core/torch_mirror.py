@@ -82,7 +82,8 @@ def expected_trace(scenario, observed):
             for wrap_index, wrap in enumerate(spec.wraps):
                 if wrap.kind == "dropout":
                     name = dropout_name(index, wrap_index)
-                    record.keep_masks[name] = read_keep_mask(conv.to_numpy(h), shown.get(name), name)
+                    record.dropout_inputs[name] = conv.to_numpy(h)
+                    record.keep_masks[name] = read_keep_mask(record.dropout_inputs[name], shown.get(name), name)
                     keep = torch.from_numpy(record.keep_masks[name])
                     # An output read as dropped whose value was this close to 0 may have been kept and
                     # rounded to 0: its mask is unreadable, and the scenario not comparable.

@@ -13,11 +13,14 @@ class StepRecord:
     update:   every W and b after the SGD step
     keep_masks (reference traces only): for each Dropout, True where the implementation's output
                 shows it kept an element (read by reference.core.torch_mirror on the trusted side)
+    dropout_inputs (reference traces only): for each Dropout, the values it was given, as the
+                trusted side computed them
     """
     forward: dict = field(default_factory=dict)
     backward: dict = field(default_factory=dict)
     update: dict = field(default_factory=dict)
     keep_masks: dict = field(default_factory=dict)
+    dropout_inputs: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -10,17 +10,19 @@ Checks are hypothesis properties: any correct implementation passes them however
 masks, because the reference replays the masks the implementation drew.
 """
 import sys
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import strategies as st
 
 from ...core import masks, tolerances
 from ...core.comparator import assert_close
-from ...core.equivalence import check_trace, replay_code
+from ...core.equivalence import check_trace, comparable, replay_code
 from ...core.finite_differences import NUMPY_ACTIVATIONS
 from ...core import mask_studies
 from ...core.notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
 from ...core.properties import for_all
+from ...core.torch_mirror import expected_trace
 from ...core.masks import REVEALING_MAGNITUDE, read_keep_mask
 from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name
 from ...core.strategies import BIAS_MARGIN, away_from_zero, layer_stacks, scenarios, wrap_chains
@@ -80,34 +82,58 @@ def _compare(runner, graded, sections, observe=None):
 
 
 def _designed_models(steps, passes, seed):
-    """Two models of Dropout(p = 0.5 and 0.3) layers, batch 32, 16 and 12 units, drawn as a scenario's
-    values are: run first under every profile, so that each check's pooled bounds have evidence
-    enough (thousands of outputs) however few examples it draws; the drawn ones add to it."""
+    """Two models of two Dropout layers each (16 units, p 0.5, twice; 16 and 12 units, p 0.3 and 0.6),
+    batch 32, drawn as a scenario's values are: run first under every profile, so that each check's
+    pooled bounds have evidence enough (thousands of outputs) however few examples it draws; the
+    drawn ones add to it."""
     rng = np.random.default_rng((seed, 0xDE5))
 
     def layer(n_in, n_out, p, activation):
         weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
         bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
         return LayerSpec(weights, bias, (Wrap("dropout", p),), activation)
-    return [Scenario(layers=(layer(5, 16, 0.5, "tanh"), layer(16, 12, 0.3, activation)), x=rng.uniform(-2, 2, (32, 5)),
-                     loss=loss, targets=rng.integers(0, 12, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, 12)),
+    return [Scenario(layers=(layer(5, 16, first, "tanh"), layer(16, width, second, activation)),
+                     x=rng.uniform(-2, 2, (32, 5)), loss=loss,
+                     targets=rng.integers(0, width, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, width)),
                      lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes)
-            for activation, loss in (("relu", "cross_entropy"), (None, "mse"))]
+            for first, width, second, activation, loss in ((0.5, 16, 0.5, "relu", "cross_entropy"),
+                                                           (0.3, 12, 0.6, None, "mse"))]
 
 
 # ---- Dropout forward -----------------------------------------------------------------------------
 
 def dropout_forward_matches_torch(runner, settings):
-    """With the masks the layer drew, every Dropout output and the model's output and loss match torch,
-    at each of 1-3 forward passes on the same input; and over all of the check's scenarios (pooled,
-    whatever their shapes: a layer that draws right masks only where the mask studies look fails
-    here) the masks drop the fraction their p asks for, two examples or two units of a mask agree as
-    independent draws do, and so do a layer's masks at two passes in a row (masks.ScenarioMasks)."""
+    """With the masks the layer drew, every Dropout output and the model's output and loss match torch:
+    at each of 1-3 forward passes on the same input, or at the first step of 1-3 SGD steps of
+    training, drawn as Dropout backward draws them (its masks at every step are read too: a layer
+    cannot draw right masks only until it is trained, nor tell this part's training from the next's).
+    And over all of the check's scenarios (pooled, whatever their shapes: a layer that draws right
+    masks only where the mask studies look fails here) the masks drop the fraction their p asks for,
+    whatever the sign of the value dropped; two examples or two units of a mask agree as independent
+    draws do, and so do a layer's masks at two passes (or steps) in a row, and two layers' masks
+    (masks.ScenarioMasks)."""
     tally = masks.ScenarioMasks()
     # Batches up to 12: every scenario shows enough of its masks for the pooled bounds, even in a short run.
-    for_all(_models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12)), settings,
-            _compare(runner, "dropout", ("forward",), observe=tally.add), examples=_designed_models(0, 3, 1))
+    evaluated = _models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12))
+    for_all(evaluated | _models_with("dropout", st.integers(1, 3)), settings, _forward_example(runner, tally),
+            examples=[*_designed_models(0, 3, 1), *_designed_models(2, 1, 3)])
     tally.judge("over this check's scenarios")
+
+
+def _forward_example(runner, tally):
+    """A body for for_all: the scenario's forward passes (of a training scenario, the first: what comes
+    later depends on the backward pass, Dropout backward's to judge) against torch; every pass's masks
+    into `tally`, read on this side."""
+    def body(scenario):
+        first = replace(scenario, steps=0, passes=1) if scenario.steps else scenario
+        replay = f"\nScenario: {first.describe()}\nReplay: " + replay_code(
+            first, "dropout", ("forward",), tolerances.ASSIGNMENT, check_dtype=False)
+        observed = implementation(lambda: trace(runner, scenario, "dropout"), replay)
+        compared = check_trace(first, Trace(observed.steps[:first.passes]), ("forward",),
+                               tolerance=tolerances.ASSIGNMENT, check_dtype=False, graded="dropout")
+        whole = expected_trace(scenario, observed) if scenario.steps else compared
+        tally.add(scenario, whole if comparable(whole, scenario.dtype) else compared)
+    return body
 
 
 def p_zero_is_identity(runner, settings):
