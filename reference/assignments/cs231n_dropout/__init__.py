@@ -7,14 +7,30 @@ cs231n's imports: `from .layers import *`, `from ..layers import *`, `from ..lay
 `from cs231n.layers import *`, `from layers import *`, ...: each name resolves to the same module.
 
 Points: Dropout forward 1.0, Dropout backward 0.5, Fully-connected net 1.5.
+
+The trusted side believes nothing the worker keeps (DESIGN.md, Trust):
+- Every dropout_forward call, a scenario's or a mask study's, goes through the one task and gets x
+  from one distribution (dropout_values: fresh values every call, any rank, seeds given or not as
+  scenarios give them). Every check of the forward part pools the masks of all of its train-mode
+  calls (MaskPool: the fraction dropped, and agreement between neighbouring examples, neighbouring
+  features, consecutive calls and calls of one shape, weighing every element alike and every call
+  alike): a mask shared along the batch or along the features, or repeated across calls, fails
+  whatever it is conditioned on, as long as that covers a fair share of the check's calls.
 - Dropout backward is judged as the derivative of the submission's own forward (dout * out / x),
   so a forward bug does not cost it too; it earns credit only where the forward draws genuine masks.
-- The net is judged with the masks its own dropout_forward calls drew (recorded as they happen, in
-  the worker), each applied as that call applied it (out / x), so a dropout_forward bug does not
-  cost the net; its gradients run through the submission's dropout_backward, whose bugs do. Where
-  the net's masks cannot be observed (dropout written inline), what the notebook relies on is
-  used: with a seed the loss is repeatable and the gradients are its own loss's numeric gradients.
+- The net: each scenario's masks come either from the records of its dropout_forward calls, each
+  validated against what the trusted side computes (the x of hidden layer 1 is relu(X W1 + b1) of the
+  parameters it set; of layer k, what the layers below give with their validated factors), or, for a
+  net whose dropout is written inline, are read from its gradients (read_net_factors: a layer's
+  backward signals from its weight gradient, the batch's input having full row rank, and the kept
+  values' scale from its bias gradient). Either way the loss and every gradient must match torch
+  with those factors: a record skipped, faked or overwritten only loses points. Masks the net draws
+  itself are held to what dropout is: 1 / p, the fraction dropped, a fresh mask per call.
+- Every check fails closed: evidence that is empty, or too small for its bound, fails with what
+  could not be observed.
 """
+import itertools
+import math
 import sys
 import types
 from dataclasses import dataclass, replace
@@ -25,9 +41,8 @@ from hypothesis import strategies as st
 from ...core import mask_studies, statistics, tolerances
 from ...core.comparator import assert_close
 from ...core.masks import keep_masks_of_samples
-from ...core.study_values import study_pre_activations
 from ...core.properties import for_all
-from ...grading.mask_checks import mask_study_checks, run_study
+from ...grading.mask_checks import MIN_SCALE, mask_study_checks, run_study
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
 from ...sandbox.runners import InProcessRunner
 from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
@@ -65,7 +80,6 @@ def _recording_net(module, recorder):
     return FullyConnectedNet
 
 
-
 def _replay(check, scenario, module="layers"):
     return (f"\nScenario: {scenario.describe()}\nReplay (with your {module} module imported as {module}): "
             f"from reference.assignments.cs231n_dropout import *; replay({check!r}, {scenario!r}, {module})")
@@ -73,7 +87,8 @@ def _replay(check, scenario, module="layers"):
 
 def replay(check, scenario, module):
     """Run one graded example of `check` on the student's `module` (layers, or fc_net for the net's checks),
-    imported in this process; raises AssertionError as grading does."""
+    imported in this process; raises AssertionError as grading does (a statistic over a whole check's
+    calls needs the whole check: only the example's own comparisons run here)."""
     layers = module if hasattr(module, "dropout_forward") else sys.modules.get("cs231n.layers", module)
     recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
     if hasattr(module, "FullyConnectedNet"):
@@ -87,15 +102,220 @@ def replay(check, scenario, module):
     example = globals().get(f"_{check}_example")
     if example is None:
         raise ValueError(f"no graded check is called {check!r}")
-    example(runner, scenario, {"dropout_net": [], "inline_masks": InlineMasks()}.get(check, statistics.MaskTally()))
+    evidence = {"dropout_net": NetEvidence, "inline_masks": NetEvidence, "dropout_forward": MaskPool,
+                "seed": MaskPool}.get(check, statistics.MaskTally)()
+    example(runner, scenario, evidence)
+
+
+# ---- What every dropout_forward call is given ---------------------------------------------------------
+
+VALUE_MAGNITUDES = (0.01, 30.0)
+
+
+def dropout_values(shape, rng, offset=0.0):
+    """x as every dropout_forward call of this assignment gets it, a scenario's or a mask study's alike:
+    either sign, |x| log-uniform in VALUE_MAGNITUDES (values near 0, middling and large all occur, so a
+    mask that depends on the values shows; never 0, so every element shows whether it was kept), plus
+    `offset` (the notebook's x is randn + 10)."""
+    low, high = np.log(VALUE_MAGNITUDES)
+    return rng.choice((-1.0, 1.0), shape) * np.exp(rng.uniform(low, high, shape)) + offset
+
+
+def draw_key(dropout_seed, rng_seed):
+    """What fixes a call's mask for any implementation that draws from NumPy's global RNG (directly or
+    to seed a Generator): the seed it reseeds with, dropout_param['seed'] if given, else the global
+    RNG's seed the harness sets before the call. Calls with one key draw the same numbers: only the
+    first of them counts as an independent draw."""
+    return int(rng_seed if dropout_seed is None else dropout_seed)
+
+
+# ---- Statistics pooled over every call of a check ------------------------------------------------------
+
+_LOG_TERM = math.log(2.0 / statistics.FALSE_ALARM) / 2.0  # Hoeffding: P(|S - ES| >= t) <= 2 exp(-2 t^2 / sum c^2)
+
+
+def _count_bound():
+    statistics.bounds_evaluated += 1
+
+
+class PooledOutcomes:
+    """0/1 outcomes of independent draws with known probabilities (pairs of draws that agree, elements
+    dropped), over many calls. Two Hoeffding bounds on how far their number lands from its expectation:
+    weighing every outcome alike (the sum, each term of width 1), and weighing every call alike (each
+    call's deviation divided by the square root of its outcomes, so that the widths squared sum to the
+    number of calls: a share of small calls shows however large the others are). Each has false-alarm
+    probability statistics.FALSE_ALARM and fails closed, when outcomes all 1 (or all 0) would stay
+    within it."""
+
+    def __init__(self):
+        self.outcomes = self.hits = self.calls = 0
+        self.expected = 0.0
+        self.weighted = self.weighted_all = self.weighted_none = 0.0
+
+    def add(self, hits, probabilities):
+        """hits: bool array, the outcomes of one call; probabilities: each one's probability (broadcast)."""
+        hits = np.asarray(hits, dtype=bool)
+        n = hits.size
+        if not n:
+            return
+        count = int(np.count_nonzero(hits))
+        expected = float(np.sum(np.broadcast_to(np.asarray(probabilities, dtype=np.float64), hits.shape)))
+        weight = 1.0 / math.sqrt(n)
+        self.outcomes += n
+        self.hits += count
+        self.expected += expected
+        self.calls += 1
+        self.weighted += (count - expected) * weight
+        self.weighted_all += (n - expected) * weight
+        self.weighted_none += expected * weight
+
+    def judge(self, what, meaning, fix, weighings=("outcome", "call")):
+        """One bound per weighing ('outcome', 'call'). meaning: what a hit is ("agree", "were dropped");
+        fix: what the student should check, should the bound fail."""
+        for weighing in weighings:
+            _count_bound()
+            if weighing == "outcome":
+                deviation, radius = self.hits - self.expected, math.sqrt(_LOG_TERM * self.outcomes)
+                shift_all, shift_none = self.outcomes - self.expected, self.expected
+            else:
+                deviation, radius = self.weighted, math.sqrt(_LOG_TERM * self.calls)
+                shift_all, shift_none = self.weighted_all, self.weighted_none
+            if not self.outcomes or radius >= min(shift_all, shift_none):
+                raise AssertionError(
+                    f"{what}: only {self.outcomes} outcomes in {self.calls} calls could be observed, too few to tell "
+                    f"a copied (or never varying) draw from independent ones (the grader reads every mask from "
+                    f"what your code returned, on values it drew or computed itself): check that every call "
+                    f"returns an output shaped like its input, with the dropped elements set to 0")
+            if abs(deviation) > radius:
+                scale = "" if weighing == "outcome" else ", weighing every call alike"
+                raise AssertionError(
+                    f"{what}: {self.hits} of {self.outcomes} {meaning} where independent draws give "
+                    f"{self.expected:.1f} on average{scale}: {deviation:+.1f} off, beyond +/- {radius:.1f} (a correct "
+                    f"dropout lands outside this with probability < {statistics.FALSE_ALARM:g}). {fix}")
+
+
+def _neighbours(keep, seen, axis):
+    """Disjoint pairs of neighbours along `axis` (elements 0 and 1, 2 and 3, ...): (agree, both seen)."""
+    moved, visible = np.moveaxis(keep, axis, 0), np.moveaxis(seen, axis, 0)
+    even = moved.shape[0] // 2 * 2
+    return moved[0:even:2] == moved[1:even:2], visible[0:even:2] & visible[1:even:2]
+
+
+class MaskPool:
+    """The keep masks of every train-mode call a check makes, any shape and rank (0 < p < 1; each call an
+    independent draw: give its draw_key, and calls repeating a key are left out), and what dropout's
+    masks must show over all of them together:
+    - the fraction dropped is 1 - p (statistics.MaskTally, every element alike; and every call alike);
+    - relations between disjoint pairs of draws, which agree (both kept or both dropped) with
+      probability p1 p2 + (1 - p1)(1 - p2) for independent draws, each weighed both ways
+      (PooledOutcomes): "examples", neighbouring examples (along x's first axis) at one position;
+      "features", neighbouring elements of one example (along one of x's other axes, drawn per call);
+      "calls", calls 1 and 2, 3 and 4, ... of the check, element by element (flattened, as far as both
+      go); "shapes", a call and the last unpaired call on x of the same shape.
+    A mask shared by the batch, by an example's features, or repeated at a later call fails, whatever
+    decides when it does so, as long as that covers a fair share of the check's calls."""
+
+    RELATIONS = ("examples", "features", "calls", "shapes")
+    _SAID = {
+        "examples": ("pairs of neighbouring examples (x[0] and x[1], x[2] and x[3], ...) at one position of a mask",
+                     "each example needs a keep/drop draw of its own at every position: a mask shared by the batch "
+                     "(drawn for x.shape[1:], or once per column) agrees always"),
+        "features": ("pairs of neighbouring elements of one example (along one of x's other axes)",
+                     "each element needs a keep/drop draw of its own: a mask shared by an example's features "
+                     "(drawn once per row, or for x.shape[:-1] + (1,)) agrees always"),
+        "calls": ("pairs of elements at the same place in consecutive calls (calls 1 and 2, 3 and 4, ...)",
+                  "every call needs a fresh mask: a mask kept from an earlier call, or cut from one fixed pool of "
+                  "random numbers, agrees too often"),
+        "shapes": ("pairs of elements at the same place in two calls on x of the same shape",
+                   "every call needs a fresh mask: a mask stored and reused for a shape agrees always"),
+    }
+
+    def __init__(self, relations=RELATIONS):
+        self.relations = tuple(relations)
+        self.masks = statistics.MaskTally()
+        self.dropped = PooledOutcomes()
+        self.pairs = {relation: PooledOutcomes() for relation in self.relations}
+        self.keys = set()
+        self.waiting = None
+        self.by_shape = {}
+        self.axes = np.random.default_rng(0xA1E5)  # which of x's other axes a call's "features" pairs run along
+
+    @staticmethod
+    def bounds_for(relations=RELATIONS):
+        return 2 + 2 * len(relations)
+
+    @property
+    def bounds(self):
+        return self.bounds_for(self.relations)
+
+    @property
+    def calls(self):
+        return self.dropped.calls
+
+    def fresh(self, key):
+        """True the first time `key` comes (None: always)."""
+        if key is None:
+            return True
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        return True
+
+    def add(self, keep, p, key=None, seen=None):
+        """keep: bool, the call's mask (True where kept), any shape; p: the KEEP probability; key: the
+        call's draw_key; seen: bool like keep, where the mask could be read (default everywhere)."""
+        if not 0.0 < p < 1.0 or not self.fresh(key):
+            return
+        keep = np.asarray(keep, dtype=bool).reshape(np.shape(keep) or (1,))
+        seen = np.ones(keep.shape, dtype=bool) if seen is None else np.asarray(seen, dtype=bool).reshape(keep.shape)
+        drop = 1.0 - p
+        self.masks.add(keep[seen], drop)
+        self.dropped.add(~keep[seen], drop)
+        agree = p * p + drop * drop
+        if "examples" in self.relations and keep.shape[0] >= 2:
+            same, both = _neighbours(keep, seen, 0)
+            self.pairs["examples"].add(same[both], agree)
+        axes = [axis for axis in range(1, keep.ndim) if keep.shape[axis] >= 2]
+        if "features" in self.relations and axes:
+            same, both = _neighbours(keep, seen, int(self.axes.choice(axes)))
+            self.pairs["features"].add(same[both], agree)
+        flat, visible = keep.ravel(), seen.ravel()
+        if "calls" in self.relations:
+            if self.waiting is None:
+                self.waiting = (flat, visible, p)
+            else:
+                self._pair("calls", self.waiting, (flat, visible, p))
+                self.waiting = None
+        if "shapes" in self.relations:
+            other = self.by_shape.pop(keep.shape, None)
+            if other is None:
+                self.by_shape[keep.shape] = (flat, visible, p)
+            else:
+                self._pair("shapes", other, (flat, visible, p))
+
+    def _pair(self, relation, first, second):
+        (a, a_seen, p), (b, b_seen, q) = first, second
+        size = min(a.size, b.size)
+        both = a_seen[:size] & b_seen[:size]
+        self.pairs[relation].add((a[:size] == b[:size])[both], p * q + (1 - p) * (1 - q))
+
+    def judge(self, what):
+        """Every pooled statistic: MaskPool.bounds_for(relations) bounds, each failing closed."""
+        self.masks.assert_fraction_dropped(f"{what}, the fraction of elements dropped")
+        self.dropped.judge(f"{what}, the elements dropped", "were dropped",
+                           "Each element must be dropped with probability 1 - p, in small calls as in large ones.",
+                           weighings=("call",))
+        for relation in self.relations:
+            said, fix = self._SAID[relation]
+            self.pairs[relation].judge(f"{what}, {said}", "agree (both kept or both dropped)", f"{fix}.")
 
 
 # ---- Dropout forward and backward -------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DropoutScenario:
-    """x of `shape`, values of either sign with |x| in [0.1, 3] (+ offset: the notebook's x is randn + 10),
-    keep probability p, mode, and the dropout_param seed (None: NumPy's global RNG, seeded by `seed`)."""
+    """x of `shape` drawn by dropout_values (+ offset: the notebook's x is randn + 10), keep probability
+    p, mode, and the dropout_param seed (None: NumPy's global RNG, seeded by `seed`)."""
     shape: tuple
     p: float
     mode: str
@@ -112,13 +332,18 @@ class DropoutScenario:
 def dropout_arrays(scenario):
     """(x, dout) of `scenario`."""
     rng = np.random.default_rng((scenario.seed, 0xD80))
-    x = rng.choice((-1.0, 1.0), scenario.shape) * rng.uniform(0.1, 3.0, scenario.shape) + scenario.offset
-    return x, rng.normal(0.0, 1.0, scenario.shape)
+    return dropout_values(scenario.shape, rng, scenario.offset), rng.normal(0.0, 1.0, scenario.shape)
+
+
+def _key(scenario):
+    return draw_key(scenario.dropout_seed, scenario.seed)
+
+
+SHAPES = st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple)
 
 
 def dropout_scenarios():
-    shapes = st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple)
-    return st.builds(DropoutScenario, shape=shapes, p=st.just(1.0) | st.floats(0.05, 0.95),
+    return st.builds(DropoutScenario, shape=SHAPES, p=st.just(1.0) | st.floats(0.05, 0.95),
                      mode=st.sampled_from(("train", "test")), dropout_seed=st.none() | st.integers(0, 2**31 - 1),
                      seed=st.integers(0, 2**32 - 1))
 
@@ -126,6 +351,9 @@ def dropout_scenarios():
 # The notebook's x = randn(500, 500) + 10 at its three p, then test mode and p = 1: run first under every profile.
 NOTEBOOK_FORWARD = (*(DropoutScenario((500, 500), p, "train", None, 231, 10.0) for p in (0.25, 0.4, 0.7)),
                     DropoutScenario((500, 500), 0.5, "test", None, 231, 10.0), DropoutScenario((4, 5), 1.0, "train", 7, 7))
+# Then calls of every rank, seeded or not, two of one shape: every pooled statistic has its evidence in any run.
+POOLED_FORWARD = (DropoutScenario((12, 11, 10), 0.5, "train", None, 101), DropoutScenario((12, 11, 10), 0.3, "train", 2024, 102),
+                  DropoutScenario((7, 6, 5, 4), 0.6, "train", None, 103), DropoutScenario((60,), 0.5, "train", 77, 104))
 NOTEBOOK_BACKWARD = DropoutScenario((10, 10), 0.2, "train", 123, 123, 10.0)
 
 
@@ -139,7 +367,7 @@ def _forward(runner, scenario, context):
     return x, out
 
 
-def _dropout_forward_example(runner, scenario, tally):
+def _dropout_forward_example(runner, scenario, pool):
     import torch
     context = _replay("dropout_forward", scenario)
     x, out = _forward(runner, scenario, context)
@@ -155,26 +383,21 @@ def _dropout_forward_example(runner, scenario, tally):
     expected = torch.from_numpy(x) * torch.from_numpy(keep.astype(np.float64)) / scenario.p
     assert_close(out, expected.numpy(), tolerance=tolerances.ASSIGNMENT, context=context,
                  quantity="dropout_forward's out in train mode (kept elements are x / p: p is the KEEP probability)")
-    tally.add(keep, 1.0 - scenario.p)
-
-
-def _tallied(example, tally):
-    """A for_all body counting each draw's masks once in `tally` (the same seeds draw the same masks)."""
-    return statistics.tallied_once_per_draw(example, tally, lambda scenario: (scenario.seed, scenario.dropout_seed))
+    pool.add(keep, scenario.p, _key(scenario))
 
 
 def dropout_forward_matches_torch(runner, settings):
     """Train mode: out = x * mask / p with a mask of its own (torch's dropout with drop probability
-    1 - p, given that mask), nothing dropped at p = 1; test mode: out = x. Over the check's
-    scenarios (the notebook's x = randn(500, 500) + 10 first) the masks drop 1 - p."""
-    tally = statistics.MaskTally()
-    for_all(dropout_scenarios(), settings,
-            _tallied(lambda scenario, t: _dropout_forward_example(runner, scenario, t), tally),
-            examples=NOTEBOOK_FORWARD)
-    tally.assert_fraction_dropped("over this check's scenarios, the fraction of elements dropped")
+    1 - p, given that mask), nothing dropped at p = 1; test mode: out = x. The notebook's x =
+    randn(500, 500) + 10 first. Over all of the check's train-mode calls together (MaskPool: x of
+    rank 1-4, seeded or not) the masks drop 1 - p, independently in every example, element and call."""
+    pool = MaskPool()
+    for_all(dropout_scenarios(), settings, lambda scenario: _dropout_forward_example(runner, scenario, pool),
+            examples=NOTEBOOK_FORWARD + POOLED_FORWARD)
+    pool.judge("over this check's calls")
 
 
-def _seed_example(runner, scenario, tally=None):
+def _seed_example(runner, scenario, pool):
     context = _replay("seed", scenario)
     _, first = _forward(runner, scenario, context)
     _, again = _forward(runner, DropoutScenario(scenario.shape, scenario.p, "train", scenario.dropout_seed,
@@ -187,17 +410,27 @@ def _seed_example(runner, scenario, tally=None):
     if np.array_equal(first != 0, other != 0):
         raise AssertionError(f"calls with seeds {scenario.dropout_seed} and {scenario.dropout_seed + 1} dropped "
                              f"the same elements: the mask must come from the seeded random numbers{context}")
+    pool.add(first != 0, scenario.p, scenario.dropout_seed)
+    pool.add(other != 0, scenario.p, scenario.dropout_seed + 1)
+
+
+# x of rank 1 to 4 and 200 to about 1300 elements.
+SEED_SHAPES = (st.tuples(st.integers(200, 1000)) | st.tuples(st.integers(10, 40), st.integers(20, 25))
+               | st.tuples(st.integers(6, 10), st.integers(6, 10), st.integers(6, 10))
+               | st.tuples(st.integers(4, 6), st.integers(4, 6), st.integers(4, 6), st.integers(4, 6)))
 
 
 def seed_fixes_the_mask(runner, settings):
     """The same dropout_param['seed'] gives the same mask whatever came before; the next seed another.
-    On 200 to 1000 elements with p in [0.2, 0.8], two independent masks agree everywhere with
-    probability at most 0.68^200 < 1e-33."""
-    strategy = st.builds(DropoutScenario, shape=st.tuples(st.integers(10, 40), st.integers(20, 25)),
-                         p=st.floats(0.2, 0.8), mode=st.just("train"), dropout_seed=st.integers(0, 2**31 - 2),
-                         seed=st.integers(0, 2**32 - 2))
-    for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario),
-            examples=[DropoutScenario((10, 20), 0.5, "train", 123, 0)])
+    On 200 elements or more with p in [0.2, 0.8], two independent masks agree everywhere with
+    probability at most 0.68^200 < 1e-33. Over all of the check's calls with distinct seeds (MaskPool)
+    the masks are what dropout's are."""
+    strategy = st.builds(DropoutScenario, shape=SEED_SHAPES, p=st.floats(0.2, 0.8), mode=st.just("train"),
+                         dropout_seed=st.integers(0, 2**31 - 2), seed=st.integers(0, 2**32 - 2))
+    pool = MaskPool()
+    for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario, pool),
+            examples=[DropoutScenario((10, 20), 0.5, "train", 123, 0), DropoutScenario((5, 5, 5, 5), 0.4, "train", 9, 1)])
+    pool.judge("over this check's calls with distinct seeds")
 
 
 def _dropout_backward_example(runner, scenario, tally):
@@ -216,24 +449,25 @@ def _dropout_backward_example(runner, scenario, tally):
                  quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your forward's "
                           "out, out / x: the same mask and 1 / p)")
     if scenario.mode == "train":
+        tally.unobserved += int(np.count_nonzero(~finite))
         tally.add(out[finite] != 0, 1.0 - scenario.p)
 
 
 def dropout_backward_matches(runner, settings):
     """dx = dout * out / x for the forward call just made (train: mask / p; test: 1), the notebook's
-    x = randn(10, 10) + 10, p 0.2, seed 123 first. Credited only where the forward draws genuine masks."""
+    x = randn(10, 10) + 10, p 0.2, seed 123 first. Credited only where the forward draws genuine masks:
+    over the check's train-mode calls some elements kept and some dropped (statistics.MaskTally, fail
+    closed: too few finite outputs to tell fails too)."""
     tally = statistics.MaskTally()
     for_all(dropout_scenarios(), settings,
-            _tallied(lambda scenario, t: _dropout_backward_example(runner, scenario, t), tally),
-            examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5)])
-    if tally.kept + tally.dropped == 0:
-        raise AssertionError("Dropout backward earns credit only where the forward pass draws genuine masks, and in "
-                             "no train-mode example of this check did dropout_forward return finite values. Fix "
-                             "dropout_forward first: 'Dropout forward' says what is wrong.")
+            statistics.tallied_once_per_draw(lambda scenario, t: _dropout_backward_example(runner, scenario, t),
+                                             tally, _key),
+            examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5),
+                      DropoutScenario((9, 8, 7), 0.5, "train", None, 6)])
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Dropout backward earns credit only where the forward pass draws genuine masks, and "
-                             f"over this check's scenarios {degenerate}. Fix dropout_forward first: 'Dropout "
+                             f"over this check's train-mode calls {degenerate}. Fix dropout_forward first: 'Dropout "
                              f"forward' says what is wrong.")
 
 
@@ -243,7 +477,9 @@ def dropout_backward_matches(runner, settings):
 class NetScenario:
     """A FullyConnectedNet and a batch: hidden_dims, the input's shape per example (input_dim its product),
     num_classes, N examples, keep ratio, reg, the dropout seed (None or an int) and `seed` for every
-    array (the parameters, drawn here: the net's own initial ones are checked by the notebook's loss)."""
+    array (the parameters, drawn here: the net's own initial ones are checked by the notebook's loss);
+    open_relus: parameters drawn so that (almost) every ReLU is open, which the reading of a net's
+    masks from its gradients needs (net_arrays)."""
     hidden_dims: tuple
     input_shape: tuple
     num_classes: int
@@ -252,7 +488,7 @@ class NetScenario:
     reg: float
     dropout_seed: int | None
     seed: int
-    bias: float = 0.0  # the biases' mean: 1 keeps every ReLU open, so that a net's hidden values show
+    open_relus: bool = False
 
     @property
     def input_dim(self):
@@ -270,14 +506,21 @@ class NetScenario:
 
 
 def net_arrays(scenario):
-    """X (N, *input_shape), y (N,), params {W1, b1, ..., WL, bL}: weights ~ N(0, 2 / fan_in), biases
-    ~ N(0, 0.1) (not 0: a penalty or update that touches them shows)."""
+    """X (N, *input_shape) ~ N(0, 1), y (N,), params {W1, b1, ..., WL, bL}: weights ~ N(0, 2 / fan_in),
+    biases ~ N(0, 0.1) (not 0: a penalty or update that touches them shows). With open_relus, biases
+    ~ N(1, 0.1) and weights ~ N(0, 0.245 / fan_in) (times the keep ratio above the first layer, which
+    the kept values' 1 / p scale up): every pre-activation ~ N(1, about 0.3), open but for ~3%."""
     rng = np.random.default_rng((scenario.seed, 0xFC))
     sizes = [scenario.input_dim, *scenario.hidden_dims, scenario.num_classes]
     params = {}
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        params[f"W{index}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
-        params[f"b{index}"] = rng.normal(scenario.bias, 0.1, n_out)
+        if scenario.open_relus:
+            variance = 0.245 * (scenario.keep if index > 1 else 1.0) / n_in
+            params[f"W{index}"] = rng.normal(0.0, np.sqrt(variance), (n_in, n_out))
+            params[f"b{index}"] = rng.normal(1.0, 0.1, n_out)
+        else:
+            params[f"W{index}"] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+            params[f"b{index}"] = rng.normal(0.0, 0.1, n_out)
     return (rng.normal(0.0, 1.0, (scenario.n, *scenario.input_shape)),
             rng.integers(0, scenario.num_classes, scenario.n), params)
 
@@ -295,9 +538,44 @@ def net_scenarios(keep=None, reg=None):
         dropout_seed=st.none() | st.integers(0, 2**31 - 1), seed=st.integers(0, 2**32 - 1))
 
 
+def readable_batch(input_dim, hidden_dims, keep):
+    """The largest N whose masks a net's gradients show: each hidden layer's input must have full row
+    rank, so N is at most half the input's size and half the kept units of the narrowest hidden layer."""
+    return max(1, min(input_dim // 2, int(keep * min(hidden_dims) / 2)))
+
+
+# Inputs of 1 to 3 dimensions, 8 to 64 values.
+READABLE_INPUTS = (st.tuples(st.integers(8, 40)) | st.tuples(st.integers(2, 6), st.integers(4, 8))
+                   | st.tuples(st.integers(2, 4), st.integers(2, 4), st.integers(2, 4)))
+
+
+def dropout_net_scenarios(seeds=True):
+    """Every net with dropout (keep ratio in [0.25, 0.85]) that a check trains, drawn one way: 1-3 hidden
+    layers of 16-40 units, inputs of 8-64 values, every ReLU (almost) open, and N from 1 to
+    readable_batch (so that its masks show in its gradients, whatever N it is given); with a
+    dropout seed or without (seeds=False: without)."""
+    def build(hidden_dims, input_shape, num_classes, keep, reg, dropout_seed, seed, share):
+        cap = readable_batch(int(np.prod(input_shape)), hidden_dims, keep)
+        return NetScenario(hidden_dims, input_shape, num_classes, 1 + min(cap - 1, int(share * cap)), keep, reg,
+                           dropout_seed, seed, open_relus=True)
+    return st.builds(build, hidden_dims=st.lists(st.integers(16, 40), min_size=1, max_size=3).map(tuple),
+                     input_shape=READABLE_INPUTS, num_classes=st.integers(2, 6), keep=st.floats(0.25, 0.85),
+                     reg=st.just(0.0) | st.floats(0.0, 1.0),
+                     dropout_seed=(st.none() | st.integers(0, 2**31 - 1)) if seeds else st.none(),
+                     seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+
+
+# Run first: every batch size from 1 up, one and two hidden layers, with and without reg, seeded and not.
+DESIGNED_DROPOUT_NETS = (NetScenario((32, 24), (12,), 4, 4, 0.5, 0.0, None, 3, True),
+                         NetScenario((40,), (4, 5), 3, 6, 0.7, 0.3, None, 4, True),
+                         NetScenario((20, 30), (3, 3, 2), 5, 1, 0.3, 0.5, 5, 5, True),
+                         NetScenario((24,), (16,), 2, 3, 0.6, 0.0, 1234, 6, True))
+
+
 def torch_net(X, y, params, reg, masks=None):
     """(scores, loss, grads) of {affine - relu - [dropout]} x (L - 1) - affine - softmax in float64 torch,
-    each hidden layer's dropout given as its factor (out / x of the recorded call), loss + 0.5 reg sum W^2."""
+    each hidden layer's dropout given as its factor (what it multiplied each ReLU output by), loss +
+    0.5 reg sum W^2."""
     import torch
     tensors = {key: torch.tensor(value, dtype=torch.float64, requires_grad=True) for key, value in params.items()}
     layers = len(params) // 2
@@ -305,7 +583,7 @@ def torch_net(X, y, params, reg, masks=None):
     for index in range(1, layers):
         hidden = torch.relu(hidden @ tensors[f"W{index}"] + tensors[f"b{index}"])
         if masks is not None:
-            hidden = hidden * torch.from_numpy(masks[index - 1])
+            hidden = hidden * torch.from_numpy(np.asarray(masks[index - 1], dtype=np.float64))
     scores = hidden @ tensors[f"W{layers}"] + tensors[f"b{layers}"]
     loss = torch.nn.functional.cross_entropy(scores, torch.from_numpy(np.asarray(y, dtype=np.int64)))
     loss = loss + 0.5 * reg * sum(torch.sum(tensors[f"W{index}"] ** 2) for index in range(1, layers + 1))
@@ -361,15 +639,19 @@ def loss_matches_torch_without_dropout(runner, settings):
             examples=[replace(scenario, keep=1.0) for scenario in DESIGNED_NETS])
 
 
-def _recorded_masks(records, scenario, X, params, context):
-    """Each hidden layer's dropout factor (out / x of its recorded call), checked against the net's
-    architecture and keep ratio; None when the net made no dropout_forward call (dropout inline)."""
-    if not records:
-        return None
+# ---- The net's masks: validated records, or read from its gradients ----------------------------------
+
+def _recorded_factors(records, scenario, X, params, context):
+    """Each hidden layer's dropout factor from the records of the net's dropout_forward calls, none of them
+    believed: there must be one per hidden layer, in order, with p the keep ratio, and the x each was
+    given must be what the trusted side computes, relu(h W_k + b_k) (or h W_k + b_k, for a dropout put
+    before its ReLU), h the values below as the earlier records' validated factors scaled them. The
+    factor is out / x where the ReLU is open (0 where it is closed: nothing passes there anyway)."""
     sizes = list(scenario.hidden_dims)
-    if len(records) != len(sizes):
+    if not isinstance(records, list) or len(records) != len(sizes) or not all(isinstance(r, dict) for r in records):
         raise AssertionError(f"one model.loss(X, y) called dropout_forward {len(records)} times in train mode; the "
                              f"net has {len(sizes)} hidden layers, each followed by one dropout{context}")
+    hidden = np.asarray(X, dtype=np.float64).reshape(scenario.n, -1)
     factors = []
     for index, (record, size) in enumerate(zip(records, sizes), start=1):
         x, out, p = record.get("x"), record.get("out"), record.get("p")
@@ -381,22 +663,226 @@ def _recorded_masks(records, scenario, X, params, context):
             raise AssertionError(f"the dropout after hidden layer {index} was called with p = {p!r}, where the net's "
                                  f"keep ratio is {scenario.keep:g} (dropout_param['p'] is the KEEP probability)"
                                  f"{context}")
+        z = hidden @ params[f"W{index}"] + params[f"b{index}"]
+        relu = np.maximum(z, 0.0)
+        if not any(_close(x, value) for value in (relu, z)):
+            worst = np.abs(x - relu)
+            raise AssertionError(
+                f"the dropout after hidden layer {index} was given x that is not relu(h W{index} + b{index}), h the "
+                f"values entering layer {index} from the parameters set and the layers below (each as its dropout "
+                f"scaled it): |difference| up to {np.nanmax(worst) if np.isfinite(worst).any() else np.inf:.3g}"
+                f"{context}")
         with np.errstate(divide="ignore", invalid="ignore"):
-            factors.append(np.where(x != 0, out / np.where(x != 0, x, 1.0), 0.0))
+            factor = np.where((relu > 0) & (x != 0), out / np.where(x != 0, x, 1.0), 0.0)
+        factors.append(factor)
+        hidden = relu * factor
     return factors
 
 
-def _dropout_net_example(runner, scenario, inline):
+def _close(actual, expected):
+    tolerance = tolerances.ASSIGNMENT
+    return bool(np.all(np.isfinite(actual)) and np.allclose(actual, expected, rtol=tolerance.rtol,
+                                                               atol=tolerance.atol_for(expected)))
+
+
+class Unreadable(Exception):
+    """A net's masks that its gradients do not show."""
+
+
+@dataclass
+class NetReading:
+    """What read_net_factors reads, per hidden layer: factors (N, H), what its dropout multiplied each
+    ReLU output by (0, or the layer's scale); seen (N, H) bool, where the mask shows (the ReLU open
+    and the backward signal clearly 0 or clearly not); scales, the kept values' multiplier; and
+    doubtful, the (layer, row, column) whose signal was too small to call."""
+    factors: list
+    seen: list
+    scales: list
+    doubtful: list
+
+
+KEPT_ABOVE, DROPPED_BELOW = 1e-7, 1e-12  # a backward signal's size against the layer's largest: kept, dropped
+MAX_CONDITION = 1e6  # of a layer's input: noisier readings are not made
+
+
+def read_net_factors(X, params, grads, reg, decided=None):
+    """A net's dropout factors read from its gradients alone (every hidden layer {affine - relu - dropout}).
+
+    Layer k's weight gradient is dW_k = h^T d_k + reg W_k, h (N, n) its input and d_k (N, m) its
+    backward signal: when h has full row rank (N <= n), d_k = pinv(h^T) (dW_k - reg W_k) exactly. For
+    a hidden layer, d_k is the signal from above times the dropout's factor (ReLU open): zero exactly
+    where the unit was dropped. Layer k's input is relu(z) * mask * s with the mask known from below
+    and s unknown; solving with s = 1 gives s d_{k+1}, whose rows sum to s db_{k+1}: db reads s. So X
+    gives d_1 and the first mask, which give layer 2's input up to its scale, and so on. The readings
+    are checked (dW_k must be h^T d_k, db_k the sum of d_k's rows); gradients that fail are not those
+    of any dropout net: AssertionError. A layer whose input has lower rank than the batch (a whole
+    example dropped, say) raises Unreadable. decided: {(layer, row, column): kept} for doubtful
+    signals (see NetReading), else they are taken as kept and listed."""
+    decided = decided or {}
+    layers = len(params) // 2
+    hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    n = len(hidden)
+    reading = NetReading([], [], [], [])
+    mask = None
+    for index in range(1, layers + 1):
+        weights, bias = params[f"W{index}"], params[f"b{index}"]
+        d_weights, d_bias = grads.get(f"W{index}"), grads.get(f"b{index}")
+        if not (isinstance(d_weights, np.ndarray) and d_weights.shape == weights.shape
+                and isinstance(d_bias, np.ndarray) and d_bias.size == weights.shape[1]):
+            raise AssertionError(f"grads['W{index}'] and grads['b{index}'] must be shaped like params['W{index}'] "
+                                 f"{weights.shape} and params['b{index}'] {bias.shape}")
+        d_bias = d_bias.reshape(-1).astype(np.float64)
+        target = d_weights.astype(np.float64) - reg * weights
+        if not (np.all(np.isfinite(target)) and np.all(np.isfinite(d_bias))):
+            raise AssertionError(f"grads['W{index}'] or grads['b{index}'] holds inf or nan")
+        singular = np.linalg.svd(hidden, compute_uv=False)
+        if n > hidden.shape[1] or not singular.min() > singular.max() / MAX_CONDITION:
+            raise Unreadable(f"the values entering layer {index} have lower rank than the batch's {n} examples "
+                             f"(every unit of an example dropped, say)")
+        solution = np.linalg.lstsq(hidden.T, target, rcond=None)[0]
+        if np.abs(hidden.T @ solution - target).max() > 1e-6 * max(np.abs(target).max(), 1e-300):
+            raise AssertionError(
+                f"grads['W{index}'] is not h^T d (+ reg W{index}) for any backward signal d, h the values entering "
+                f"layer {index} (relu of the layer below, times its dropout's mask / p): the gradients are not those "
+                f"of this net's loss, with any dropout")
+        if index > 1:
+            total = solution.sum(axis=0)
+            norm = float(d_bias @ d_bias)
+            if not norm > 0:
+                raise Unreadable(f"grads['b{index}'] is 0: the scale of hidden layer {index - 1}'s kept values does "
+                                 f"not show")
+            scale = float(total @ d_bias) / norm
+            if scale == 0 or not np.allclose(total, scale * d_bias, rtol=1e-6, atol=1e-9 * np.abs(total).max()):
+                raise AssertionError(
+                    f"grads['b{index}'] is not the sum over the batch of the backward signal that grads['W{index}'] "
+                    f"shows (every kept value of hidden layer {index - 1} scaled alike): the gradients are not those "
+                    f"of this net's loss, with any dropout")
+            reading.factors.append(scale * mask)
+            reading.scales.append(scale)
+            hidden, signal = hidden * scale, solution / scale
+        else:
+            signal = solution
+        if index == layers:
+            break
+        z = hidden @ weights + bias
+        opened = z > 1e-9 * max(1.0, float(np.abs(z).max()))
+        magnitude = np.abs(signal)
+        top = float(magnitude[opened].max()) if opened.any() else 0.0
+        if not top > 0:
+            raise Unreadable(f"no backward signal reaches hidden layer {index}")
+        noise = 64 * np.finfo(np.float64).eps * float(singular.max() / singular.min())
+        kept = opened & (magnitude > max(KEPT_ABOVE, 1e4 * noise) * top)
+        dropped = opened & (magnitude < max(DROPPED_BELOW, 100 * noise) * top)
+        doubtful = opened & ~kept & ~dropped
+        for row, column in zip(*np.nonzero(doubtful)):
+            where = (index, int(row), int(column))
+            if where not in decided:
+                reading.doubtful.append(where)
+            kept[row, column] = decided.get(where, True)
+        reading.seen.append(opened & ~doubtful)
+        mask = kept.astype(np.float64)
+        hidden = np.maximum(z, 0.0) * mask
+    return reading
+
+
+MAX_DOUBTFUL = 5
+
+
+def _read_factors(reply, scenario, X, y, params, context):
+    """NetReading of the net's gradients, each doubtful signal settled by which choice makes torch's loss and
+    gradients nearest the net's; None when they do not show the masks (Unreadable, with the reason)."""
+    grads = reply.get("grads")
+    if not isinstance(grads, dict):
+        raise AssertionError(f"model.loss(X, y) must return (loss, grads), grads a dict keyed like params{context}")
+    try:
+        reading = read_net_factors(X, params, grads, scenario.reg)
+        if reading.doubtful:
+            if len(reading.doubtful) > MAX_DOUBTFUL:
+                raise Unreadable(f"{len(reading.doubtful)} backward signals are too small to tell kept from dropped")
+            choices = [dict(zip(reading.doubtful, kept))
+                       for kept in itertools.product((True, False), repeat=len(reading.doubtful))]
+            readings = []
+            for decided in choices:
+                try:
+                    readings.append(read_net_factors(X, params, grads, scenario.reg, decided))
+                except AssertionError:
+                    continue
+            if not readings:
+                raise Unreadable("no choice of the doubtful signals gives gradients of one batch")
+            reading = min(readings, key=lambda one: _distance(reply, *torch_net(X, y, params, scenario.reg,
+                                                                                  one.factors)[1:]))
+            reading.doubtful = list(choices[0])
+    except Unreadable as error:
+        return None, str(error)
+    except AssertionError as error:
+        raise AssertionError(f"{error}{context}") from None
+    return reading, ""
+
+
+def _distance(reply, loss, grads):
+    """How far the net's loss and gradients are from torch's, in units of the tolerance (inf: malformed)."""
+    tolerance = tolerances.ASSIGNMENT
+    worst = 0.0
+    for actual, expected in [(reply.get("loss"), loss)] + [((reply.get("grads") or {}).get(key), value)
+                                                           for key, value in grads.items()]:
+        expected = np.asarray(expected, dtype=np.float64)
+        if not isinstance(actual, np.ndarray) or actual.size != expected.size:
+            return math.inf
+        error = np.abs(actual.reshape(expected.shape) - expected) / (tolerance.atol_for(expected)
+                                                                      + tolerance.rtol * np.abs(expected))
+        worst = max(worst, float(np.nanmax(error)) if error.size else 0.0)
+    return worst
+
+
+class NetEvidence:
+    """What a net check observed: calls whose masks came from validated records, calls whose masks were
+    read from gradients (their masks pooled: MaskPool, with `seen`), calls that showed neither."""
+
+    def __init__(self):
+        self.recorded = self.read = self.unreadable = 0
+        self.reasons = []
+        self.pool = MaskPool()
+
+    def require(self, what):
+        """Fails closed: no call observed, or more calls unobserved than observed."""
+        observed = self.recorded + self.read
+        if not observed or self.unreadable > observed:
+            reasons = "; ".join(sorted(set(self.reasons))[:3]) or "no call was made"
+            raise AssertionError(
+                f"{what}: the net's masks could be observed in only {observed} of {observed + self.unreadable} "
+                f"calls of model.loss(X, y) (neither the records of its dropout_forward calls nor its gradients "
+                f"showed them: {reasons}). Check that model.loss(X, y) returns (loss, grads) with a gradient for "
+                f"every parameter, and that each hidden layer's dropout keeps each unit with probability p")
+
+
+def _net_factors(reply, scenario, X, y, params, context, evidence):
+    """(factors, reading) of one model.loss(X, y) reply, its loss and gradients compared with torch's given
+    those factors: from the validated records when the net called dropout_forward (reading None), else
+    read from its gradients; (None, None) when neither shows them (counted in `evidence`)."""
+    records = reply.get("records")
+    if records:
+        factors = _recorded_factors(records, scenario, X, params, context)
+        what = "with the masks your dropout_forward calls drew (each call's x checked, its out / x applied)"
+        evidence.recorded += 1
+        reading = None
+    else:
+        reading, reason = _read_factors(reply, scenario, X, y, params, context)
+        if reading is None:
+            evidence.unreadable += 1
+            evidence.reasons.append(reason)
+            return None, None
+        factors = reading.factors
+        what = "with the masks read from your gradients (dropout written in fc_net.py)"
+        evidence.read += 1
+    _, loss, grads = torch_net(X, y, params, scenario.reg, factors)
+    _compare_loss(reply, loss, grads, context, what)
+    return factors, reading
+
+
+def _dropout_net_example(runner, scenario, evidence):
     context = _replay("dropout_net", scenario, "fc_net")
     X, y, params, replies = _net_call(runner, scenario, context, calls=2 if scenario.dropout_seed is not None else 1)
-    factors = _recorded_masks(replies[0].get("records"), scenario, X, params, context)
-    if factors is None:
-        # Dropout written inline: its masks cannot be seen. A seed must fix them, and they must drop.
-        inline.append((replies[0].get("loss"), torch_net(X, y, params, scenario.reg)[1],
-                       scenario.keep ** (scenario.n * sum(scenario.hidden_dims))))
-    else:
-        _, loss, grads = torch_net(X, y, params, scenario.reg, factors)
-        _compare_loss(replies[0], loss, grads, context, "with the masks your dropout_forward drew")
+    _net_factors(replies[0], scenario, X, y, params, context, evidence)
     if scenario.dropout_seed is not None:
         assert_close(replies[1].get("loss"), np.asarray(replies[0].get("loss"), dtype=np.float64),
                      quantity="the loss of a second model.loss(X, y) with the same seed (the seed fixes every mask)",
@@ -404,110 +890,50 @@ def _dropout_net_example(runner, scenario, inline):
 
 
 def dropout_net_matches_torch(runner, settings):
-    """Keep ratio in (0, 1): one dropout_forward call per hidden layer with p = the keep ratio, and the
-    loss and every gradient match torch with each call's own mask; with a seed, a second loss equals
-    the first. A net whose dropout cannot be observed must still drop: its loss differs from the
-    loss without dropout, unless a correct net keeps everything everywhere (probability < 1e-13)."""
-    inline = []  # (loss, loss without dropout, probability that a correct net drops nothing there)
-    for_all(net_scenarios(keep=st.floats(0.1, 0.9)), settings,
-            lambda scenario: _dropout_net_example(runner, scenario, inline), examples=DESIGNED_NETS)
-    if inline:
-        statistics.bounds_evaluated += 1
-        undropped = [probability for loss, without, probability in inline
-                     if np.isclose(np.asarray(loss, dtype=np.float64), without, rtol=1e-9, atol=1e-12)]
-        if len(undropped) == len(inline) and float(np.prod(undropped)) < statistics.FALSE_ALARM:
-            raise AssertionError(f"with keep ratios below 1, every one of {len(undropped)} losses equals the loss "
-                                 f"without dropout: the net does not apply dropout in train mode")
+    """Keep ratio in (0, 1): the loss and every gradient match torch given the net's own masks: those its
+    dropout_forward calls drew (one per hidden layer, p the keep ratio, each record validated against
+    values computed here), or, for dropout written inline, those its gradients show (read_net_factors;
+    N from 1 to readable_batch, every ReLU held open); with a seed, a second loss equals the first.
+    Fails closed when the masks show in no call, or in fewer calls than they do not."""
+    evidence = NetEvidence()
+    for_all(dropout_net_scenarios(), settings, lambda scenario: _dropout_net_example(runner, scenario, evidence),
+            examples=DESIGNED_DROPOUT_NETS)
+    evidence.require("over this check's scenarios")
 
 
-def hidden_factors(X, params, grads):
-    """What each hidden layer's dropout multiplied its ReLU's output by, read from the gradients of one
-    example (N = 1, reg 0): dW_i = h_(i-1)^T d_i and db_i = d_i, so h_(i-1) = dW_i[:, k] / db_i[k]
-    (k where |db_i| is largest), h being the hidden values after dropout. -> a factor array per
-    hidden layer (NaN where the ReLU's output is 0, or where nothing shows: every unit above dropped,
-    say, and then in the layers above too), or None if the gradients are malformed."""
-    layers = len(params) // 2
-    hidden = np.asarray(X, dtype=np.float64).reshape(1, -1)
-    factors = []
-    for index in range(1, layers):
-        relu = np.maximum(hidden @ params[f"W{index}"] + params[f"b{index}"], 0.0)[0]
-        d_weights, d_bias = grads.get(f"W{index + 1}"), grads.get(f"b{index + 1}")
-        if not (isinstance(d_weights, np.ndarray) and isinstance(d_bias, np.ndarray)
-                and d_weights.shape == params[f"W{index + 1}"].shape and d_bias.size == d_weights.shape[1]):
-            return None
-        d_bias = d_bias.reshape(-1)
-        k = int(np.argmax(np.abs(d_bias)))
-        if not abs(d_bias[k]) > 1e-12:
-            unseen = [np.full(params[f"b{above}"].shape, np.nan) for above in range(index, layers)]
-            return factors + unseen
-        after = d_weights[:, k] / d_bias[k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factors.append(np.where(relu > 1e-6, after / np.where(relu > 1e-6, relu, 1.0), np.nan))
-        hidden = after.reshape(1, -1)
-    return factors
-
-
-class InlineMasks:
-    """For nets whose dropout is written inline: each hidden layer's mask as hidden_factors reads it,
-    over a check's scenarios: the fraction kept, and whether two calls in a row ever drew other masks."""
-
-    def __init__(self):
-        self.masks = statistics.MaskTally()
-        self.repeats, self.log_repeat = 0, 0.0  # calls that repeated the last mask; log P(a correct net does so)
-        self.pairs = 0
-
-    def add(self, first, second, keep, context):
-        for one, other in zip(first, second):
-            seen = ~np.isnan(one) & ~np.isnan(other)
-            for factor in (one[seen], other[seen]):
-                scaled = factor[factor != 0]
-                if scaled.size and not np.allclose(scaled, 1.0 / keep, rtol=1e-6, atol=0):
-                    raise AssertionError(
-                        f"inside the net (dropout written in fc_net.py), a kept hidden value is its ReLU's output times "
-                        f"{scaled[np.argmax(np.abs(scaled - 1.0 / keep))]:.6g}, where the keep ratio {keep:g} asks "
-                        f"for 1 / p = {1.0 / keep:.6g} (read from the gradients of one example){context}")
-                self.masks.add(factor != 0, 1.0 - keep)
-            if seen.any():
-                self.pairs += 1
-                if np.array_equal(one[seen] != 0, other[seen] != 0):
-                    self.repeats += 1
-                    self.log_repeat += seen.sum() * np.log(keep * keep + (1 - keep) * (1 - keep))
-
-    def judge(self):
-        self.masks.assert_fraction_dropped("inside the net (dropout written in fc_net.py), the fraction of hidden "
-                                           "values dropped over this check's scenarios")
-        statistics.bounds_evaluated += 1
-        if self.pairs and self.repeats == self.pairs and self.log_repeat < np.log(statistics.FALSE_ALARM):
-            raise AssertionError(f"inside the net (dropout written in fc_net.py), each of {self.pairs} second calls of "
-                                 f"model.loss(X, y) dropped exactly what the first did: a mask must be drawn afresh "
-                                 f"at every call (a correct net repeats them with probability "
-                                 f"{np.exp(self.log_repeat):.1e})")
-
-
-def _inline_masks_example(runner, scenario, tally):
+def _inline_masks_example(runner, scenario, evidence):
     context = _replay("inline_masks", scenario, "fc_net")
-    X, _, params, replies = _net_call(runner, scenario, context, calls=2)
-    if replies[0].get("records"):
-        return  # the net's dropout is layers.dropout_forward: its masks are graded where they are drawn
-    factors = [hidden_factors(X, params, reply.get("grads") or {}) for reply in replies]
-    if factors[0] is None or factors[1] is None:
-        raise AssertionError(f"the net's grads lack the affine layers' W and b, shaped like params{context}")
-    tally.add(*factors, scenario.keep, context)
+    X, y, params, replies = _net_call(runner, scenario, context, calls=2)
+    readings = [_net_factors(reply, scenario, X, y, params, context, evidence)[1] for reply in replies]
+    read = [(call, reading) for call, reading in enumerate(readings) if reading is not None]
+    for call, reading in read:
+        for layer, scale in enumerate(reading.scales, start=1):
+            if not np.isclose(scale, 1.0 / scenario.keep, rtol=1e-6, atol=0):
+                raise AssertionError(
+                    f"inside the net (dropout written in fc_net.py), the kept values of hidden layer {layer} are its "
+                    f"ReLU's output times {scale:.6g}, where the keep ratio {scenario.keep:g} asks for 1 / p = "
+                    f"{1.0 / scenario.keep:.6g} (read from the gradients of a batch of {scenario.n}){context}")
+    # The global RNG's state at a call follows from the scenario's seed: a seed drawn again repeats the masks.
+    read = [(call, reading) for call, reading in read if evidence.pool.fresh((scenario.seed, call))]
+    for layer in range(len(scenario.hidden_dims)):
+        for call, reading in read:
+            evidence.pool.add(reading.factors[layer] != 0, scenario.keep, seen=reading.seen[layer])
 
 
 def inline_masks(runner, settings):
-    """Where the net writes dropout inline (no dropout_forward call to record), its masks are read from
-    the gradients of single examples (hidden_factors; every ReLU held open): each kept value scaled by
-    1 / p, the fraction dropped 1 - p over the check, and no call repeating the last call's mask."""
-    tally = InlineMasks()
-    for_all(st.builds(NetScenario, hidden_dims=st.lists(st.integers(4, 12), min_size=1, max_size=2).map(tuple),
-                      input_shape=st.tuples(st.integers(1, 5)), num_classes=st.integers(2, 5), n=st.just(1),
-                      keep=st.floats(0.2, 0.8), reg=st.just(0.0), dropout_seed=st.none(),
-                      seed=st.integers(0, 2**32 - 1), bias=st.just(1.0)),
-            settings, lambda scenario: _inline_masks_example(runner, scenario, tally),
-            examples=[NetScenario((40, 30), (5,), 4, 1, 0.5, 0.0, None, 3, 1.0),
-                      NetScenario((60,), (3,), 3, 1, 0.7, 0.0, None, 4, 1.0)])
-    tally.judge()
+    """The masks the net draws itself: where it calls no dropout_forward (dropout written inline), its masks
+    are read from its gradients (read_net_factors), on batches of every size from 1 to readable_batch, two
+    calls of model.loss(X, y) each: each kept value is scaled by 1 / p, and over the check (MaskPool) the
+    masks drop 1 - p, independently in every example, unit and call. A net whose dropout is
+    layers.dropout_forward has its records validated and its loss compared (those masks are graded
+    in 'Dropout forward'). Fails closed when no mask is observed, or too few for a bound."""
+    evidence = NetEvidence()
+    for_all(dropout_net_scenarios(seeds=False), settings,
+            lambda scenario: _inline_masks_example(runner, scenario, evidence),
+            examples=[scenario for scenario in DESIGNED_DROPOUT_NETS if scenario.dropout_seed is None])
+    evidence.require("over this check's scenarios")
+    if evidence.pool.calls or not evidence.recorded:
+        evidence.pool.judge("inside the net (dropout written in fc_net.py), over this check's calls")
 
 
 def _notebook_gradients_example(runner, scenario, tally=None):
@@ -564,31 +990,107 @@ def notebook_initial_loss(runner, settings):
                  quantity="the notebook's initial loss with dropout_keep_ratio 1")
 
 
-# ---- The parts -------------------------------------------------------------------------------------
+# ---- The mask studies ------------------------------------------------------------------------------
+
+def study_values(shape, seed):
+    """The values of a mask study's first call, (N, D): what its fraction and scaling studies test the
+    masks against (the judge's pre_activations)."""
+    return dropout_values(tuple(shape), np.random.default_rng((seed, 0x5EED_57D1)))
+
+
+def _divisor_pair(size, rng):
+    """(a, size // a) for a divisor a of `size` drawn at random."""
+    small = [k for k in range(1, math.isqrt(size) + 1) if size % k == 0]
+    divisors = small + [size // k for k in small]
+    a = int(rng.choice(divisors))
+    return a, size // a
+
+
+def called_shape(shape, rng):
+    """A shape of rank 1 to 4 holding (N, D)'s elements in the same order (C order), drawn at random: the
+    shape a study's call gives dropout_forward; its output is read back as (N, D)."""
+    n_rows, n_cols = shape
+    rank = int(rng.integers(1, 5))
+    if rank == 1:
+        return (n_rows * n_cols,)
+    if rank == 2:
+        return (n_rows, n_cols)
+    if rank == 3:
+        return (n_rows, *_divisor_pair(n_cols, rng)) if rng.random() < 0.5 else (*_divisor_pair(n_rows, rng), n_cols)
+    return (*_divisor_pair(n_rows, rng), *_divisor_pair(n_cols, rng))
+
+
+def _distinct_seeds(rng, count):
+    """`count` distinct seeds in [0, 2^31), a quarter of them below 2^16 (scenarios' seeds are often small)."""
+    seeds = set()
+    while len(seeds) < count:
+        high = 2**16 if rng.random() < 0.25 else 2**31
+        seeds.add(int(rng.integers(0, high)))
+    return list(rng.permutation(sorted(seeds)))
+
+
+_STUDY_POOLS = []  # the pool of the mask study being graded now: sample_masks adds every call's mask to it
+
 
 def sample_masks(runner, p, shape, calls, seed, instances=1):
-    """(outputs, keep), (instances, calls, N, D): dropout_forward in train mode with keep probability 1 - p
-    on the mask studies' values, called through the same task, one call a request, as every other
-    check's (a submission cannot tell a study's call from a scenario's by where it comes from),
-    NumPy's global RNG seeded before each call from `seed`."""
-    x = study_pre_activations(tuple(shape), seed)
-    seeds = np.random.default_rng((seed, 0x5A3)).integers(0, 2**32, (calls, instances))
+    """(outputs, keep), (instances, calls, N, D): dropout_forward in train mode with keep probability 1 - p,
+    called through the task every other check's calls go through, one call a request, on arguments
+    drawn as a scenario's are: fresh values at every call (dropout_values; the first call's are
+    study_values(shape, seed)), of a shape of any rank holding (N, D)'s elements (called_shape), half
+    the calls with a dropout_param seed and half without (NumPy's global RNG seeded then), every seed
+    distinct. Nothing but its size tells a study's call from a scenario's, and each call's mask also
+    joins the pooled statistics of the study being graded (MaskPool)."""
+    shape = tuple(int(size) for size in shape)
+    rng = np.random.default_rng((seed, *shape, int(round(p * 1e9)), calls, instances, 0x5A3))
+    count = calls * instances
+    seeds = _distinct_seeds(rng, 2 * count)
+    seeded = rng.random(count) < 0.5
+    pool = _STUDY_POOLS[-1] if _STUDY_POOLS else None
     outputs = np.empty((instances, calls, *shape))
     for call in range(calls):
         for instance in range(instances):
-            out = runner.call("dropout_forward", x=x, p=1.0 - p, mode="train", seed=None,
-                              rng_seed=int(seeds[call, instance]))
-            if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
-                raise AssertionError(f"dropout_forward's out must be an array shaped like x {tuple(shape)}, got "
+            k = call * instances + instance
+            x = study_values(shape, seed) if k == 0 else dropout_values(shape, rng)
+            called = called_shape(shape, rng)
+            dropout_seed = seeds[k] if seeded[k] else None
+            rng_seed = seeds[count + k] if seeded[k] else seeds[k]
+            out = runner.call("dropout_forward", x=x.reshape(called), p=1.0 - p, mode="train", seed=dropout_seed,
+                              rng_seed=rng_seed)
+            if not isinstance(out, np.ndarray) or out.shape != called:
+                raise AssertionError(f"dropout_forward's out must be an array shaped like x {called}, got "
                                      f"{getattr(out, 'shape', type(out).__name__)}")
-            outputs[instance, call] = out
+            outputs[instance, call] = out.reshape(shape)
+            if pool is not None:
+                pool.add(out != 0, 1.0 - p, draw_key(dropout_seed, rng_seed))
     return outputs, keep_masks_of_samples(outputs)
+
+
+def _study_relations(study):
+    """A study that calls once per example has no two calls on one shape to compare."""
+    several = study.calls_at(MIN_SCALE) * study.instances > 1
+    return MaskPool.RELATIONS if several else tuple(r for r in MaskPool.RELATIONS if r != "shapes")
+
+
+def _pooled_study(check, study):
+    """`check` (a mask study) that also pools the masks of all its calls (MaskPool) and judges them."""
+    relations = _study_relations(study)
+
+    def run(runner, settings):
+        pool = MaskPool(relations)
+        _STUDY_POOLS.append(pool)
+        try:
+            check.run(runner, settings)
+        finally:
+            _STUDY_POOLS.remove(pool)
+        pool.judge("over every call of this mask study")
+    run.__doc__ = f"{check.run.__doc__} Then MaskPool's statistics over all of its calls."
+    return Check(check.name, run, check.bounds + MaskPool.bounds_for(relations))
 
 
 def replay_mask_study(name, layers, p, shape, seed, calls=None):
     """Run the mask study called `name` on the student's `layers` module, imported here."""
     run_study(InProcessRunner(Loaded(layers, DropoutRecorder(layers.dropout_forward)), sys.modules[__name__]),
-              name, p, shape, seed, calls, sampler=sample_masks)
+              name, p, shape, seed, calls, pre_activations=study_values, sampler=sample_masks)
 
 
 def _mask_study_replay(study, p, shape, seed, scale):
@@ -597,12 +1099,17 @@ def _mask_study_replay(study, p, shape, seed, scale):
             f"replay_mask_study; replay_mask_study({arguments})  # p here is the DROP probability, 1 - keep")
 
 
+# ---- The parts -------------------------------------------------------------------------------------
+
+MASK_STUDY_CHECKS = tuple(_pooled_study(check, study) for check, study in zip(
+    mask_study_checks(_mask_study_replay, pre_activations=study_values, sampler=sample_masks), mask_studies.STUDIES))
+
 PARTS = (
     Part("Dropout forward", 1.0, (
         Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
-              dropout_forward_matches_torch, bounds=1),
-        Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask),
-        *mask_study_checks(_mask_study_replay, sampler=sample_masks),
+              dropout_forward_matches_torch, bounds=MaskPool.bounds_for()),
+        Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask, bounds=MaskPool.bounds_for()),
+        *MASK_STUDY_CHECKS,
     )),
     Part("Dropout backward", 0.5, (
         Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
@@ -611,10 +1118,9 @@ PARTS = (
     Part("Fully-connected net", 1.5, (
         Check("scores in test mode match torch", scores_match_torch),
         Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
-        Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch,
-              bounds=1),
+        Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch),
         Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
-              bounds=4),
+              bounds=MaskPool.bounds_for()),
         Check("the notebook's gradient check", notebook_gradient_check),
         Check("the notebook's initial loss", notebook_initial_loss),
     )),
