@@ -119,3 +119,20 @@ def test_masks_wrong_only_outside_the_studies_sizes_fail_the_forward_pooled_over
     passed, message = run_check(forward, InProcessRunner({"dropout": _dropout_class(source)}, nnti_7_4),
                                 _check_settings())
     assert not passed, cheat
+
+
+# Red team 3 (written against the contract alone): right masks until the layer is trained.
+RIGHT_UNTIL_TRAINED = {
+    'one mask frozen after the first backward pass': 'import numpy as np\n\n\nclass Dropout:\n    """Draws fresh masks until the first backward pass; from then on reuses that mask forever."""\n\n    def __init__(self, layer, p=0.5):\n        self.layer = layer\n        self.p = p\n        self.weights = layer.weights\n        self.bias = layer.bias\n        self.mask = None\n        self._frozen = False\n\n    def __call__(self, x):\n        out = self.layer(x)\n        if not (self._frozen and self.mask is not None and self.mask.shape == out.shape):\n            self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)\n        return out * self.mask\n\n    def grad(self, in_gradient):\n        self._frozen = True\n        return self.layer.grad(in_gradient * self.mask)\n\n    def get_type(self):\n        return "layer"\n',
+    'the global RNG reseeded with a constant once trained': 'import numpy as np\n\n\nclass Dropout:\n    """Once a backward pass has happened, reseed NumPy\'s global RNG with a constant before each draw:\n    every training step (and every layer of the same shape) gets the same mask."""\n\n    def __init__(self, layer, p=0.5):\n        self.layer = layer\n        self.p = p\n        self.weights = layer.weights\n        self.bias = layer.bias\n        self.mask = None\n        self._trained = False\n\n    def __call__(self, x):\n        out = self.layer(x)\n        if self._trained:\n            np.random.seed(1234)\n        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)\n        return out * self.mask\n\n    def grad(self, in_gradient):\n        self._trained = True\n        return self.layer.grad(in_gradient * self.mask)\n\n    def get_type(self):\n        return "layer"\n',
+    'a mask shared by the batch whenever the scenario on the stack trains': 'import numpy as np, sys\n\n\ndef _scenario():\n    f = sys._getframe(2)\n    while f is not None:\n        s = f.f_locals.get(\'scenario\')\n        if s is not None and hasattr(s, \'steps\'):\n            return s\n        f = f.f_back\n    return None\n\n\nclass Dropout:\n    def __init__(self, layer, p=0.5):\n        self.layer = layer\n        self.p = p\n        self.weights = layer.weights\n        self.bias = layer.bias\n        self.mask = None\n\n    def __call__(self, x):\n        out = self.layer(x)\n        s = _scenario()\n        if s is not None and getattr(s, \'steps\', 0) > 0:\n            # training: one mask per output unit shared by the whole batch (seed-001 style)\n            self.mask = np.broadcast_to((np.random.rand(1, out.shape[1]) > self.p) / (1 - self.p), out.shape).copy()\n        else:\n            self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)\n        return out * self.mask\n\n    def grad(self, in_gradient):\n        return self.layer.grad(in_gradient * self.mask)\n\n    def get_type(self):\n        return "layer"\n',
+}
+
+
+@pytest.mark.parametrize("cheat", sorted(RIGHT_UNTIL_TRAINED))
+def test_masks_wrong_only_in_training_lose_dropout_forward(cheat):
+    """The forward part's scenarios train as Dropout backward's do, and every step's masks are read."""
+    forward = nnti_7_4.PARTS[0].checks[0]
+    runner = InProcessRunner({"dropout": _dropout_class(RIGHT_UNTIL_TRAINED[cheat])}, nnti_7_4)
+    passed, message = run_check(forward, runner, _check_settings())
+    assert not passed and "over this check's scenarios" in message, message
