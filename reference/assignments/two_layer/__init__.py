@@ -10,22 +10,42 @@ X (n_x, m), Y (1, m), parameters W1 (n_h, n_x), b1 (n_h, 1), W2 (1, n_h), b2 (1,
 dW1, ... — or the seeds' lower-case keys w1, ..., dw1, ... (the file's own text says which).
 
 Points: Forward with dropout 1.0, Regularized cost 0.5, Backward with dropout 1.0, Parameter
-update 0.5. The masks are never taken from a random stream: they are read from the cache the
-forward returns (a keep or drop mask, boolean, 0/1 or scaled by 1/keep_prob, per element or per
-unit, or the post-dropout activation), the reading that reproduces the forward's own A2 first.
-Backward is judged against the contract's gradient given that mask, so a forward bug (say, no
-1/keep_prob) does not cost the backward part as well; the update is judged on drawn gradients.
+update 0.5.
+
+Evidence is this side's. A forward pass's mask is read from the cache it returns (a keep or drop
+mask, boolean, 0/1 or scaled by 1/keep_prob, per element or per unit, or the post-dropout
+activation): a claim, believed only where it reproduces the forward's own A2 (a plain reply)
+through A2 = sigmoid(W2 (A1 * D / keep_prob) + b2), A1 = tanh(W1 X + b1) computed here from the
+parameters this side set, and only for the hidden activations whose keep or drop A2 shows
+(`informative`: decided from those values alone, so which activations count never depends on the
+mask). Whatever cannot be observed counts as unobserved, never as kept; a check whose evidence is
+too small for its bound fails, saying what could not be observed.
+
+Calls nobody can tell apart. Every forward pass of every check is drawn from one distribution
+(`draw_scenario`: 1-4 inputs, 1-10 hidden units, 1-32 examples, b1 drawn, fresh values; 1-3 passes
+on the same X, the harness updating the parameters in between, as in training) and goes through
+the one task "forward". There are no separate mask studies: every pass of the forward check counts
+toward its pooled statistics (Evidence: the fraction dropped, in every unit, example, value range,
+keep_prob, shape and pass; the number dropped per pass; agreements within a mask at every offset;
+between the passes on one input and between passes of one shape), so a forward that misbehaves on
+any share of the calls worth the name fails, whatever it conditions on.
+
+Backward is judged against the contract's gradient given the forward's own mask, so a forward bug
+(say, no 1/keep_prob) does not cost the backward part as well; it earns credit only where the
+forward's masks, observed as above, are genuine (else it fails closed, pointing at the forward).
+The update is judged on drawn gradients.
 """
+import math
 import sys
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
 
-from ...core import mask_studies, statistics, tolerances
+from ...core import statistics, tolerances
 from ...core.comparator import assert_close
-from ...core.properties import for_all
-from ...grading.mask_checks import mask_study_checks, run_study
+from ...core.properties import FailingExample, for_all
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
 from ...sandbox.runners import InProcessRunner
 from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
@@ -33,6 +53,8 @@ from .worker import PARAMETERS, Loaded, loaded
 
 NAME = "two-layer"
 SUBMISSION = "two_layer_net.py at the top"
+SEEDS = st.integers(0, 2**32 - 1)
+
 # ---- Shared by both halves: the net's numbers and reading a mask from a cache -----------------------
 
 def sigmoid(z):
@@ -49,14 +71,13 @@ def output_given_mask(A1, keep, keep_prob, parameters):
     return sigmoid(parameters["W2"] @ (A1 * keep / keep_prob) + parameters["b2"])
 
 
-CACHE_DEPTH, CACHE_ARRAYS = 4, 64
-
 def mask_readings(arrays, A1, keep_prob):
     """Candidate keep masks (bool (n_h, m)) from the cache's arrays, most explicit first: masks stored as
     0/1, booleans or 0 and 1/keep_prob (per element, or per unit (n_h, 1)), each read as a keep mask
     and as a drop mask; then arrays that are the activation after dropout, kept where not 0 (and
     equal to A1 / keep_prob there, or to A1: a forward that forgot the scale still shows its mask);
-    last, nothing dropped. Without duplicates."""
+    last, nothing dropped. Without duplicates. Claims, every one: keep_masks believes those that
+    reproduce A2."""
     shape = A1.shape
     stored, activations = [], []
     for array in sorted(arrays, key=lambda array: array.shape != shape):  # per element before per unit
@@ -86,19 +107,60 @@ EXACT, ASSIGNMENT_TOLERANCE = (1e-5, 1e-7), (5e-3, 1e-3)
 
 
 def keep_masks(arrays, A1, A2, keep_prob, parameters):
-    """(readings, reproducing) for a forward pass: the readings of its cache's `arrays` (mask_readings),
-    and those with which the contract's forward gives its A2 (exactly, else within the tolerance).
-    More than one reproduces only where A2 cannot tell them apart."""
+    """(readings, reproducing, tolerance) for a forward pass: the readings of its cache's `arrays`
+    (mask_readings), those with which the contract's forward gives its A2 (every example within
+    `tolerance`: EXACT, else ASSIGNMENT_TOLERANCE; None when none does). More than one reproduces
+    only where A2 cannot tell them apart."""
     readings = mask_readings(arrays, A1, keep_prob)
     A2 = np.asarray(A2, dtype=np.float64)
     if A2.shape != (1, A1.shape[1]):
-        return readings, []
+        return readings, [], None
     outputs = [output_given_mask(A1, keep, keep_prob, parameters) for keep in readings]
     for rtol, atol in (EXACT, ASSIGNMENT_TOLERANCE):
         reproducing = [keep for keep, output in zip(readings, outputs) if np.allclose(A2, output, rtol=rtol, atol=atol)]
         if reproducing:
-            return readings, reproducing
-    return readings, []
+            return readings, reproducing, (rtol, atol)
+    return readings, [], None
+
+
+def informative(A1, parameters, keep_prob, tolerance):
+    """bool (n_h, m): the hidden activations whose keep or drop A2 shows whatever the mask, decided from
+    the values this side set alone (so which activations count never depends on the mask drawn).
+
+    Activation i of example j adds c_ij = W2_i A1_ij / keep_prob to that example's Z2 when kept. Two
+    masks of the example whose Z2 differ by d give outputs at least |d| * s apart, s the smallest
+    slope of the sigmoid over every Z2 a mask of the example can give; two outputs within `tolerance`
+    (rtol, atol) of one A2 are at most 2 atol + 2 rtol sigmoid(max Z2) apart. So activation i is
+    shown when neither flipping it alone (d = c_ij) nor flipping it with any one other unit k of its
+    example (d = c_ij +/- c_kj) can hide in that: a reading that reproduces A2 has it right. (Three
+    or more units that cancel to within ~1e-5 are not excluded: a forward cannot use such
+    coincidences to hide a wrong mask but in a few examples.)"""
+    rtol, atol = tolerance
+    c = parameters["W2"].reshape(-1, 1) * A1 / keep_prob
+    b2 = float(np.asarray(parameters["b2"]).reshape(-1)[0])
+    low, high = b2 + np.minimum(c, 0.0).sum(axis=0), b2 + np.maximum(c, 0.0).sum(axis=0)
+    slope = np.minimum(sigmoid(low) * (1.0 - sigmoid(low)), sigmoid(high) * (1.0 - sigmoid(high)))
+    with np.errstate(divide="ignore", over="ignore"):
+        hidden = (2.0 * atol + 2.0 * rtol * sigmoid(high)) / slope  # the change of Z2 two such outputs may hide
+    shown = np.abs(c) > hidden
+    for unit in range(c.shape[0]):
+        confused = (np.abs(c + c[unit]) <= hidden) | (np.abs(c - c[unit]) <= hidden)
+        confused[unit] = False
+        shown &= ~confused
+    return shown
+
+
+def contract_gradients(X, Y, parameters, keep, keep_prob, lambd):
+    """{W1, b1, W2, b2}: the gradients of the contract's regularized cost given the keep mask (NumPy, for
+    the steps the harness takes itself between forward passes; torch_reference is the mirror checks
+    compare with)."""
+    m = X.shape[1]
+    A1 = hidden_activation(X, parameters)
+    dropped = A1 * keep / keep_prob
+    dZ2 = (sigmoid(parameters["W2"] @ dropped + parameters["b2"]) - Y) / m
+    dZ1 = (parameters["W2"].T @ dZ2) * keep / keep_prob * (1.0 - A1 ** 2)
+    return {"W1": dZ1 @ X.T + lambd / m * parameters["W1"], "b1": dZ1.sum(axis=1, keepdims=True),
+            "W2": dZ2 @ dropped.T + lambd / m * parameters["W2"], "b2": dZ2.sum(axis=1, keepdims=True)}
 
 
 # ---- The model solution ----------------------------------------------------------------------------
@@ -135,32 +197,13 @@ def model_solution():
     return Loaded(ModelSolution(), lower_case=False)
 
 
-
-def study_net(shape, seed):
-    """X (1, N) and parameters of D hidden units whose activations, transposed, are (N, D) values of either
-    sign and sizes tanh(0.05) to tanh(2) (Z1 = u_j s_i); W2 of either sign and at least 0.5 / sqrt(D),
-    so that any two readings of a cache give different A2 (keep_masks): each example's output feels
-    each of its units."""
-    rng = np.random.default_rng((seed, 0x2_1A7E))
-    n_rows, n_cols = shape
-
-    def signed(low, high, size):
-        return rng.choice((-1.0, 1.0), size) * rng.uniform(low, high, size)
-    parameters = {"W1": signed(0.25, 1.4, (n_cols, 1)), "b1": np.zeros((n_cols, 1)),
-                  "W2": signed(0.5, 2.0, (1, n_cols)) / np.sqrt(n_cols), "b2": rng.uniform(-0.5, 0.5, (1, 1))}
-    return signed(0.2, 1.4, (1, n_rows)), parameters
-
-
-def study_pre_activations(shape, seed):
-    """The values the mask studies' dropout acts on, (N, D): the hidden activations of study_net."""
-    X, parameters = study_net(shape, seed)
-    return hidden_activation(X, parameters).T
-
+# ---- Scenarios: one distribution for every call ----------------------------------------------------
 
 @dataclass(frozen=True)
 class NetScenario:
-    """Plain data: sizes, keep_prob, lambd, learning rate, steps, a seed for every array (X, Y and the
-    parameters, drawn by net_arrays) and the scale of the weights."""
+    """Plain data: sizes, keep_prob, lambd, learning rate, steps (forward passes on the same X, or
+    updates), a seed for every array (X, Y and the parameters, drawn by net_arrays) and the scale of
+    the weights."""
     n_x: int
     n_h: int
     m: int
@@ -189,15 +232,36 @@ def net_arrays(scenario):
     return X, Y, parameters
 
 
-def net_scenarios(steps=None):
-    """NetScenarios: 1-4 inputs, 1-10 hidden units, 1-32 examples, keep_prob 1 or in [0.05, 0.95],
-    lambd 0 or in [0, 2], weights of scale 0.01 (the seeds'), 0.5 or 1.5."""
-    return st.builds(
-        NetScenario, n_x=st.integers(1, 4), n_h=st.integers(1, 10), m=st.integers(1, 32),
-        keep_prob=st.just(1.0) | st.floats(0.05, 0.95),
-        lambd=st.just(0.0) | st.floats(0.0, 2.0), learning_rate=st.floats(0.01, 1.0),
-        steps=st.just(1) if steps is None else steps, seed=st.integers(0, 2**32 - 1),
-        weight_scale=st.sampled_from((0.01, 0.5, 1.5)))
+WEIGHT_SCALES = (0.01, 0.5, 1.5)  # the seeds' 0.01, and weights that make the hidden layer matter
+
+
+def draw_scenario(seed):
+    """The NetScenario of `seed`, every field drawn from a Generator seeded by it: 1-4 inputs, 1-10
+    hidden units, 1-32 examples, keep_prob 1 (a pass in 7) or in [0.05, 0.95], lambd 0 (1 in 4) or in
+    [0, 2], learning rate in [0.01, 1], 1-3 steps, weights of scale 0.01, 0.5 or 1.5. Every check
+    draws its calls here (hypothesis draws the seed), so no call differs from another in kind."""
+    rng = np.random.default_rng((seed, 0x5CE7))
+    return NetScenario(n_x=int(rng.integers(1, 5)), n_h=int(rng.integers(1, 11)), m=int(rng.integers(1, 33)),
+                       keep_prob=1.0 if rng.random() < 1 / 7 else float(rng.uniform(0.05, 0.95)),
+                       lambd=0.0 if rng.random() < 0.25 else float(rng.uniform(0.0, 2.0)),
+                       learning_rate=float(rng.uniform(0.01, 1.0)), steps=int(rng.integers(1, 4)),
+                       seed=int(seed), weight_scale=float(WEIGHT_SCALES[int(rng.integers(len(WEIGHT_SCALES)))]))
+
+
+def net_scenarios():
+    """NetScenarios as hypothesis draws them: a seed, the rest drawn from it (draw_scenario)."""
+    return SEEDS.map(draw_scenario)
+
+
+def pass_seed(seed, step):
+    """The seed of NumPy's global RNG for pass `step` of the scenario of `seed` (a hash of both: two
+    passes never share a stream, as consecutive integers would across scenarios)."""
+    return int(np.random.SeedSequence((seed, step, 0x9A55)).generate_state(1)[0])
+
+
+# Run first under every profile: typical sizes, keep_prob and lambd, each weight scale.
+DESIGNED = tuple(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
+    (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5)))
 
 
 def torch_reference(X, Y, parameters, keep, keep_prob, lambd):
@@ -231,74 +295,516 @@ def _replay(check, scenario):
 
 
 def replay(check, scenario, module):
-    """Run one graded example of `check` (a function of this module, by name) on `module`, the student's
-    two_layer_net imported in this process; raises AssertionError as grading does."""
+    """Run one graded example of `check` ("forward", "cost", "backward" or "update") on `module`, the
+    student's two_layer_net imported in this process; raises AssertionError as grading does."""
     runner = InProcessRunner(loaded(module), sys.modules[__name__])
     example = globals().get(f"_{check}_example")
     if example is None:
         raise ValueError(f"no graded check is called {check!r}")
-    example(runner, scenario, statistics.MaskTally())
+    example(runner, scenario, {"forward": Evidence, "backward": _Tally}.get(check, lambda: None)())
+
+
+def _once_per_draw(example, tally):
+    """A for_all body: example(scenario, tally), counting each draw once (the same seed draws the same
+    masks from NumPy's global RNG, which are not independent of the first's): a repeat counts nowhere."""
+    seen = set()
+
+    def body(scenario):
+        fresh = scenario.seed not in seen
+        seen.add(scenario.seed)
+        example(scenario, tally if fresh else None)
+    body.seen = seen
+    return body
+
+
+# ---- A forward pass, as this side observes it --------------------------------------------------------
+
+@dataclass
+class ForwardPass:
+    """One forward pass: the values this side set (parameters, keep_prob) and computed (A1), the reply's
+    A2, the readings of its cache (mask_readings) and those that reproduce A2 at `tolerance`
+    (keep_masks); `problem`, why no reading could be believed ("" when one is)."""
+    parameters: dict
+    keep_prob: float
+    A1: np.ndarray
+    A2: object
+    readings: list
+    reproducing: list
+    tolerance: tuple | None
+    problem: str
+
+    @property
+    def keep(self):
+        """The mask believed (bool (n_h, m)), or None."""
+        return self.reproducing[0] if self.reproducing else None
+
+    def observed(self):
+        """bool (n_h, m): where this side knows whether the activation was kept: A2 shows it (informative)
+        and every reading that reproduces A2 agrees on it. Nothing where no reading reproduces A2."""
+        if not self.reproducing:
+            return np.zeros(self.A1.shape, dtype=bool)
+        shown = informative(self.A1, self.parameters, self.keep_prob, self.tolerance)
+        for other in self.reproducing[1:]:
+            shown &= other == self.reproducing[0]
+        return shown
+
+
+A2_SHAPE = "A2 must be an array of shape (1, m)"
 
 
 def _forward_pass(runner, X, parameters, keep_prob, seed, context):
-    """(A2, readings, reproducing) of the submission's forward pass (keep_masks)."""
+    """The ForwardPass of the submission's forward on X with `parameters` (NumPy's global RNG seeded by
+    `seed` in the worker, as for every pass)."""
     reply = implementation(lambda: runner.call("forward", X=X, parameters=parameters, keep_prob=keep_prob,
                                                seed=seed), context)
     if not isinstance(reply, dict) or not isinstance(reply.get("cache"), list):
         raise AssertionError(f"the forward pass did not return (A2, cache){context}")
-    A2 = reply.get("A2")
+    A2, m = reply.get("A2"), X.shape[1]
+    A1 = hidden_activation(X, parameters)
     arrays = [array for array in reply["cache"] if isinstance(array, np.ndarray)]
-    readings, reproducing = keep_masks(arrays, hidden_activation(X, parameters), A2 if isinstance(A2, np.ndarray)
-                                       else np.full((1, X.shape[1]), np.nan), keep_prob, parameters)
-    return A2, readings, reproducing
+    readings, reproducing, tolerance = keep_masks(arrays, A1, A2 if isinstance(A2, np.ndarray) else np.full(
+        (1, m), np.nan), keep_prob, parameters)
+    if not isinstance(A2, np.ndarray):
+        problem = f"{A2_SHAPE}, the forward pass returned {type(A2).__name__}"
+    elif A2.shape != (1, m):
+        problem = f"{A2_SHAPE} = (1, {m}), the forward pass returned shape {A2.shape}"
+    elif not reproducing:
+        problem = "A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask D the cache holds"
+    else:
+        problem = ""
+    return ForwardPass(parameters, keep_prob, A1, A2, readings, reproducing, tolerance, problem)
 
 
-def _tally(tally, reproducing, keep_prob):
-    """Count a pass's mask only where A2 shows which one it is."""
-    if len(reproducing) == 1:
-        tally.add(reproducing[0], 1.0 - keep_prob)
+class _Tally(statistics.MaskTally):
+    """A MaskTally of the hidden activations observed (ForwardPass.observed), and why the others were not:
+    `problems`, {why a pass showed nothing: passes}; `faint`, activations whose keep or drop A2 does
+    not show. Unobserved is never kept: it counts nowhere but in `unobserved`."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems = Counter()
+        self.faint = 0
+
+    def add_pass(self, forward):
+        """Count the pass's observed activations (nothing at keep_prob = 1); -> its observed mask, or None."""
+        p = 1.0 - forward.keep_prob
+        if not 0.0 < p < 1.0:
+            return None
+        observed = forward.observed()
+        missed = int(observed.size - observed.sum())
+        self.unobserved += missed
+        if forward.problem:
+            self.problems[forward.problem] += 1
+        else:
+            self.faint += missed
+        if forward.keep is not None:
+            self.add(forward.keep[observed], p)
+        return observed
+
+    def unseen(self):
+        """What kept activations from being observed, in words."""
+        reasons = [f"{count} forward pass{'es' if count > 1 else ''}: {problem}"
+                   for problem, count in self.problems.most_common(3)]
+        if self.faint:
+            reasons.append(f"{self.faint} activations whose keep or drop changes A2 too little to show")
+        return "; ".join(reasons) or "no forward pass with 0 < keep_prob < 1 was made"
+
+    def shortfall(self):
+        """None, or (too_little) what could not be observed and what to check, in this assignment's words."""
+        if not self.too_little():
+            return None
+        seen = (f"only {self.total} hidden activations with 0 < keep_prob < 1 could be observed" if self.total
+                else "no hidden activation with 0 < keep_prob < 1 could be observed")
+        return (f"{seen} ({self.unseen()}), too few to show that the masks are genuine. The grader reads each "
+                f"mask from the forward pass's cache and believes it only where it reproduces the forward's own "
+                f"A2 = sigmoid(W2 (A1 * D / keep_prob) + b2), A1 = tanh(W1 X + b1) from the parameters it set: "
+                f"check that forward_propagation_with_dropout returns A2 of shape (1, m) and a cache holding the "
+                f"mask it applied")
 
 
-# Run first under every profile: typical sizes, keep_prob and lambd, each weight scale.
-DESIGNED = tuple(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
-    (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5)))
+# ---- Pooled statistics over every pass of a check ------------------------------------------------------
+
+MAX_OFFSET = 320  # a mask has at most 10 x 32 elements: every offset within one
+_LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, 2 * MAX_OFFSET + 1)))])
+
+
+def _binomial_pmf(n, p):
+    """[P(K = k) for k in 0..n], K ~ Binomial(n, p), through logarithms (n up to 640)."""
+    k = np.arange(n + 1)
+    return np.exp(_LOG_FACTORIAL[n] - _LOG_FACTORIAL[k] - _LOG_FACTORIAL[n - k] + k * math.log(p)
+                  + (n - k) * math.log1p(-p))
+
+
+class _Offsets:
+    """Pairs of keep/drop draws (a, b) at every offset s, |s| < MAX_OFFSET, of two flattened masks: for
+    each s, the pairs (a_k, b_k+s) both observed, how many agree (both kept or both dropped), and how
+    many independent draws agree on average (p_a p_b + (1 - p_a)(1 - p_b) each). For two different
+    masks the pairs of one offset are disjoint (Hoeffding); within one mask (positive offsets only) a
+    draw is in two pairs of an offset: McDiarmid's bound, twice the radius (`spread`)."""
+
+    def __init__(self, label, spread=1.0, primary=0):
+        self.label, self.spread, self.primary = label, spread, primary
+        self.pairs, self.agreed, self.expected = (np.zeros(2 * MAX_OFFSET + 1) for _ in range(3))
+
+    def add(self, a, seen_a, p_a, b, seen_b, p_b):
+        """a, b: bool, flattened, one length n; seen_a, seen_b: where each was observed; p: drop probabilities."""
+        n = a.size
+        kept_a, kept_b = (seen_a & a).astype(np.float64), (seen_b & b).astype(np.float64)
+        gone_a, gone_b = (seen_a & ~a).astype(np.float64), (seen_b & ~b).astype(np.float64)
+        # np.correlate(y, x, "full")[s + n - 1] = sum_k x[k] y[k + s]
+        pairs = np.correlate(seen_b.astype(np.float64), seen_a.astype(np.float64), "full")
+        agreed = np.correlate(kept_b, kept_a, "full") + np.correlate(gone_b, gone_a, "full")
+        window = slice(MAX_OFFSET - (n - 1), MAX_OFFSET + n)
+        self.pairs[window] += pairs
+        self.agreed[window] += agreed
+        self.expected[window] += pairs * (p_a * p_b + (1.0 - p_a) * (1.0 - p_b))
+
+    def offsets(self):
+        """The offsets tested: those with pairs (positive ones only for a mask against itself)."""
+        tested = self.pairs > 0
+        if self.spread > 1.0:
+            tested[:MAX_OFFSET + 1] = False
+        return np.flatnonzero(tested)
+
+
+def _agreements_bound(tallies, what, advice, fail_closed):
+    """One bound over `tallies` (_Offsets): at every offset of each, the agreements are those of
+    independent draws, FALSE_ALARM split evenly among all the offsets tested. -> None, or (how many
+    radii beyond, message) for the offset farthest beyond its radius. Fail closed (raises): each
+    tally's primary offset must have pairs enough to tell a copied draw (agreeing always) from
+    independent ones."""
+    statistics.bounds_evaluated += 1
+    tested = sum(len(tally.offsets()) for tally in tallies)
+    log_term = math.log(2.0 * max(tested, 1) / statistics.FALSE_ALARM)
+    worst = None
+    for tally in tallies:
+        index = MAX_OFFSET + tally.primary
+        pairs = tally.pairs[index]
+        radius = tally.spread * math.sqrt(log_term / (2.0 * pairs)) if pairs else math.inf
+        if fail_closed and not radius < 1.0 - tally.expected[index] / max(pairs, 1.0):
+            raise AssertionError(
+                f"{what} ({tally.label}): only {int(pairs)} pairs of hidden activations could be observed at offset "
+                f"{tally.primary}, too few to tell a repeated keep/drop draw from independent ones")
+        for index in tally.offsets():
+            pairs = tally.pairs[index]
+            radius = tally.spread * math.sqrt(log_term / (2.0 * pairs))
+            rate, expected = tally.agreed[index] / pairs, tally.expected[index] / pairs
+            ratio = abs(rate - expected) / radius
+            if ratio > 1.0 and (worst is None or ratio > worst[0]):
+                worst = (ratio, tally, index - MAX_OFFSET, rate, expected, radius, int(pairs))
+    if not worst:
+        return None
+    ratio, tally, offset, rate, expected, radius, pairs = worst
+    return ratio, (
+        f"{what} ({tally.label}), at offset {offset}: {rate:.4f} of {pairs} pairs agree (both kept or both dropped) "
+        f"where independent draws agree {expected:.4f} +/- {radius:.4f} (a correct forward lands outside this at any "
+        f"of the {tested} offsets tested with probability < {statistics.FALSE_ALARM:g}). {advice}")
+
+
+def _bin(value, edges):
+    return int(np.searchsorted(edges, value, side="right"))
+
+
+# Groups of hidden activations whose fraction dropped is tested on its own: by unit, by example, by the
+# value dropped, by keep_prob, by the pass's sizes and weight scale, by pass: (name, describe(index), size).
+GROUPS = (
+    ("unit", lambda i: f"hidden unit {i + 1} (row {i} of A1)", 10),
+    ("example", lambda i: "examples " + ("1", "2", "3-4", "5-8", "9-16", "17-32")[i] + " (columns of A1)", 6),
+    ("value", lambda i: f"activations {('< 0', '>= 0')[i // 3]} of size " + ("below 0.1", "0.1 to 0.5",
+                                                                              "0.5 or more")[i % 3], 6),
+    ("keep", lambda i: "passes with keep_prob in " + ("[0.05, 0.23)", "[0.23, 0.41)", "[0.41, 0.59)",
+                                                      "[0.59, 0.77)", "[0.77, 0.95]")[i], 5),
+    ("units", lambda i: f"passes with {i + 1} hidden unit{'s' if i else ''}", 10),
+    ("examples", lambda i: "passes with " + ("1", "2-3", "4-7", "8-15", "16-31", "32")[i] + " examples", 6),
+    ("inputs", lambda i: f"passes with {i + 1} input{'s' if i else ''} (rows of X)", 4),
+    ("scale", lambda i: f"passes with weights of scale {WEIGHT_SCALES[i]:g}", len(WEIGHT_SCALES)),
+    ("pass", lambda i: f"pass {i + 1} on the same X", 3),
+)
+_GROUP_START = dict(zip((name for name, _, _ in GROUPS), np.cumsum([0] + [size for _, _, size in GROUPS])))
+N_GROUPS = sum(size for _, _, size in GROUPS)
+
+
+def _describe_group(index):
+    for name, describe, size in GROUPS:
+        if index < _GROUP_START[name] + size:
+            return describe(index - _GROUP_START[name])
+    raise IndexError(index)
+
+
+class Evidence:
+    """The masks of every pass of a check with 0 < keep_prob < 1, where observed (ForwardPass.observed),
+    pooled whatever their shapes, and judged by BOUNDS statistical bounds (judge):
+    1. the fraction dropped is 1 - keep_prob (MaskTally);
+    2. so it is within every group of GROUPS: each unit, example, value range, keep_prob range, size,
+       weight scale and pass (one bound, FALSE_ALARM split among the groups);
+    3. the number dropped by a fully observed pass follows Binomial(n_h m, 1 - keep_prob): the
+       randomized probability-integral transforms of the passes' counts are uniform (Dvoretzky-Kiefer-
+       Wolfowitz-Massart's bound on their empirical distribution);
+    4. within one mask, two activations at any offset agree as independent draws do (flattened by rows
+       and by columns: a mask per hidden unit shared by the batch, any pattern);
+    5. the masks of passes 1 and 2, 2 and 3, 1 and 3 on the same X agree at every offset as
+       independent draws do (the same mask again, or a shifted copy);
+    6. so do the masks of two passes of the same shape, paired at random (a repeated stream).
+    Each bound fails closed: evidence too small for it fails it, saying what could not be observed."""
+    BOUNDS = 6
+
+    def __init__(self, seed=0x7E57):
+        self.tally = _Tally()
+        self.rng = np.random.default_rng(seed)  # the statistics' own randomness: pairings, transforms
+        self.groups = np.zeros((3, N_GROUPS))  # activations, dropped - p summed, p summed
+        self.transforms = []
+        self.within = [_Offsets("one mask flattened by rows", 2.0, 1), _Offsets("one mask flattened by columns", 2.0, 1)]
+        self.between = {(i, j): [_Offsets(f"passes {i + 1} and {j + 1}, flattened by rows"),
+                                 _Offsets(f"passes {i + 1} and {j + 1}, flattened by columns")]
+                        for i, j in ((0, 1), (1, 2), (0, 2))}
+        self.masks = []  # (shape, keep, observed, p) of every pass, for pairs of the same shape
+        self.passes = 0
+
+    def add_scenario(self, scenario, passes):
+        """The ForwardPasses of `scenario`, in order (the same X, the parameters updated in between)."""
+        observed = [self._add_pass(scenario, index, forward) for index, forward in enumerate(passes)]
+        p = 1.0 - scenario.keep_prob
+        for (i, j), tallies in self.between.items():
+            if j < len(passes) and observed[i] is not None and observed[j] is not None:
+                for tally, order in zip(tallies, "CF"):
+                    tally.add(passes[i].keep.ravel(order), observed[i].ravel(order), p,
+                              passes[j].keep.ravel(order), observed[j].ravel(order), p)
+
+    def _add_pass(self, scenario, index, forward):
+        observed = self.tally.add_pass(forward)
+        if observed is None:
+            return None
+        self.passes += 1
+        p, keep, n_h, m = 1.0 - forward.keep_prob, forward.keep, *forward.A1.shape
+        if keep is None:
+            return None
+        self.masks.append(((n_h, m), keep, observed, p))
+        # 2. the groups: per activation (its unit, example, value) and per pass
+        units, examples = np.indices((n_h, m))
+        value = forward.A1
+        magnitude = np.searchsorted((0.1, 0.5), np.abs(value), side="right")
+        per_pass = [_GROUP_START["keep"] + _bin(forward.keep_prob, (0.23, 0.41, 0.59, 0.77)),
+                    _GROUP_START["units"] + n_h - 1, _GROUP_START["examples"] + _bin(m, (2, 4, 8, 16, 32)),
+                    _GROUP_START["inputs"] + scenario.n_x - 1,
+                    _GROUP_START["scale"] + WEIGHT_SCALES.index(scenario.weight_scale),
+                    _GROUP_START["pass"] + min(index, 2)]
+        per_activation = [_GROUP_START["unit"] + units, _GROUP_START["example"] + np.searchsorted(
+            (1, 2, 4, 8, 16), examples, side="right"), _GROUP_START["value"] + 3 * (value >= 0) + magnitude]
+        dropped = (~keep[observed]).astype(np.float64)
+        count = float(observed.sum())
+        for group in per_activation:
+            chosen = group[observed]
+            self.groups[0] += np.bincount(chosen, minlength=N_GROUPS)
+            self.groups[1] += np.bincount(chosen, weights=dropped - p, minlength=N_GROUPS)
+            self.groups[2] += np.bincount(chosen, minlength=N_GROUPS) * p
+        for group in per_pass:
+            self.groups[:, group] += (count, float(dropped.sum()) - count * p, count * p)
+        # 3. the count of a fully observed pass, through its randomized probability-integral transform
+        if observed.all():
+            pmf = _binomial_pmf(keep.size, p)
+            count_dropped = int(keep.size - keep.sum())
+            self.transforms.append(float(pmf[:count_dropped].sum() + self.rng.random() * pmf[count_dropped]))
+        # 4. one mask against itself
+        for tally, order in zip(self.within, "CF"):
+            flat, seen = keep.ravel(order), observed.ravel(order)
+            tally.add(flat, seen, p, flat, seen, p)
+        return observed
+
+    def judge(self, what="over this check's forward passes", fail_closed=True):
+        """Every bound (BOUNDS of them): raises AssertionError naming the one farthest beyond its radius
+        (the most telling: a mask per unit also breaks the agreements between passes, a reseeded one
+        those within a mask, but far less), and the others that failed. fail_closed=False (a replay
+        of a few passes) leaves out the bounds the evidence is too small for."""
+        shortfall = self.tally.shortfall()
+        if shortfall and fail_closed:
+            statistics.bounds_evaluated += 1
+            raise AssertionError(f"{what}: {shortfall}")
+        fresh = "Draw a fresh mask at every call (a generator or a seed made inside the forward pass repeats its mask)."
+        results = (
+            ("the masks of two passes on the same X", _agreements_bound(
+                [tally for tallies in self.between.values() for tally in tallies],
+                f"{what}, the masks of two forward passes on the same X", fresh, fail_closed)),
+            ("the masks of two passes of one shape", _agreements_bound(
+                self._same_shapes(), f"{what}, the masks of two forward passes of the same shape", fresh, fail_closed)),
+            ("two activations of one mask", _agreements_bound(self.within, f"{what}, two activations of one mask", (
+                "Draw each activation's keep or drop on its own, as np.random.rand(*A1.shape) < keep_prob does (a "
+                "mask per hidden unit shared by the whole batch, shape (n_h, 1), shows here)."), fail_closed)),
+            ("the fraction dropped", None if shortfall else self._judge_fraction(what)),
+            ("the fraction dropped in a group", self._judge_groups(what, fail_closed)),
+            ("the number dropped per pass", self._judge_counts(what, fail_closed)))
+        failures = sorted(((*result, label) for label, result in results if result), key=lambda failure: -failure[0])
+        if failures:
+            others = ", ".join(label for _, _, label in failures[1:])
+            raise AssertionError(failures[0][1] + (f"\nAlso beyond their bounds: {others}." if others else ""))
+
+    def _judge_fraction(self, what):
+        what = f"{what}, the fraction of hidden activations dropped (each must be kept with probability keep_prob)"
+        try:
+            self.tally.assert_fraction_dropped(what)
+        except AssertionError as error:
+            deviation = (self.tally.dropped - self.tally.expected_dropped) / self.tally.total
+            return abs(deviation) / statistics.hoeffding_radius(self.tally.total), str(error)
+        return None
+
+    def _judge_groups(self, what, fail_closed):
+        statistics.bounds_evaluated += 1
+        counts, deviations, probabilities = self.groups
+        log_term = math.log(2.0 * N_GROUPS / statistics.FALSE_ALARM)
+        worst = None
+        for group in range(N_GROUPS):
+            count = counts[group]
+            radius = math.sqrt(log_term / (2.0 * count)) if count else math.inf
+            mean_p = probabilities[group] / count if count else 0.5
+            if not radius < min(mean_p, 1.0 - mean_p):
+                if fail_closed:
+                    raise AssertionError(
+                        f"{what}, among {_describe_group(group)}: only {int(count)} hidden activations could be "
+                        f"observed, too few to tell a forward that never drops there from a correct one "
+                        f"({self.tally.unseen()})")
+                continue
+            excess = abs(deviations[group] / count) / radius
+            if excess > 1.0 and (worst is None or excess > worst[0]):
+                worst = (excess, group, count, mean_p, radius)
+        if worst:
+            _, group, count, mean_p, radius = worst
+            rate = mean_p + deviations[group] / count
+            return abs(rate - mean_p) / radius, (
+                f"{what}, among {_describe_group(group)}: {rate:.4f} of {int(count)} hidden activations were dropped "
+                f"where 1 - keep_prob asks for {mean_p:.4f} +/- {radius:.4f} (a correct forward lands outside this in "
+                f"any of the {N_GROUPS} groups tested with probability < {statistics.FALSE_ALARM:g}). Keep each "
+                f"activation with probability keep_prob, whatever its unit, example, value or the pass's sizes.")
+
+    def _judge_counts(self, what, fail_closed):
+        statistics.bounds_evaluated += 1
+        n = len(self.transforms)
+        radius = statistics.hoeffding_radius(n) if n else math.inf  # DKW-Massart: 2 exp(-2 n radius^2)
+        if not radius < 0.5:
+            if fail_closed:
+                raise AssertionError(
+                    f"{what}: only {n} forward passes showed their whole mask, too few to tell whether the number "
+                    f"dropped per pass follows Binomial(n_h m, 1 - keep_prob) ({self.tally.unseen()})")
+            return
+        transforms = np.sort(self.transforms)
+        ranks = np.arange(1, n + 1) / n
+        distance = float(max(np.max(ranks - transforms), np.max(transforms - (ranks - 1.0 / n))))
+        if distance > radius:
+            return distance / radius, (
+                f"{what}: the number of hidden activations a pass drops does not follow Binomial(n_h m, 1 - "
+                f"keep_prob): over {n} fully observed passes the distribution of its probability-integral "
+                f"transform is {distance:.4f} from uniform, beyond {radius:.4f} (a correct forward lands outside this "
+                f"with probability < {statistics.FALSE_ALARM:g}). Draw each activation's keep on its own: a fixed "
+                f"number dropped per pass, or one draw shared by several activations, shows here.")
+
+    def _same_shapes(self):
+        """_Offsets of the masks of passes of one shape, paired at random (disjoint pairs)."""
+        tallies = [_Offsets("flattened by rows"), _Offsets("flattened by columns")]
+        by_shape = {}
+        for shape, keep, observed, p in self.masks:
+            by_shape.setdefault(shape, []).append((keep, observed, p))
+        for shape in sorted(by_shape):
+            masks = by_shape[shape]
+            order = self.rng.permutation(len(masks))
+            for first, second in zip(order[0::2], order[1::2]):
+                (a, seen_a, p_a), (b, seen_b, p_b) = masks[first], masks[second]
+                for tally, flatten in zip(tallies, "CF"):
+                    tally.add(a.ravel(flatten), seen_a.ravel(flatten), p_a, b.ravel(flatten), seen_b.ravel(flatten), p_b)
+        return tallies
 
 
 # ---- Forward with dropout --------------------------------------------------------------------------
 
-def _forward_example(runner, scenario, tally):
-    X, _, parameters = net_arrays(scenario)
-    context = _replay("forward", scenario)
-    A2, readings, reproducing = _forward_pass(runner, X, parameters, scenario.keep_prob, scenario.seed, context)
-    if not reproducing:
+def _assert_forward_right(forward, X, scenario, at, context):
+    """A2 of the pass is the contract's with a mask its cache holds; nothing dropped at keep_prob = 1."""
+    if forward.problem.startswith(A2_SHAPE):
+        raise AssertionError(f"{forward.problem}{at}: one output per example, as sigmoid(W2 A1' + b2) gives "
+                             f"it{context}")
+    if not forward.reproducing:
         # Shown against the cache's first reading (or nothing dropped): assert_close says what differs.
-        expected, _, _ = torch_reference(X, np.zeros((1, scenario.m)), parameters, readings[0], scenario.keep_prob, 0.0)
-        where = ("with the mask read from your cache" if len(readings) > 1 else
+        expected, _, _ = torch_reference(X, np.zeros((1, X.shape[1])), forward.parameters, forward.readings[0],
+                                         forward.keep_prob, 0.0)
+        where = ("with the mask read from your cache" if len(forward.readings) > 1 else
                  "(your cache holds no dropout mask: compared with nothing dropped)")
-        assert_close(A2, expected, quantity=f"A2, the forward pass's output, {where}", tolerance=tolerances.ASSIGNMENT,
-                     context=context)
-        raise AssertionError(f"A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask D your cache holds, "
+        assert_close(forward.A2, expected, quantity=f"A2, the forward pass's output{at}, {where}",
+                     tolerance=tolerances.ASSIGNMENT, context=context)
+        raise AssertionError(f"A2{at} is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask D your cache holds, "
                              f"A1 = tanh(W1 X + b1){context}")
-    if scenario.keep_prob == 1.0 and not any(keep.all() for keep in reproducing):
-        dropped = np.count_nonzero(~reproducing[0])
-        raise AssertionError(f"with keep_prob = 1 the forward pass dropped {dropped} of {reproducing[0].size} hidden "
-                             f"activations; nothing may be dropped{context}")
-    _tally(tally, reproducing, scenario.keep_prob)
+    if scenario.keep_prob == 1.0 and not any(keep.all() for keep in forward.reproducing):
+        dropped = np.count_nonzero(~forward.reproducing[0])
+        raise AssertionError(f"with keep_prob = 1 the forward pass dropped {dropped} of {forward.A1.size} hidden "
+                             f"activations{at}; nothing may be dropped{context}")
 
 
-def _tallied(example, tally):
-    """A for_all body counting each draw's masks once in `tally` (the same seeds draw the same masks)."""
-    return statistics.tallied_once_per_draw(example, tally, lambda scenario: scenario.seed)
+def _forward_example(runner, scenario, evidence):
+    """scenario.steps forward passes on the same X, the harness updating the parameters in between (the
+    contract's gradients given the mask read, as training would): each pass's A2 is the contract's with
+    the mask its cache holds; then the passes join `evidence` (an Evidence, or None)."""
+    X, Y, parameters = net_arrays(scenario)
+    context = _replay("forward", scenario)
+    passes = []
+    for step in range(scenario.steps):
+        at = f" at forward pass {step + 1} of {scenario.steps}" if scenario.steps > 1 else ""
+        forward = _forward_pass(runner, X, parameters, scenario.keep_prob, pass_seed(scenario.seed, step), context)
+        _assert_forward_right(forward, X, scenario, at, context)
+        passes.append(forward)
+        gradients = contract_gradients(X, Y, parameters, forward.keep, scenario.keep_prob, scenario.lambd)
+        parameters = {name: parameters[name] - scenario.learning_rate * gradients[name] for name in PARAMETERS}
+    if evidence is not None:
+        evidence.add_scenario(scenario, passes)
+
+
+# Scenarios every run of the forward check pools, whatever the profile: hypothesis's draws first (and
+# the designed ones), then as many more drawn alike (from seeds of a Generator of its own) as it takes.
+FORWARD_SCENARIOS = 1200
+BATCH_SCENARIOS = 40  # a replay's batch (Evidence judged without failing closed)
 
 
 def forward_matches_torch(runner, settings):
-    """A2 = sigmoid(W2 (tanh(W1 X + b1) * D / keep_prob) + b2) with a mask D read from the cache (one that
-    gives the forward's own A2), nothing dropped at keep_prob = 1, and over the check's scenarios the
-    masks drop the fraction 1 - keep_prob asks for."""
-    tally = statistics.MaskTally()
-    for_all(net_scenarios(), settings, _tallied(lambda scenario, t: _forward_example(runner, scenario, t), tally),
-            examples=[replace(scenario, steps=1) for scenario in DESIGNED])
-    tally.assert_fraction_dropped("over this check's scenarios, the fraction of hidden activations dropped")
+    """At every pass, A2 = sigmoid(W2 (tanh(W1 X + b1) * D / keep_prob) + b2) with a mask D read from the
+    cache (one that gives the forward's own A2), nothing dropped at keep_prob = 1; and over the
+    FORWARD_SCENARIOS scenarios of the check (1-3 passes each), the masks pass every bound of
+    Evidence. Every pass counts: there is no other call the forward could tell apart."""
+    evidence = Evidence()
+    body = _once_per_draw(lambda scenario, pooled: _forward_example(runner, scenario, pooled), evidence)
+    for_all(net_scenarios(), settings, body, examples=DESIGNED)
+    seeds = np.random.default_rng(0xF0_5CE7)
+    while len(body.seen) < FORWARD_SCENARIOS:
+        scenario = draw_scenario(int(seeds.integers(2**32)))
+        if scenario.seed in body.seen:
+            continue
+        try:
+            body(scenario)
+        except AssertionError as error:
+            error.failing_example = FailingExample(net_scenarios(), body, scenario)
+            raise
+    try:
+        evidence.judge()
+    except AssertionError as error:
+        failure = AssertionError(f"{error}\nReplay (a batch of {BATCH_SCENARIOS} scenarios, or the whole check "
+                                 f"without the batch): from reference.assignments.two_layer import replay_forward; "
+                                 f"import two_layer_net; replay_forward(two_layer_net, batch=0)")
+        failure.failing_example = FailingExample(SEEDS, _batch(runner), 0)  # for reference.grading.hints
+        raise failure from None
+
+
+def _batch(runner):
+    """A replay's body: BATCH_SCENARIOS scenarios of the seeds `batch` draws, judged as the check judges
+    its own (leaving out the bounds they are too few for)."""
+    def body(batch):
+        evidence = Evidence(seed=batch)
+        for seed in np.random.default_rng((batch, 0xBA7C)).integers(0, 2**32, BATCH_SCENARIOS):
+            _forward_example(runner, draw_scenario(int(seed)), evidence)
+        evidence.judge(f"over the {BATCH_SCENARIOS} scenarios of batch {batch}", fail_closed=False)
+    return body
+
+
+def replay_forward(module, batch=None):
+    """Run the forward check on `module`, the student's two_layer_net imported here: one batch of
+    scenarios (`batch`, a number), or the whole check (ci's examples); raises AssertionError as grading does."""
+    from hypothesis import settings as Settings
+    runner = InProcessRunner(loaded(module), sys.modules[__name__])
+    if batch is not None:
+        return _batch(runner)(batch)
+    return forward_matches_torch(runner, Settings(max_examples=40, derandomize=True, database=None, deadline=None))
 
 
 # ---- Regularized cost ------------------------------------------------------------------------------
@@ -355,14 +861,14 @@ def _backward_example(runner, scenario, tally):
     context = _replay("backward", scenario)
     for step in range(scenario.steps):
         at = f" at step {step + 1} of {scenario.steps}" if scenario.steps > 1 else ""
-        seed = (scenario.seed + step) % 2**32
-        _, readings, reproducing = _forward_pass(runner, X, parameters, scenario.keep_prob, seed, context)
+        forward = _forward_pass(runner, X, parameters, scenario.keep_prob, pass_seed(scenario.seed, step), context)
         # Judged given the forward's own mask: any reading of its cache that gives its A2, or where none
-        # does (a forward bug, which costs its own part), the cache's first stored mask.
-        candidates = reproducing or readings[:-1][:1]
+        # does (a forward bug, which costs its own part; this one then fails closed), its first stored mask.
+        candidates = forward.reproducing or forward.readings[:-1][:1]
         if not candidates:
             raise AssertionError(f"the forward pass's cache holds no dropout mask{at} (neither the mask nor the "
-                                 f"activation after dropout), so backward cannot use it{context}")
+                                 f"activation after dropout), so backward cannot use it: fix the forward pass first"
+                                 f"{context}")
         grads = implementation(lambda: runner.call("backward", X=X, Y=Y, keep_prob=scenario.keep_prob,
                                                    lambd=scenario.lambd), context)
         if not isinstance(grads, dict):
@@ -379,7 +885,8 @@ def _backward_example(runner, scenario, tally):
                 failures.append(error)
         else:
             raise failures[0]
-        _tally(tally, reproducing, scenario.keep_prob)
+        if tally is not None:
+            tally.add_pass(forward)
         # The harness takes the step itself, with the reference's gradients: the update has its own part.
         parameters = {name: parameters[name] - scenario.learning_rate * expected[name] for name in PARAMETERS}
 
@@ -387,15 +894,16 @@ def _backward_example(runner, scenario, tally):
 def backward_matches_torch(runner, settings):
     """dW1, db1, dW2, db2 of the regularized cost through the forward pass's own mask (tanh' from the
     activation before dropout, dW gaining lambd / m W), over 1-3 steps of training. Credited only
-    where the forward pass draws genuine masks (else any backward agrees with torch replaying them)."""
-    tally = statistics.MaskTally()
-    for_all(net_scenarios(steps=st.integers(1, 3)), settings,
-            _tallied(lambda scenario, t: _backward_example(runner, scenario, t), tally), examples=DESIGNED)
+    where the forward pass draws genuine masks, observed on this side (ForwardPass.observed): else
+    any backward agrees with torch replaying them. Too few observed fails closed."""
+    tally = _Tally()
+    for_all(net_scenarios(), settings, _once_per_draw(lambda scenario, t: _backward_example(runner, scenario, t),
+                                                      tally), examples=DESIGNED)
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Backward with dropout earns credit only where the forward pass draws genuine masks, "
-                             f"and over this check's scenarios {degenerate}. Fix the forward pass first: "
-                             f"'Forward with dropout' says what is wrong.")
+                             f"and over this check's scenarios {tally.shortfall() or degenerate}. Fix the forward "
+                             f"pass first: 'Forward with dropout' says what is wrong.")
 
 
 # ---- Parameter update ------------------------------------------------------------------------------
@@ -420,53 +928,16 @@ def _update_example(runner, scenario, tally=None):
 def update_matches(runner, settings):
     """W <- W - learning_rate dW and b <- b - learning_rate db, for 1-3 updates in a row, each on the
     parameters the last one returned."""
-    for_all(net_scenarios(steps=st.integers(1, 3)), settings, lambda scenario: _update_example(runner, scenario),
+    for_all(net_scenarios(), settings, lambda scenario: _update_example(runner, scenario),
             examples=DESIGNED)
 
 
 # ---- The parts -------------------------------------------------------------------------------------
 
-def sample_masks(runner, p, shape, calls, seed, instances=1):
-    """(None, keep): keep masks (instances, calls, N, D) of forward passes with keep_prob = 1 - p on
-    study_net(shape, seed), N examples and D hidden units, each read from its cache on this side (the
-    reading that reproduces its A2), through the same task, one pass a request, as every other check's
-    (a submission cannot tell a study's pass from a scenario's by where it comes from); NumPy's
-    global RNG seeded before each pass from `seed`."""
-    X, parameters = study_net(shape, seed)
-    seeds = np.random.default_rng((seed, 0x5A3)).integers(0, 2**32, (calls, instances))
-    keep = np.empty((instances, calls, *shape), dtype=bool)
-    for call in range(calls):
-        for instance in range(instances):
-            _, _, reproducing = _forward_pass(runner, X, parameters, 1.0 - p, int(seeds[call, instance]), "")
-            if not reproducing:
-                raise AssertionError("the forward pass's A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask "
-                                     "its cache holds: 'A2 matches torch' in this part says what differs")
-            keep[instance, call] = reproducing[0].T
-    return None, keep
-
-
-def replay_mask_study(name, module, p, shape, seed, calls=None):
-    """Run the mask study called `name` on `module`, the student's two_layer_net imported here."""
-    run_study(InProcessRunner(loaded(module), sys.modules[__name__]), name, p, shape, seed, calls,
-              study_pre_activations, sample_masks)
-
-
-def _mask_study_replay(study, p, shape, seed, scale):
-    arguments = mask_studies.replay_arguments(study, p, shape, seed, scale).replace(", p=", ", two_layer_net, p=", 1)
-    return (f"from reference.assignments.two_layer import replay_mask_study; import two_layer_net; "
-            f"replay_mask_study({arguments})  # p = 1 - keep_prob; shape = (m, n_h)")
-
-
-# A forward pass's cache crosses to this side whole (several arrays the size of the mask): the studies'
-# masks are at most 1/64 of their full size (15,625 elements for the largest), within the wire's cap.
-MAX_STUDY_SCALE = 1 / 64
-
-# Every study but the scaling one: the forward pass's A2 shows the scale (forward_matches_torch).
-STUDIES = tuple(study for study in mask_studies.STUDIES if study.name != "every kept output is scaled by 1/(1-p)")
 PARTS = (
     Part("Forward with dropout", 1.0, (
-        Check("A2 matches torch with the mask the forward pass drew", forward_matches_torch, bounds=1),
-        *mask_study_checks(_mask_study_replay, STUDIES, study_pre_activations, sample_masks, MAX_STUDY_SCALE),
+        Check("A2 matches torch with the mask drawn; the masks drop 1 - keep_prob, fresh and independent",
+              forward_matches_torch, bounds=Evidence.BOUNDS),
     )),
     Part("Regularized cost", 0.5, (
         Check("the regularized cost matches torch", cost_matches_torch),
