@@ -55,12 +55,14 @@ class ScenarioMasks:
     passes: Agreements of one Dropout's masks at forward passes 1 and 2, 3 and 4, ... of a scenario
         (the same input each time): a mask repeated at the next call;
     layers: Agreements of two Dropouts of the same shape at one pass (the first two of a model): masks
-        shared between layers.
+        shared between layers;
+    counts: statistics.NearestCounts of every mask: a fixed number dropped per call.
     Each scenario's masks count once, from the trusted side's reading (a reference trace's)."""
 
     def __init__(self):
         self.masks, self.negative, self.positive = (statistics.MaskTally() for _ in range(3))
         self.rows, self.columns, self.passes, self.layers = (statistics.Agreements() for _ in range(4))
+        self.counts = statistics.NearestCounts()
         self.seeds = set()
 
     def add(self, scenario, expected, passes=None):
@@ -75,6 +77,7 @@ class ScenarioMasks:
             for name, keep in record.keep_masks.items():
                 p = probabilities[name]
                 self.masks.add(keep, p)
+                self.counts.add(keep, p)
                 values = record.dropout_inputs[name]
                 self.negative.add(keep[values < 0], p)
                 self.positive.add(keep[values > 0], p)
@@ -89,7 +92,7 @@ class ScenarioMasks:
             if len(pair) == 2 and pair[0][0].shape == pair[1][0].shape:
                 self.layers.add_pairs(pair[0][0], pair[1][0], pair[0][1], pair[1][1])
 
-    BOUNDS = 7
+    BOUNDS = 8
 
     def judge(self, what):
         """Every pooled statistic (BOUNDS bounds); each fails closed on too little evidence."""
@@ -103,3 +106,4 @@ class ScenarioMasks:
         self.passes.assert_independent(f"{what}, one Dropout's masks at two forward passes in a row on the same "
                                        "input")
         self.layers.assert_independent(f"{what}, the masks of two Dropouts of the same shape in one model")
+        self.counts.assert_binomial(f"{what}, the number of outputs dropped per call")

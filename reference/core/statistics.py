@@ -289,6 +289,53 @@ class Agreements:
                 f"element's keep or drop must be drawn on its own, afresh at every call")
 
 
+class NearestCounts:
+    """The number dropped in each of many masks with 0 < p < 1, against Binomial(n, p): how often it is
+    one of the two whole numbers nearest n p, against how often independent draws make it so (their
+    exact probability, summed). A scheme that drops a fixed number per call (floor(n p), or that plus
+    a coin for the fraction) always lands there; independent draws, for n of 7 or more, at most about
+    half the time. Masks are independent draws: Hoeffding's bound on the mean of the indicators."""
+
+    def __init__(self):
+        self.masks = self.landed = 0
+        self.expected_landed = 0.0
+
+    def add(self, keep, p):
+        keep = np.asarray(keep, dtype=bool)
+        n = keep.size
+        if not 0.0 < p < 1.0 or n < 7:  # below 7, Binomial(n, p) itself lands there most of the time
+            return
+        nearest = {math.floor(n * p), math.ceil(n * p)}
+        self.masks += 1
+        self.landed += int(n - int(keep.sum()) in nearest)
+        self.expected_landed += sum(_binomial_probability(n, k, p) for k in nearest)
+
+    def assert_binomial(self, what):
+        """One bound; too few masks to tell a fixed count from independent draws fails it too."""
+        _count_bound()
+        radius = hoeffding_radius(self.masks) if self.masks else math.inf
+        expected = self.expected_landed / self.masks if self.masks else 1.0
+        if radius >= 1.0 - expected:
+            raise AssertionError(
+                f"{what}: only {self.masks} masks of 7 or more outputs with 0 < p < 1 were observed, too few to "
+                f"tell a fixed number dropped per call from independent draws (the grader reads each mask from "
+                f"what the layer returned): check that the layer returns an output of the wrapped layer's "
+                f"shape, in every call")
+        deviation = (self.landed - self.expected_landed) / self.masks
+        if not abs(deviation) <= radius:
+            raise AssertionError(
+                f"{what}: in {self.landed} of {self.masks} masks the number dropped was one of the two whole "
+                f"numbers nearest n p, where independent draws land there {self.expected_landed:.1f} times on "
+                f"average: {deviation:+.4f} off, beyond +/- {radius:.4f} (a correct layer lands outside this with "
+                f"probability < {FALSE_ALARM:g}); each output must be dropped on its own draw, not a fixed number "
+                f"per call")
+
+
+def _binomial_probability(n, k, p):
+    return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+                    + k * math.log(p) + (n - k) * math.log1p(-p))
+
+
 def _probability_text(log_probability):
     exponent = log_probability / math.log(10)
     return f"10^{exponent:.0f}" if exponent < -300 else f"{math.exp(log_probability):.1e}"
