@@ -367,7 +367,8 @@ def _forward_pass(runner, X, parameters, keep_prob, seed, context):
     if not isinstance(A2, np.ndarray):
         problem = f"{A2_SHAPE}, the forward pass returned {type(A2).__name__}"
     elif A2.shape != (1, m):
-        problem = f"{A2_SHAPE} = (1, {m}), the forward pass returned shape {A2.shape}"
+        shown = {(m,): "(m,)", (m, 1): "(m, 1)", (): "()"}.get(A2.shape, str(A2.shape))
+        problem = f"{A2_SHAPE}, the forward pass returned shape {shown}"
     elif not reproducing:
         problem = "A2 is not sigmoid(W2 (A1 * D / keep_prob) + b2) for any mask D the cache holds"
     else:
@@ -383,7 +384,7 @@ class _Tally(statistics.MaskTally):
     def __init__(self):
         super().__init__()
         self.problems = Counter()
-        self.faint = 0
+        self.faint = self.coarse = 0
 
     def add_pass(self, forward):
         """Count the pass's observed activations (nothing at keep_prob = 1); -> its observed mask, or None."""
@@ -397,6 +398,7 @@ class _Tally(statistics.MaskTally):
             self.problems[forward.problem] += 1
         else:
             self.faint += missed
+            self.coarse += forward.tolerance != EXACT
         if forward.keep is not None:
             self.add(forward.keep[observed], p)
         return observed
@@ -407,6 +409,9 @@ class _Tally(statistics.MaskTally):
                    for problem, count in self.problems.most_common(3)]
         if self.faint:
             reasons.append(f"{self.faint} activations whose keep or drop changes A2 too little to show")
+        if self.coarse:
+            reasons.append(f"{self.coarse} forward passes whose A2 matched their mask only within the assignment's "
+                           f"tolerance, not to float32's precision: rounding that coarse hides which were dropped")
         return "; ".join(reasons) or "no forward pass with 0 < keep_prob < 1 was made"
 
     def shortfall(self):
@@ -424,7 +429,7 @@ class _Tally(statistics.MaskTally):
 
 # ---- Pooled statistics over every pass of a check ------------------------------------------------------
 
-MAX_OFFSET = 320  # a mask has at most 10 x 32 elements: every offset within one
+MAX_OFFSET = 320  # a scenario's mask has at most 10 x 32 elements: every offset within one
 _LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, 2 * MAX_OFFSET + 1)))])
 
 
@@ -454,7 +459,9 @@ class _Offsets:
         # np.correlate(y, x, "full")[s + n - 1] = sum_k x[k] y[k + s]
         pairs = np.correlate(seen_b.astype(np.float64), seen_a.astype(np.float64), "full")
         agreed = np.correlate(kept_b, kept_a, "full") + np.correlate(gone_b, gone_a, "full")
-        window = slice(MAX_OFFSET - (n - 1), MAX_OFFSET + n)
+        reach = min(n - 1, MAX_OFFSET)  # offsets beyond MAX_OFFSET (masks above 10 x 32) are left out
+        pairs, agreed = pairs[n - 1 - reach:n + reach], agreed[n - 1 - reach:n + reach]
+        window = slice(MAX_OFFSET - reach, MAX_OFFSET + reach + 1)
         self.pairs[window] += pairs
         self.agreed[window] += agreed
         self.expected[window] += pairs * (p_a * p_b + (1.0 - p_a) * (1.0 - p_b))
@@ -716,8 +723,10 @@ class Evidence:
 def _assert_forward_right(forward, X, scenario, at, context):
     """A2 of the pass is the contract's with a mask its cache holds; nothing dropped at keep_prob = 1."""
     if forward.problem.startswith(A2_SHAPE):
-        raise AssertionError(f"{forward.problem}{at}: one output per example, as sigmoid(W2 A1' + b2) gives "
-                             f"it{context}")
+        shape = getattr(forward.A2, "shape", None)
+        raise AssertionError(f"{A2_SHAPE} = (1, {X.shape[1]}){at}, one output per example as sigmoid(W2 A1' + b2) "
+                             f"gives it; the forward pass returned "
+                             f"{type(forward.A2).__name__ if shape is None else f'shape {shape}'}{context}")
     if not forward.reproducing:
         # Shown against the cache's first reading (or nothing dropped): assert_close says what differs.
         expected, _, _ = torch_reference(X, np.zeros((1, X.shape[1])), forward.parameters, forward.readings[0],
