@@ -1,14 +1,21 @@
-"""Grade correct and wrong submissions as Gradescope would and print each one's wall time and peak memory.
+"""Grade correct, wrong and memory-hoarding submissions as Gradescope would and print each one's wall time
+and the peak memory of the whole process tree.
 
     python benchmarks/grading_budget.py [--assignment NAME ...] [--profile grading] [--cores 0] [--only NAME ...]
 
 Each submission (of every assignment, or of those named) is written to a temporary folder and
 graded by the contract, `python -m pytest --assignment NAME --submission DIR --results-json FILE`,
 pinned to one core with taskset (the way Gradescope's default box, half a vCPU and 768 MB, runs
-it), while the resident memory of the whole process tree (the trusted process with torch, and the
-submission's worker) is sampled every 20 ms. Wrong code must fit the budget as well as right code: hypothesis shrinks every
-failure it finds, and whatever a failing check leaves behind must not pile up.
-Budget: 60 s wall, 600 MB peak. A report, not a test: the exit code is 0 whatever the figures.
+it). Gradescope's box counts every process in it, so the whole tree below the grading command (the
+trusted process with torch, and the submission's worker) is sampled every 20 ms from /proc: the sum
+of its resident memory (RSS, what `ps` shows; shared pages counted in each process) and of its
+proportional set size (PSS: shared pages split, closer to a cgroup's count), the grader's own RSS
+and the worker's resident and virtual peaks (VmHWM, VmPeak: what RLIMIT_AS bounds). "hostile: hoards
+memory" is a correct submission that first takes all the memory its worker's limit allows
+(tests/submissions/hostile.py HOARD_MEMORY): the worst case the box must hold.
+Wrong code must fit the budget as well as right code: hypothesis shrinks every failure it finds,
+and whatever a failing check leaves behind must not pile up.
+Budget: 60 s wall, 768 MB (MiB) for the tree's RSS. A report, not a test: the exit code is 0 whatever the figures.
 """
 import argparse
 import json
@@ -25,8 +32,10 @@ sys.path.insert(0, str(ROOT))
 from reference.catalogues import wrong_dropouts, wrong_l2  # noqa: E402
 from tests.catalogue import correct, cs231n_dropout, two_layer  # noqa: E402
 from tests.submissions import as_submission_file, write_submission  # noqa: E402
+from tests.submissions.hostile import HOARD_MEMORY, HOARDS_MEMORY_THEN_CORRECT  # noqa: E402
 
-WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 600.0
+WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 768.0
+SAMPLE_SECONDS = 0.02
 
 
 def _classes(dropout, l2):
@@ -35,10 +44,17 @@ def _classes(dropout, l2):
                                            l2=as_submission_file(l2, "L2regularization"))
 
 
-def _entry(catalogue, name):
-    """A file-based assignment: the catalogue's submission called `name`."""
+def _entry(catalogue, name, hoarding=None):
+    """A file-based assignment: the catalogue's submission called `name` (with HOARD_MEMORY at the top
+    of its file `hoarding`, if given)."""
     submission = next(entry for entry in catalogue if entry.name == name)
-    return lambda folder: submission.write(folder)
+
+    def write(folder):
+        path = submission.write(folder)
+        if hoarding:
+            (path / hoarding).write_text(HOARD_MEMORY + (path / hoarding).read_text())
+        return path
+    return write
 
 
 # assignment: {name: write(folder) -> the submission's folder}
@@ -49,6 +65,7 @@ SUBMISSIONS = {
         "wrong: Dropout never drops": _classes(wrong_dropouts.ScalesWithoutDropping, correct.L2UsesAlias),
         "wrong: every part": _classes(wrong_dropouts.NoRescaling, wrong_l2.MissingFactorTwo),
         "wrong: drops everything": _classes(wrong_dropouts.DropsEverything, correct.L2UsesAlias),
+        "hostile: hoards memory": lambda folder: write_submission(folder, dropout=HOARDS_MEMORY_THEN_CORRECT),
     },
     "cs231n-dropout": {
         "correct": _entry(cs231n_dropout.CATALOGUE, "flat_canonical"),
@@ -56,6 +73,7 @@ SUBMISSIONS = {
         "wrong: never drops": _entry(cs231n_dropout.CATALOGUE, "mode_typo_never_drops"),
         "wrong: every part": _entry(cs231n_dropout.CATALOGUE, "rescale_only_in_backward"),
         "wrong: softmax gradient": _entry(cs231n_dropout.CATALOGUE, "softmax_grad_not_averaged"),
+        "hostile: hoards memory": _entry(cs231n_dropout.CATALOGUE, "flat_canonical", hoarding="layers.py"),
     },
     "two-layer": {
         "correct": _entry(two_layer.CATALOGUE, "correct_upper_dict_bool_mask"),
@@ -63,37 +81,93 @@ SUBMISSIONS = {
         "wrong: mask per unit": _entry(two_layer.CATALOGUE, "mask_per_hidden_unit"),
         "wrong: no 1/keep_prob": _entry(two_layer.CATALOGUE, "no_inverse_scaling"),
         "wrong: mask lost in backward": _entry(two_layer.CATALOGUE, "mask_discarded_in_backward"),
+        "hostile: hoards memory": _entry(two_layer.CATALOGUE, "correct_upper_dict_bool_mask",
+                                         hoarding="two_layer_net.py"),
     },
 }
 
 
-def tree_rss_mb(pid):
-    """Resident memory of `pid` and all its descendants, in MB (from /proc)."""
-    children, rss_of = {}, {}
-    for status in Path("/proc").glob("[0-9]*/status"):
+def _status(pid):
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+def _kb(fields, key):
+    return int(fields.get(key, "0 kB").split()[0])
+
+
+def _pss_kb(pid):
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:"))
+
+
+def tree(pid):
+    """The pids of `pid` and all its descendants (from /proc)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
-        pid_of = int(fields["Pid"])
-        children.setdefault(int(fields["PPid"]), []).append(pid_of)
-        rss_of[pid_of] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [pid]
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        total += rss_of.get(current, 0)
+        found.append(current)
         stack.extend(children.get(current, []))
-    return total / 1024
+    return found
+
+
+def _is_worker(pid):
+    try:
+        return b"reference.sandbox.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+class Peaks:
+    """The peaks, in MiB, of the tree below a process, sampled every SAMPLE_SECONDS."""
+    FIELDS = ("tree_rss", "tree_pss", "grader_rss", "worker_rss", "worker_vm")
+
+    def __init__(self):
+        self.values = dict.fromkeys(self.FIELDS, 0.0)
+        self.samples = 0
+
+    def sample(self, root):
+        rss = pss = 0
+        for pid in tree(root):
+            fields = _status(pid)
+            if fields is None:
+                continue
+            rss += _kb(fields, "VmRSS")
+            pss += _pss_kb(pid)
+            if _is_worker(pid):  # VmHWM and VmPeak: the worker's own high-water marks, between samples too
+                self._peak("worker_rss", _kb(fields, "VmHWM"))
+                self._peak("worker_vm", _kb(fields, "VmPeak"))
+            elif pid == root or "python" in fields.get("Name", ""):
+                self._peak("grader_rss", _kb(fields, "VmHWM"))
+        self._peak("tree_rss", rss)
+        self._peak("tree_pss", pss)
+        self.samples += 1
+
+    def _peak(self, key, kilobytes):
+        self.values[key] = max(self.values[key], kilobytes / 1024)
 
 
 def measure(command):
-    peak, done = [0.0], threading.Event()
+    peaks, done = Peaks(), threading.Event()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_mb(process.pid))
-            time.sleep(0.02)
+            peaks.sample(process.pid)
+            time.sleep(SAMPLE_SECONDS)
     sampler = threading.Thread(target=sample, daemon=True)
     start = time.monotonic()
     sampler.start()
@@ -101,7 +175,7 @@ def measure(command):
     wall = time.monotonic() - start
     done.set()
     sampler.join()
-    return wall, peak[0], process.returncode, output
+    return wall, peaks, process.returncode, output
 
 
 def grade(assignment, write, folder, profile, cores):
@@ -110,9 +184,9 @@ def grade(assignment, write, folder, profile, cores):
     command = ["taskset", "-c", cores, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                f"--hypothesis-profile={profile}", f"--assignment={assignment}", f"--submission={submission}",
                f"--results-json={results}"]
-    wall, peak, code, output = measure(command)
+    wall, peaks, code, output = measure(command)
     score = json.loads(results.read_text())["score"] if results.exists() else None
-    return wall, peak, code, score, output
+    return wall, peaks, code, score, output
 
 
 def main(argv=None):
@@ -122,19 +196,24 @@ def main(argv=None):
     parser.add_argument("--cores", default="0", help="the CPU list for taskset (default: one core, 0)")
     parser.add_argument("--only", nargs="+", help="grade only the submissions of these names")
     args = parser.parse_args(argv)
-    print(f"profile {args.profile}, taskset -c {args.cores}; budget {WALL_BUDGET_S:.0f} s wall, "
-          f"{MEMORY_BUDGET_MB:.0f} MB peak over the process tree")
-    print(f"{'assignment':15} {'submission':28} {'score':>5} {'exit':>4} {'wall s':>7} {'peak MB':>8}  verdict")
+    from reference.sandbox.runners import Limits
+    print(f"profile {args.profile}, taskset -c {args.cores}; the worker's address space limit "
+          f"{Limits().memory_bytes / 2**20:.0f} MiB; budget {WALL_BUDGET_S:.0f} s wall, {MEMORY_BUDGET_MB:.0f} MiB "
+          "peak RSS over the process tree (the grader and every descendant); MiB throughout")
+    print(f"{'assignment':15} {'submission':28} {'score':>5} {'exit':>4} {'wall s':>7} {'tree RSS':>8} "
+          f"{'tree PSS':>8} {'grader':>7} {'worker':>7} {'wkr VM':>7}  verdict")
     with tempfile.TemporaryDirectory() as scratch:
         for assignment in args.assignment or SUBMISSIONS:
             for index, (name, write) in enumerate(SUBMISSIONS[assignment].items()):
                 if args.only and name not in args.only:
                     continue
                 folder = Path(scratch) / f"{assignment}-{index}"
-                wall, peak, code, score, output = grade(assignment, write, folder, args.profile, args.cores)
-                verdict = "ok" if wall <= WALL_BUDGET_S and peak <= MEMORY_BUDGET_MB else "OVER BUDGET"
+                wall, peaks, code, score, output = grade(assignment, write, folder, args.profile, args.cores)
+                peak = peaks.values
+                verdict = "ok" if wall <= WALL_BUDGET_S and peak["tree_rss"] <= MEMORY_BUDGET_MB else "OVER BUDGET"
                 print(f"{assignment:15} {name:28} {score if score is not None else '-':>5} {code:>4} {wall:7.1f} "
-                      f"{peak:8.1f}  {verdict}", flush=True)
+                      f"{peak['tree_rss']:8.1f} {peak['tree_pss']:8.1f} {peak['grader_rss']:7.1f} "
+                      f"{peak['worker_rss']:7.1f} {peak['worker_vm']:7.1f}  {verdict}", flush=True)
                 if code not in (0, 1):  # 1: some check failed, which is a grade
                     print(output[-3000:])
     return 0

@@ -17,14 +17,14 @@ from reference.grading.parts import grade, total_score
 from reference.sandbox.runners import Limits, SubmissionRunner
 from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, as_submission_file, write_submission
 from tests.catalogue import correct
-from tests.submissions.hostile import HOSTILE_DROPOUTS
+from tests.submissions.hostile import HOARDS_MEMORY_THEN_CORRECT, HOSTILE_DROPOUTS
 
 FAST = Settings(Settings(), max_examples=min(Settings().max_examples, 10),
                 phases=[Phase.explicit, Phase.reuse, Phase.generate])
 # Hostile submissions that hang are stopped after 3 s; correct ones get the grading limit (20 s), so
-# that a worker starting on a busy machine is never mistaken for a hang.
-TEST_LIMITS = Limits(call_seconds=3.0, memory_bytes=768 * 2**20)
-FAIR_LIMITS = Limits(memory_bytes=768 * 2**20)
+# that a worker starting on a busy machine is never mistaken for a hang. Both: the grading's memory limit.
+TEST_LIMITS = Limits(call_seconds=3.0)
+FAIR_LIMITS = Limits()
 SMALLEST_STUDIES = 1 / 256  # the mask studies' smallest masks: what is tested here is the worker
 
 
@@ -112,6 +112,15 @@ def test_every_correct_variant_earns_full_marks_through_the_worker(tmp_path, dro
     directory = write_submission(tmp_path, dropout=as_submission_file(dropout, "Dropout"),
                                  l2=as_submission_file(l2, "L2regularization"))
     results = _grade(directory, FAIR_LIMITS)
+    assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
+
+
+@pytest.mark.slow
+def test_a_correct_submission_that_first_takes_all_the_memory_it_may_still_earns_full_marks(tmp_path):
+    """The worker's default limit leaves a correct submission room: this one allocates and touches
+    memory until the limit stops it, keeps all but a margin, and still earns every point (what it
+    holds is what the box must hold beside the grader: benchmarks/grading_budget.py)."""
+    results = _grade(write_submission(tmp_path, dropout=HOARDS_MEMORY_THEN_CORRECT), FAIR_LIMITS)
     assert total_score(results) == 3.0, [r.message for part in results for r in part.results if not r.passed]
 
 

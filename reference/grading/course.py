@@ -6,7 +6,7 @@
     [limits]                     # the worker's limits (default: reference.sandbox.runners.Limits)
     total_seconds = 420          # the whole grading; once spent, the remaining checks fail
     call_seconds = 20            # one call into the submission
-    memory_mb = 1024             # the worker's address space
+    memory_mb = 320              # the worker's address space (with the grader: within a 768 MB box)
 
     [parts."Dropout forward"]    # a part by its name in the points table
     points = 2.0

@@ -118,7 +118,12 @@ class IsolationRefused(SubmissionFailure):
 @dataclass(frozen=True)
 class Limits:
     call_seconds: float = 20.0
-    memory_bytes: int = 1024 * 2**20
+    # The worker's address space (RLIMIT_AS: all of it, resident or not). Gradescope's smallest box holds
+    # 768 MB for every process in it: this limit plus the grader's own peak (300-410 MiB with torch, the
+    # most while hypothesis shrinks a wrong submission's failures; benchmarks/grading_budget.py) must fit.
+    # A worker starts at 100 MiB (Python, numpy, OpenBLAS with one thread); grading right or wrong code
+    # took it to 108-178 MiB, which leaves a correct submission some 140 MiB to spare.
+    memory_bytes: int = 320 * 2**20
     cpu_seconds: int = 600
     total_seconds: float = 420.0  # the whole grading, well inside Gradescope's default 10 minutes
     start_seconds: float = 60.0   # for the worker to raise and prove its walls

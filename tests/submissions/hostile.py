@@ -232,3 +232,21 @@ class Dropout:
     def get_type(self):
         return "layer"
 '''
+
+# Correct code behind a hoard: at import it allocates memory 8 MiB at a time, touching every page, until
+# the worker's address-space limit stops it (MemoryError); it keeps all of it but HOARD_MARGIN_MIB, then
+# behaves correctly. The most resident memory a submission that still earns its points can hold through a
+# grading: what the box (the grader and every process below it) must have room for
+# (benchmarks/grading_budget.py). Prepend it to any assignment's correct file.
+HOARD_MARGIN_MIB = 96
+HOARD_MEMORY = f'''
+import numpy as _np
+
+_HOARD = []
+try:
+    while True:
+        _HOARD.append(_np.ones(2**20))
+except MemoryError:
+    del _HOARD[-{HOARD_MARGIN_MIB // 8}:]
+'''
+HOARDS_MEMORY_THEN_CORRECT = HOARD_MEMORY + CORRECT_DROPOUT
