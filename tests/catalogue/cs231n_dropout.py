@@ -24,3 +24,109 @@ hostile_nan = Submission(
 WRONG = WRONG + (hostile_defeat_device, hostile_nan)
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+
+# ---- Issue 17: the trusted side believes nothing -------------------------------------------------------
+# Each lives off a correct entry of the trusted catalogue, with the cheat patched in.
+from reference.catalogues.cs231n_dropout import (FC_NET_CANONICAL, LAYERS_CANONICAL, _patched,  # noqa: E402
+                                                 red_inline_correct)
+
+_CANONICAL_MASK = "        mask = (np.random.rand(*x.shape) < p) / p\n"
+_INLINE_NET = red_inline_correct.files["fc_net.py"]
+_INLINE_MASK = ("                m = (np.random.rand(*h.shape) < self.keep) / self.keep\n"
+                "                h = h * m\n")
+# What a net writes into the grader's records: the recorder wrapping dropout_forward keeps a list while
+# model.loss(X, y) runs, which any module that imported dropout_forward can reach.
+_CLAIM = '''
+
+import layers as _grader_layers
+
+
+def _claim(x, out, p):
+    records = getattr(_grader_layers.dropout_forward, "records", None)
+    if isinstance(records, list):
+        records.append({"x": np.array(x, dtype=float), "out": np.array(out, dtype=float), "p": float(p)})
+'''
+
+# 17.1: the mask studies called dropout_forward with one x again and again, no seed, rank <= 2: a forward
+# that shares one mask value per column everywhere else earned full marks.
+hostile_column_mask_unless_studied = Submission(
+    name="hostile_column_mask_unless_studied",
+    bug="one keep/drop per column, shared by the batch, unless the call looks like a mask study's",
+    files={"layers.py": _patched(LAYERS_CANONICAL, (_CANONICAL_MASK, (
+        "        if _looks_studied(x, dropout_param):\n"
+        "            mask = (np.random.rand(*x.shape) < p) / p\n"
+        "        else:\n"
+        "            mask = np.broadcast_to((np.random.rand(*x.shape[1:]) < p) / p, x.shape).copy()\n")),
+        ("def dropout_forward(x, dropout_param):\n", (
+            "_LAST = [None]\n\n\n"
+            "def _looks_studied(x, dropout_param):\n"
+            "    last, _LAST[0] = _LAST[0], np.array(x)\n"
+            "    again = last is not None and last.shape == x.shape and np.array_equal(last, x)\n"
+            "    return 'seed' not in dropout_param and (again or (x.ndim <= 2 and x.size >= 2000))\n\n\n"
+            "def dropout_forward(x, dropout_param):\n"))),
+        "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+
+# 17.2: inline masks were read from single examples only.
+hostile_inline_drops_only_single_examples = Submission(
+    name="hostile_inline_drops_only_single_examples",
+    bug="dropout written in the net, applied only when the batch holds one example",
+    files={"layers.py": red_inline_correct.files["layers.py"],
+           "fc_net.py": _patched(_INLINE_NET, ("            if train and self.use_dropout:\n",
+                                                "            if train and self.use_dropout and len(X) == 1:\n"))},
+    loses=frozenset({NET}))
+
+# 17.4: the records of dropout_forward calls were believed.
+hostile_records_without_dropout = Submission(
+    name="hostile_records_without_dropout",
+    bug="the net applies no dropout and writes records of masks it never applied",
+    files={"layers.py": red_inline_correct.files["layers.py"],
+           "fc_net.py": _patched(_INLINE_NET + _CLAIM, (_INLINE_MASK, (
+               "                _claim(h, h * ((np.random.rand(*h.shape) < self.keep) / self.keep), self.keep)\n")))},
+    loses=frozenset({NET}))
+
+hostile_records_hide_missing_rescale = Submission(
+    name="hostile_records_hide_missing_rescale",
+    bug="dropout written in the net without the 1 / p, passed off as dropout_forward's in records it writes",
+    files={"layers.py": red_inline_correct.files["layers.py"],
+           "fc_net.py": _patched(_INLINE_NET + _CLAIM, (_INLINE_MASK, (
+               "                m = (np.random.rand(*h.shape) < self.keep) * 1.0\n"
+               "                _claim(h, h * m, self.keep)\n"
+               "                h = h * m\n")))},
+    loses=frozenset({NET}))
+
+hostile_records_hide_a_frozen_mask = Submission(
+    name="hostile_records_hide_a_frozen_mask",
+    bug="the net draws one mask per layer once and reuses it, passed off as dropout_forward's in records",
+    files={"layers.py": red_inline_correct.files["layers.py"],
+           "fc_net.py": _patched(_INLINE_NET + _CLAIM, (_INLINE_MASK, (
+               "                frozen = self.__dict__.setdefault('_frozen', {})\n"
+               "                if frozen.get(i) is None or frozen[i].shape != h.shape:\n"
+               "                    frozen[i] = (np.random.rand(*h.shape) < self.keep) / self.keep\n"
+               "                m = frozen[i]\n"
+               "                _claim(h, h * m, self.keep)\n"
+               "                h = h * m\n")))},
+    loses=frozenset({NET}))
+
+hostile_overwrites_the_recorded_p = Submission(
+    name="hostile_overwrites_the_recorded_p",
+    bug="the net hands dropout_forward p = 1 - keep ratio, then writes the keep ratio into the records",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _patched(FC_NET_CANONICAL + _CLAIM, (
+               '            self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}\n',
+               '            self.dropout_param = {"mode": "train", "p": 1 - dropout_keep_ratio}\n'
+               '            self.keep = dropout_keep_ratio\n'), (
+               '                out, caches["dropout" + str(i)] = dropout_forward(out, self.dropout_param)\n',
+               '                out, caches["dropout" + str(i)] = dropout_forward(out, self.dropout_param)\n'
+               '                records = getattr(_grader_layers.dropout_forward, "records", None)\n'
+               '                if isinstance(records, list) and records:\n'
+               '                    records[-1]["p"] = self.keep\n'))},
+    loses=frozenset({NET}))
+
+ISSUE_17 = (hostile_column_mask_unless_studied, hostile_inline_drops_only_single_examples,
+            hostile_records_without_dropout, hostile_records_hide_missing_rescale, hostile_records_hide_a_frozen_mask,
+            hostile_overwrites_the_recorded_p)
+WRONG = WRONG + ISSUE_17
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

@@ -299,15 +299,35 @@ class MaskPool:
         both = a_seen[:size] & b_seen[:size]
         self.pairs[relation].add((a[:size] == b[:size])[both], p * q + (1 - p) * (1 - q))
 
-    def judge(self, what):
-        """Every pooled statistic: MaskPool.bounds_for(relations) bounds, each failing closed."""
-        self.masks.assert_fraction_dropped(f"{what}, the fraction of elements dropped")
-        self.dropped.judge(f"{what}, the elements dropped", "were dropped",
-                           "Each element must be dropped with probability 1 - p, in small calls as in large ones.",
-                           weighings=("call",))
+    def _statistics(self, what):
+        """(name, judge) of every pooled statistic: the fraction dropped, then each relation."""
+        yield "fraction", lambda: self.masks.assert_fraction_dropped(f"{what}, the fraction of elements dropped")
+        yield "fraction", lambda: self.dropped.judge(
+            f"{what}, the elements dropped", "were dropped",
+            "Each element must be dropped with probability 1 - p, in small calls as in large ones.", weighings=("call",))
         for relation in self.relations:
             said, fix = self._SAID[relation]
-            self.pairs[relation].judge(f"{what}, {said}", "agree (both kept or both dropped)", f"{fix}.")
+            yield relation, (lambda said=said, fix=fix, relation=relation: self.pairs[relation].judge(
+                f"{what}, {said}", "agree (both kept or both dropped)", f"{fix}."))
+
+    def judge(self, what):
+        """Every pooled statistic: MaskPool.bounds_for(relations) bounds, each failing closed."""
+        for _, statistic in self._statistics(what):
+            statistic()
+
+    # What each statistic's failure says is wrong: two relations see a mask repeated across calls.
+    DEFECTS = {"fraction": "fraction", "examples": "examples", "features": "features", "calls": "repeated",
+               "shapes": "repeated"}
+
+    def failing(self, what):
+        """{defect (DEFECTS): the first failure's message} of every pooled statistic that fails (all evaluated)."""
+        failures = {}
+        for name, statistic in self._statistics(what):
+            try:
+                statistic()
+            except AssertionError as error:
+                failures.setdefault(self.DEFECTS[name], str(error))
+        return failures
 
 
 # ---- Dropout forward and backward -------------------------------------------------------------------
@@ -646,13 +666,15 @@ def _recorded_factors(records, scenario, X, params, context):
     believed: there must be one per hidden layer, in order, with p the keep ratio, and the x each was
     given must be what the trusted side computes, relu(h W_k + b_k) (or h W_k + b_k, for a dropout put
     before its ReLU), h the values below as the earlier records' validated factors scaled them. The
-    factor is out / x where the ReLU is open (0 where it is closed: nothing passes there anyway)."""
+    factor is out / x where the ReLU is open (0 where it is closed: nothing passes there anyway).
+    -> NetReading (seen: where the ReLU is open; no scales: each element's factor is its own)."""
     sizes = list(scenario.hidden_dims)
     if not isinstance(records, list) or len(records) != len(sizes) or not all(isinstance(r, dict) for r in records):
-        raise AssertionError(f"one model.loss(X, y) called dropout_forward {len(records)} times in train mode; the "
+        count = len(records) if isinstance(records, list) else "some number of"
+        raise AssertionError(f"one model.loss(X, y) called dropout_forward {count} times in train mode; the "
                              f"net has {len(sizes)} hidden layers, each followed by one dropout{context}")
     hidden = np.asarray(X, dtype=np.float64).reshape(scenario.n, -1)
-    factors = []
+    factors, seen = [], []
     for index, (record, size) in enumerate(zip(records, sizes), start=1):
         x, out, p = record.get("x"), record.get("out"), record.get("p")
         expected_shape = (scenario.n, size)
@@ -675,8 +697,9 @@ def _recorded_factors(records, scenario, X, params, context):
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where((relu > 0) & (x != 0), out / np.where(x != 0, x, 1.0), 0.0)
         factors.append(factor)
+        seen.append(relu > 0)
         hidden = relu * factor
-    return factors
+    return NetReading(factors, seen, [], [])
 
 
 def _close(actual, expected):
@@ -836,12 +859,15 @@ def _distance(reply, loss, grads):
 
 class NetEvidence:
     """What a net check observed: calls whose masks came from validated records, calls whose masks were
-    read from gradients (their masks pooled: MaskPool, with `seen`), calls that showed neither."""
+    read from gradients, calls that showed neither; the masks of each kind pooled (MaskPool, with
+    `seen`: pools["records"], pools["gradients"]), and the first kept factor of a recorded mask that
+    is not 1 / p."""
 
     def __init__(self):
         self.recorded = self.read = self.unreadable = 0
         self.reasons = []
-        self.pool = MaskPool()
+        self.pools = {"records": MaskPool(), "gradients": MaskPool()}
+        self.scale = None
 
     def require(self, what):
         """Fails closed: no call observed, or more calls unobserved than observed."""
@@ -856,27 +882,26 @@ class NetEvidence:
 
 
 def _net_factors(reply, scenario, X, y, params, context, evidence):
-    """(factors, reading) of one model.loss(X, y) reply, its loss and gradients compared with torch's given
-    those factors: from the validated records when the net called dropout_forward (reading None), else
-    read from its gradients; (None, None) when neither shows them (counted in `evidence`)."""
+    """(NetReading, source) of one model.loss(X, y) reply, its loss and gradients compared with torch's
+    given the reading's factors: from the validated records when the net called dropout_forward (source
+    "records"), else read from its gradients ("gradients"); (None, None) when neither shows them
+    (counted in `evidence`)."""
     records = reply.get("records")
     if records:
-        factors = _recorded_factors(records, scenario, X, params, context)
+        reading, source = _recorded_factors(records, scenario, X, params, context), "records"
         what = "with the masks your dropout_forward calls drew (each call's x checked, its out / x applied)"
         evidence.recorded += 1
-        reading = None
     else:
         reading, reason = _read_factors(reply, scenario, X, y, params, context)
         if reading is None:
             evidence.unreadable += 1
             evidence.reasons.append(reason)
             return None, None
-        factors = reading.factors
-        what = "with the masks read from your gradients (dropout written in fc_net.py)"
+        source, what = "gradients", "with the masks read from your gradients (dropout written in fc_net.py)"
         evidence.read += 1
-    _, loss, grads = torch_net(X, y, params, scenario.reg, factors)
+    _, loss, grads = torch_net(X, y, params, scenario.reg, reading.factors)
     _compare_loss(reply, loss, grads, context, what)
-    return factors, reading
+    return reading, source
 
 
 def _dropout_net_example(runner, scenario, evidence):
@@ -904,36 +929,89 @@ def dropout_net_matches_torch(runner, settings):
 def _inline_masks_example(runner, scenario, evidence):
     context = _replay("inline_masks", scenario, "fc_net")
     X, y, params, replies = _net_call(runner, scenario, context, calls=2)
-    readings = [_net_factors(reply, scenario, X, y, params, context, evidence)[1] for reply in replies]
-    read = [(call, reading) for call, reading in enumerate(readings) if reading is not None]
-    for call, reading in read:
-        for layer, scale in enumerate(reading.scales, start=1):
-            if not np.isclose(scale, 1.0 / scenario.keep, rtol=1e-6, atol=0):
-                raise AssertionError(
-                    f"inside the net (dropout written in fc_net.py), the kept values of hidden layer {layer} are its "
-                    f"ReLU's output times {scale:.6g}, where the keep ratio {scenario.keep:g} asks for 1 / p = "
-                    f"{1.0 / scenario.keep:.6g} (read from the gradients of a batch of {scenario.n}){context}")
+    observed = []
+    for call, reply in enumerate(replies):
+        reading, source = _net_factors(reply, scenario, X, y, params, context, evidence)
+        if reading is None:
+            continue
+        for layer, (factor, seen) in enumerate(zip(reading.factors, reading.seen), start=1):
+            kept = factor[seen & (factor != 0)]
+            if kept.size and not np.allclose(kept, 1.0 / scenario.keep, rtol=1e-6, atol=0):
+                worst = float(kept[np.argmax(np.abs(kept - 1.0 / scenario.keep))])
+                dropped = "" if np.any(seen & (factor == 0)) else ", and no unit was dropped"
+                message = (f"the kept values of hidden layer {layer} are its ReLU's output times {worst:.6g}{dropped}, "
+                           f"where the keep ratio {scenario.keep:g} asks for 1 / p = {1.0 / scenario.keep:.6g}")
+                if source == "gradients":
+                    raise AssertionError(f"inside the net (dropout written in fc_net.py), {message} (read from the "
+                                         f"gradients of a batch of {scenario.n}){context}")
+                evidence.scale = evidence.scale or f"in the net's dropout_forward calls, {message}{context}"
+        observed.append((call, reading, source))
     # The global RNG's state at a call follows from the scenario's seed: a seed drawn again repeats the masks.
-    read = [(call, reading) for call, reading in read if evidence.pool.fresh((scenario.seed, call))]
+    observed = [(call, reading, source) for call, reading, source in observed
+                if evidence.pools[source].fresh((scenario.seed, call))]
     for layer in range(len(scenario.hidden_dims)):
-        for call, reading in read:
-            evidence.pool.add(reading.factors[layer] != 0, scenario.keep, seen=reading.seen[layer])
+        for call, reading, source in observed:
+            evidence.pools[source].add(reading.factors[layer] != 0, scenario.keep, seen=reading.seen[layer])
 
 
 def inline_masks(runner, settings):
-    """The masks the net draws itself: where it calls no dropout_forward (dropout written inline), its masks
-    are read from its gradients (read_net_factors), on batches of every size from 1 to readable_batch, two
-    calls of model.loss(X, y) each: each kept value is scaled by 1 / p, and over the check (MaskPool) the
-    masks drop 1 - p, independently in every example, unit and call. A net whose dropout is
-    layers.dropout_forward has its records validated and its loss compared (those masks are graded
-    in 'Dropout forward'). Fails closed when no mask is observed, or too few for a bound."""
+    """The masks the net applies, read on this side: from its gradients where it calls no dropout_forward
+    (read_net_factors), else from its validated records; on batches of every size from 1 to
+    readable_batch, two calls of model.loss(X, y) each, the loss and gradients matching torch given
+    those masks. Each kept value is scaled by 1 / p, and over the check (MaskPool, each kind of
+    masks apart) the masks drop 1 - p, independently in every example, unit and call. Masks that
+    the records say dropout_forward drew are excused a defect only where dropout_forward shows it on
+    its own (_forward_defects: "Dropout forward" charges it). Fails closed when no mask is observed,
+    or too few for a bound."""
     evidence = NetEvidence()
     for_all(dropout_net_scenarios(seeds=False), settings,
             lambda scenario: _inline_masks_example(runner, scenario, evidence),
             examples=[scenario for scenario in DESIGNED_DROPOUT_NETS if scenario.dropout_seed is None])
     evidence.require("over this check's scenarios")
-    if evidence.pool.calls or not evidence.recorded:
-        evidence.pool.judge("inside the net (dropout written in fc_net.py), over this check's calls")
+    if evidence.pools["gradients"].calls or not evidence.recorded:
+        evidence.pools["gradients"].judge("inside the net (dropout written in fc_net.py), over this check's calls")
+    if not evidence.recorded:
+        return
+    defects = evidence.pools["records"].failing("the masks of the net's dropout_forward calls, over this check's calls")
+    if evidence.scale:
+        defects["scale"] = evidence.scale
+    if not defects:
+        return
+    own = _forward_defects(runner, settings)
+    unexplained = [name for name in defects if name not in own]
+    if unexplained:
+        raise AssertionError(
+            f"{defects[unexplained[0]]}\nYour dropout_forward does not do this on its own (the 'Dropout forward' "
+            f"part's first check, run again, finds {', '.join(sorted(own)) or 'nothing wrong'}): the net's dropout "
+            f"must be dropout_forward(h, {{'mode': 'train', 'p': keep ratio}}) after each hidden ReLU, its out used "
+            f"as it is")
+
+
+def _forward_defects(runner, settings):
+    """What dropout_forward's own masks show, {"scale", and MaskPool.DEFECTS of the statistics that fail}: the
+    'Dropout forward' part's first check run again from its start, on the same examples, in a new
+    worker (nothing the net's calls left in the old one tells these calls from that check's), its
+    comparisons noted rather than raised. A submission can only have the net excused a defect by
+    showing it where 'Dropout forward' charges it."""
+    stop = getattr(runner, "_stop", None)  # a SubmissionRunner's next call starts a new worker
+    if callable(stop):
+        stop()
+    pool, defects = MaskPool(), set()
+
+    def body(scenario):
+        try:
+            x, out = _forward(runner, scenario, "")
+        except AssertionError:
+            defects.add("broken")
+            return
+        if scenario.mode == "train":
+            keep = out != 0
+            if not np.allclose(out[keep], x[keep] / scenario.p, rtol=tolerances.ASSIGNMENT.rtol,
+                               atol=tolerances.ASSIGNMENT.atol):
+                defects.add("scale")
+            pool.add(keep, scenario.p, _key(scenario))
+    for_all(dropout_scenarios(), settings, body, examples=NOTEBOOK_FORWARD + POOLED_FORWARD)
+    return defects | set(pool.failing("dropout_forward on its own"))
 
 
 def _notebook_gradients_example(runner, scenario, tally=None):
@@ -1120,7 +1198,7 @@ PARTS = (
         Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
         Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch),
         Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
-              bounds=MaskPool.bounds_for()),
+              bounds=3 * MaskPool.bounds_for()),
         Check("the notebook's gradient check", notebook_gradient_check),
         Check("the notebook's initial loss", notebook_initial_loss),
     )),
