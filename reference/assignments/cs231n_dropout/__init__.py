@@ -440,6 +440,9 @@ SEED_SHAPES = (st.tuples(st.integers(200, 1000)) | st.tuples(st.integers(10, 40)
                | st.tuples(st.integers(4, 6), st.integers(4, 6), st.integers(4, 6), st.integers(4, 6)))
 
 
+SEED_EXAMPLES = (DropoutScenario((10, 20), 0.5, "train", 123, 0), DropoutScenario((5, 5, 5, 5), 0.4, "train", 9, 1))
+
+
 def seed_fixes_the_mask(runner, settings):
     """The same dropout_param['seed'] gives the same mask whatever came before; the next seed another.
     On 200 elements or more with p in [0.2, 0.8], two independent masks agree everywhere with
@@ -448,8 +451,7 @@ def seed_fixes_the_mask(runner, settings):
     strategy = st.builds(DropoutScenario, shape=SEED_SHAPES, p=st.floats(0.2, 0.8), mode=st.just("train"),
                          dropout_seed=st.integers(0, 2**31 - 2), seed=st.integers(0, 2**32 - 2))
     pool = MaskPool()
-    for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario, pool),
-            examples=[DropoutScenario((10, 20), 0.5, "train", 123, 0), DropoutScenario((5, 5, 5, 5), 0.4, "train", 9, 1)])
+    for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario, pool), examples=SEED_EXAMPLES)
     pool.judge("over this check's calls with distinct seeds")
 
 
