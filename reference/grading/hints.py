@@ -20,7 +20,7 @@ from hypothesis import settings as Settings
 from hypothesis.reporting import with_reporter
 
 from ..core import tolerances
-from ..sandbox.runners import InProcessRunner, mask_samples
+from ..sandbox.runners import InProcessRunner
 from .mask_checks import measured_study_scale
 from .parts import LIKELY_CAUSE
 
@@ -49,9 +49,6 @@ class Recording:
         if self.log is not None:
             self.log.append((task, reply))
         return reply
-
-    def mask_samples(self, p, shape, calls, seed, instances=1):
-        return mask_samples(self, p, shape, calls, seed, instances)
 
     def __getattr__(self, name):
         return getattr(self.target, name)

@@ -26,10 +26,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .. import assignments
-from ..core.masks import keep_masks_of_samples
 from . import wire
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,9 +68,6 @@ class InProcessRunner:
             warnings.simplefilter("ignore")  # as in a worker, whose output nobody reads: a warning is not a failure
             return wire.decode(wire.encode(self.assignment.TASKS[task](self.implementation, **args)))
 
-    def mask_samples(self, p, shape, calls, seed, instances=1):
-        return mask_samples(self, p, shape, calls, seed, instances)
-
     # Trusted code needs no worker: nothing to begin, reset, refuse or report.
     refused = None
 
@@ -88,27 +82,6 @@ class InProcessRunner:
 
     def unavailable(self):
         return None
-
-
-def mask_samples(runner, p, shape, calls, seed, instances=1):
-    """(outputs, keep), both (instances, calls, N, D), from the task "mask_samples" (every assignment
-    whose parts use the mask studies answers it: `calls` calls of each of `instances` dropouts with
-    drop probability p on outputs shaped `shape`, its RNG seeded by `seed`). The reply holds the
-    outputs (float64), the keep masks (bool), or both; keep masks are read from the outputs when
-    only they come."""
-    reply = runner.call("mask_samples", p=p, shape=tuple(shape), calls=calls, seed=seed, instances=instances)
-    expected = (instances, calls, *shape)
-    outputs, keep = (reply.get("outputs"), reply.get("keep")) if isinstance(reply, dict) else (None, None)
-    if outputs is not None and not (isinstance(outputs, np.ndarray) and outputs.dtype == np.float64
-                                    and outputs.shape == expected):
-        raise SubmissionFailure(f"the worker's reply is not the outputs of {calls} calls, shape {expected}")
-    if keep is not None and not (isinstance(keep, np.ndarray) and keep.dtype == np.bool_ and keep.shape == expected):
-        raise SubmissionFailure(f"the worker's reply is not the masks of {calls} calls, shape {expected}")
-    if keep is None:
-        if outputs is None:
-            raise SubmissionFailure("the worker's reply holds neither outputs nor masks")
-        keep = keep_masks_of_samples(outputs)
-    return outputs, keep
 
 
 class IsolationRefused(SubmissionFailure):
@@ -175,9 +148,6 @@ class SubmissionRunner:
         """The assignment's `task` on the submission in the worker -> its reply: plain values and arrays
         (reference.sandbox.wire), which the caller must check before believing any of it."""
         return self._call(task, **args)
-
-    def mask_samples(self, p, shape, calls, seed, instances=1):
-        return mask_samples(self, p, shape, calls, seed, instances)
 
     def begin_check(self):
         """A new check starts: a failure that stops the worker is reported as such in the check where it
