@@ -89,16 +89,20 @@ def mask_readings(arrays, A1, keep_prob):
         full = np.broadcast_to(values, shape)
         kept = full != 0
         nonzero = full[kept]
-        if np.all(nonzero == 1) or np.allclose(nonzero, 1 / keep_prob, rtol=1e-6, atol=0):
+        if np.all(nonzero == 1) or np.all(np.abs(nonzero - 1 / keep_prob) <= 1e-6 / keep_prob):
             stored += [kept, ~kept]
-        elif array.shape == shape and any(np.allclose(nonzero, A1[kept] * scale, rtol=1e-3, atol=1e-6)
-                                          for scale in (1 / keep_prob, 1.0)):  # float32's rounding too
-            activations.append(kept)
+        elif array.shape == shape and any(_near(nonzero, A1[kept] * scale) for scale in (1 / keep_prob, 1.0)):
+            activations.append(kept)  # float32's rounding too
     readings = []
     for keep in stored + activations + [np.ones(shape, dtype=bool)]:
         if not any(np.array_equal(keep, other) for other in readings):
             readings.append(keep)
     return readings
+
+
+def _near(actual, expected, rtol=1e-3, atol=1e-6):
+    """np.allclose(actual, expected, rtol, atol), faster on the small arrays of a cache."""
+    return bool(np.all(np.abs(actual - expected) <= atol + rtol * np.abs(expected)))
 
 
 # A reading of the cache reproduces the forward's A2 when they agree to float32's precision or so (a
@@ -115,11 +119,13 @@ def keep_masks(arrays, A1, A2, keep_prob, parameters):
     A2 = np.asarray(A2, dtype=np.float64)
     if A2.shape != (1, A1.shape[1]):
         return readings, [], None
-    outputs = [output_given_mask(A1, keep, keep_prob, parameters) for keep in readings]
+    if not np.isfinite(A2).all():
+        return readings, [], None
+    outputs = output_given_mask(A1, np.stack(readings), keep_prob, parameters)  # (readings, 1, m)
     for rtol, atol in (EXACT, ASSIGNMENT_TOLERANCE):
-        reproducing = [keep for keep, output in zip(readings, outputs) if np.allclose(A2, output, rtol=rtol, atol=atol)]
-        if reproducing:
-            return readings, reproducing, (rtol, atol)
+        close = np.all(np.abs(A2 - outputs) <= atol + rtol * np.abs(outputs), axis=(1, 2))
+        if close.any():
+            return readings, [keep for keep, near in zip(readings, close) if near], (rtol, atol)
     return readings, [], None
 
 
@@ -440,15 +446,75 @@ def _binomial_pmf(n, p):
                   + (n - k) * math.log1p(-p))
 
 
-class _Offsets:
-    """Pairs of keep/drop draws (a, b) at every offset s, |s| < MAX_OFFSET, of two flattened masks: for
-    each s, the pairs (a_k, b_k+s) both observed, how many agree (both kept or both dropped), and how
-    many independent draws agree on average (p_a p_b + (1 - p_a)(1 - p_b) each). For two different
-    masks the pairs of one offset are disjoint (Hoeffding); within one mask (positive offsets only) a
-    draw is in two pairs of an offset: McDiarmid's bound, twice the radius (`spread`)."""
+@dataclass
+class _Cell:
+    """One test of agreements: `pairs` pairs of keep/drop draws, `agreed` of them agreeing (both kept or
+    both dropped), `expected` on average for independent draws; its radius at FALSE_ALARM * share, times
+    `spread`; `primary`: evidence too small to tell a copied draw here fails its bound closed."""
+    label: str
+    pairs: float
+    agreed: float
+    expected: float
+    spread: float
+    share: float
+    primary: bool
+    agreeing: str = "pairs agree (both kept or both dropped)"
 
-    def __init__(self, label, spread=1.0, primary=0):
-        self.label, self.spread, self.primary = label, spread, primary
+    def radius(self):
+        if not self.pairs:
+            return math.inf
+        return self.spread * math.sqrt(math.log(2.0 / (statistics.FALSE_ALARM * self.share)) / (2.0 * self.pairs))
+
+
+class _Pairs:
+    """Disjoint pairs of keep/drop draws (no draw in two pairs: Hoeffding's bound on their agreements)."""
+
+    def __init__(self, label):
+        self.label = label
+        self.pairs = self.agreed = self.expected = 0.0
+
+    def add(self, a, b, p_a, p_b):
+        """a, b: bool arrays of one shape, the pairs' draws elementwise; p: their drop probabilities."""
+        self.pairs += a.size
+        self.agreed += float(np.count_nonzero(a == b))
+        self.expected += a.size * (p_a * p_b + (1.0 - p_a) * (1.0 - p_b))
+
+    def cells(self, share):
+        return [_Cell(self.label, self.pairs, self.agreed, self.expected, 1.0, share, True)]
+
+
+class _Uniform:
+    """Rows of a mask (the draws of one unit over the batch, or of one example over the units), each of two
+    or more observed draws, independent: how many are uniform (all kept or all dropped), against the
+    sum of p^r + (1 - p)^r, what independent draws give (Hoeffding's bound: one indicator a row)."""
+
+    def __init__(self, label, agreeing):
+        self.label, self.agreeing = label, agreeing
+        self.rows = self.uniform = self.expected = 0.0
+
+    def add(self, keep, observed, p):
+        """keep, observed: bool (rows, columns); each row's observed draws."""
+        size = observed.sum(axis=1)
+        kept = (keep & observed).sum(axis=1)
+        chosen = size >= 2
+        size, kept = size[chosen], kept[chosen]
+        self.rows += float(chosen.sum())
+        self.uniform += float(np.count_nonzero((kept == 0) | (kept == size)))
+        self.expected += float(np.sum(p ** size + (1.0 - p) ** size))
+
+    def cells(self, share):
+        return [_Cell(self.label, self.rows, self.uniform, self.expected, 1.0, share, True, self.agreeing)]
+
+
+class _Offsets:
+    """Pairs of keep/drop draws (a, b) at every offset s, |s| <= MAX_OFFSET, of two flattened masks: for
+    each s, the pairs (a_k, b_k+s) both observed, how many agree, and how many independent draws agree
+    on average (p_a p_b + (1 - p_a)(1 - p_b) each). For two different masks the pairs of one offset
+    are disjoint (Hoeffding); within one mask (positive offsets only) a draw is in two pairs of an
+    offset: McDiarmid's bound, twice the radius (`spread`)."""
+
+    def __init__(self, label, spread=1.0):
+        self.label, self.spread = label, spread
         self.pairs, self.agreed, self.expected = (np.zeros(2 * MAX_OFFSET + 1) for _ in range(3))
 
     def add(self, a, seen_a, p_a, b, seen_b, p_b):
@@ -466,46 +532,47 @@ class _Offsets:
         self.agreed[window] += agreed
         self.expected[window] += pairs * (p_a * p_b + (1.0 - p_a) * (1.0 - p_b))
 
-    def offsets(self):
-        """The offsets tested: those with pairs (positive ones only for a mask against itself)."""
-        tested = self.pairs > 0
-        if self.spread > 1.0:
-            tested[:MAX_OFFSET + 1] = False
-        return np.flatnonzero(tested)
+    def cells(self, share, zero_share=0.0):
+        """One _Cell per offset with pairs: offset 0 (primary) at `zero_share` of FALSE_ALARM, if given,
+        the others splitting `share` evenly; positive offsets only within one mask."""
+        offsets = np.flatnonzero(self.pairs > 0) - MAX_OFFSET
+        offsets = offsets[offsets > 0] if self.spread > 1.0 else offsets
+        others = [offset for offset in offsets if offset != 0 or not zero_share]
+        cells = [_Cell(f"{self.label}, at offset {offset}", self.pairs[MAX_OFFSET + offset],
+                       self.agreed[MAX_OFFSET + offset], self.expected[MAX_OFFSET + offset], self.spread,
+                       share / len(others), False) for offset in others]
+        if zero_share:
+            cells.append(_Cell(f"{self.label}, element by element", self.pairs[MAX_OFFSET], self.agreed[MAX_OFFSET],
+                               self.expected[MAX_OFFSET], self.spread, zero_share, True))
+        return cells
 
 
-def _agreements_bound(tallies, what, advice, fail_closed):
-    """One bound over `tallies` (_Offsets): at every offset of each, the agreements are those of
-    independent draws, FALSE_ALARM split evenly among all the offsets tested. -> None, or (how many
-    radii beyond, message) for the offset farthest beyond its radius. Fail closed (raises): each
-    tally's primary offset must have pairs enough to tell a copied draw (agreeing always) from
-    independent ones."""
+def _agreements_bound(cells, what, advice, fail_closed):
+    """One bound over `cells` (their shares of FALSE_ALARM add up to at most 1): each one's agreements are
+    those of independent draws. -> None, or (how many radii beyond, message) for the cell farthest
+    beyond its radius. Fail closed (raises): a primary cell must have pairs enough to tell a copied
+    draw (agreeing always) from independent ones."""
     statistics.bounds_evaluated += 1
-    tested = sum(len(tally.offsets()) for tally in tallies)
-    log_term = math.log(2.0 * max(tested, 1) / statistics.FALSE_ALARM)
+    assert sum(cell.share for cell in cells) <= 1.0 + 1e-9
     worst = None
-    for tally in tallies:
-        index = MAX_OFFSET + tally.primary
-        pairs = tally.pairs[index]
-        radius = tally.spread * math.sqrt(log_term / (2.0 * pairs)) if pairs else math.inf
-        if fail_closed and not radius < 1.0 - tally.expected[index] / max(pairs, 1.0):
+    for cell in cells:
+        radius = cell.radius()
+        if cell.primary and fail_closed and not radius < 1.0 - cell.expected / max(cell.pairs, 1.0):
             raise AssertionError(
-                f"{what} ({tally.label}): only {int(pairs)} pairs of hidden activations could be observed at offset "
-                f"{tally.primary}, too few to tell a repeated keep/drop draw from independent ones")
-        for index in tally.offsets():
-            pairs = tally.pairs[index]
-            radius = tally.spread * math.sqrt(log_term / (2.0 * pairs))
-            rate, expected = tally.agreed[index] / pairs, tally.expected[index] / pairs
+                f"{what} ({cell.label}): only {int(cell.pairs)} pairs of hidden activations could be observed, too "
+                f"few to tell a repeated keep/drop draw from independent ones")
+        if cell.pairs:
+            rate, expected = cell.agreed / cell.pairs, cell.expected / cell.pairs
             ratio = abs(rate - expected) / radius
             if ratio > 1.0 and (worst is None or ratio > worst[0]):
-                worst = (ratio, tally, index - MAX_OFFSET, rate, expected, radius, int(pairs))
+                worst = (ratio, cell, rate, expected, radius)
     if not worst:
         return None
-    ratio, tally, offset, rate, expected, radius, pairs = worst
+    ratio, cell, rate, expected, radius = worst
     return ratio, (
-        f"{what} ({tally.label}), at offset {offset}: {rate:.4f} of {pairs} pairs agree (both kept or both dropped) "
-        f"where independent draws agree {expected:.4f} +/- {radius:.4f} (a correct forward lands outside this at any "
-        f"of the {tested} offsets tested with probability < {statistics.FALSE_ALARM:g}). {advice}")
+        f"{what} ({cell.label}): {rate:.4f} of {int(cell.pairs)} {cell.agreeing} where independent draws give "
+        f"{expected:.4f} +/- {radius:.4f} (a correct forward lands outside any of this "
+        f"bound's {len(cells)} tests with probability < {statistics.FALSE_ALARM:g}). {advice}")
 
 
 def _bin(value, edges):
@@ -547,8 +614,10 @@ class Evidence:
     3. the number dropped by a fully observed pass follows Binomial(n_h m, 1 - keep_prob): the
        randomized probability-integral transforms of the passes' counts are uniform (Dvoretzky-Kiefer-
        Wolfowitz-Massart's bound on their empirical distribution);
-    4. within one mask, two activations at any offset agree as independent draws do (flattened by rows
-       and by columns: a mask per hidden unit shared by the batch, any pattern);
+    4. within one mask, the draws are independent: as often as independent draws, a unit keeps or
+       drops all its examples at once, an example all its units (a mask per hidden unit shared by the
+       batch, seed 001's), two examples of one unit or two units of one example agree (random disjoint
+       pairs), and so do any two at one offset, flattened by rows or by columns (any pattern);
     5. the masks of passes 1 and 2, 2 and 3, 1 and 3 on the same X agree at every offset as
        independent draws do (the same mask again, or a shifted copy);
     6. so do the masks of two passes of the same shape, paired at random (a repeated stream).
@@ -560,7 +629,12 @@ class Evidence:
         self.rng = np.random.default_rng(seed)  # the statistics' own randomness: pairings, transforms
         self.groups = np.zeros((3, N_GROUPS))  # activations, dropped - p summed, p summed
         self.transforms = []
-        self.within = [_Offsets("one mask flattened by rows", 2.0, 1), _Offsets("one mask flattened by columns", 2.0, 1)]
+        self.rows, self.columns = _Pairs("two examples of one unit"), _Pairs("two units of one example")
+        self.uniform_units = _Uniform("the examples of one unit", "units have one draw for all their examples "
+                                                                   "(all kept or all dropped)")
+        self.uniform_examples = _Uniform("the units of one example", "examples have one draw for all their units "
+                                                                      "(all kept or all dropped)")
+        self.within = [_Offsets("one mask flattened by rows", 2.0), _Offsets("one mask flattened by columns", 2.0)]
         self.between = {(i, j): [_Offsets(f"passes {i + 1} and {j + 1}, flattened by rows"),
                                  _Offsets(f"passes {i + 1} and {j + 1}, flattened by columns")]
                         for i, j in ((0, 1), (1, 2), (0, 2))}
@@ -599,11 +673,11 @@ class Evidence:
             (1, 2, 4, 8, 16), examples, side="right"), _GROUP_START["value"] + 3 * (value >= 0) + magnitude]
         dropped = (~keep[observed]).astype(np.float64)
         count = float(observed.sum())
-        for group in per_activation:
-            chosen = group[observed]
-            self.groups[0] += np.bincount(chosen, minlength=N_GROUPS)
-            self.groups[1] += np.bincount(chosen, weights=dropped - p, minlength=N_GROUPS)
-            self.groups[2] += np.bincount(chosen, minlength=N_GROUPS) * p
+        chosen = np.concatenate([group[observed] for group in per_activation])
+        counted = np.bincount(chosen, minlength=N_GROUPS)
+        self.groups[0] += counted
+        self.groups[1] += np.bincount(chosen, weights=np.tile(dropped - p, len(per_activation)), minlength=N_GROUPS)
+        self.groups[2] += counted * p
         for group in per_pass:
             self.groups[:, group] += (count, float(dropped.sum()) - count * p, count * p)
         # 3. the count of a fully observed pass, through its randomized probability-integral transform
@@ -611,7 +685,15 @@ class Evidence:
             pmf = _binomial_pmf(keep.size, p)
             count_dropped = int(keep.size - keep.sum())
             self.transforms.append(float(pmf[:count_dropped].sum() + self.rng.random() * pmf[count_dropped]))
-        # 4. one mask against itself
+        # 4. one mask against itself: random disjoint pairs in each row and in each column, and every offset
+        for tally, (rows_keep, rows_seen) in ((self.rows, (keep, observed)), (self.columns, (keep.T, observed.T))):
+            order = np.argsort(np.where(rows_seen, self.rng.random(rows_seen.shape), 2.0), axis=1)
+            shuffled, seen = np.take_along_axis(rows_keep, order, 1), np.take_along_axis(rows_seen, order, 1)
+            width = shuffled.shape[1] // 2 * 2
+            both = seen[:, 0:width:2] & seen[:, 1:width:2]
+            tally.add(shuffled[:, 0:width:2][both], shuffled[:, 1:width:2][both], p, p)
+        self.uniform_units.add(keep, observed, p)
+        self.uniform_examples.add(keep.T, observed.T, p)
         for tally, order in zip(self.within, "CF"):
             flat, seen = keep.ravel(order), observed.ravel(order)
             tally.add(flat, seen, p, flat, seen, p)
@@ -627,13 +709,17 @@ class Evidence:
             statistics.bounds_evaluated += 1
             raise AssertionError(f"{what}: {shortfall}")
         fresh = "Draw a fresh mask at every call (a generator or a seed made inside the forward pass repeats its mask)."
+        between = [cell for tallies in self.between.values() for tally, zero in zip(tallies, (1 / 6, 0.0))
+                   for cell in tally.cells(1 / 12, zero)]
+        same_shape = [cell for tally, zero in zip(self._same_shapes(), (1 / 2, 0.0)) for cell in tally.cells(1 / 4, zero)]
+        within = [*self.uniform_units.cells(1 / 4), *self.uniform_examples.cells(1 / 4), *self.rows.cells(1 / 8),
+                  *self.columns.cells(1 / 8), *(cell for tally in self.within for cell in tally.cells(1 / 8))]
         results = (
             ("the masks of two passes on the same X", _agreements_bound(
-                [tally for tallies in self.between.values() for tally in tallies],
-                f"{what}, the masks of two forward passes on the same X", fresh, fail_closed)),
+                between, f"{what}, the masks of two forward passes on the same X", fresh, fail_closed)),
             ("the masks of two passes of one shape", _agreements_bound(
-                self._same_shapes(), f"{what}, the masks of two forward passes of the same shape", fresh, fail_closed)),
-            ("two activations of one mask", _agreements_bound(self.within, f"{what}, two activations of one mask", (
+                same_shape, f"{what}, the masks of two forward passes of the same shape", fresh, fail_closed)),
+            ("two activations of one mask", _agreements_bound(within, f"{what}, two activations of one mask", (
                 "Draw each activation's keep or drop on its own, as np.random.rand(*A1.shape) < keep_prob does (a "
                 "mask per hidden unit shared by the whole batch, shape (n_h, 1), shows here)."), fail_closed)),
             ("the fraction dropped", None if shortfall else self._judge_fraction(what)),
@@ -763,7 +849,7 @@ def _forward_example(runner, scenario, evidence):
 
 # Scenarios every run of the forward check pools, whatever the profile: hypothesis's draws first (and
 # the designed ones), then as many more drawn alike (from seeds of a Generator of its own) as it takes.
-FORWARD_SCENARIOS = 1200
+FORWARD_SCENARIOS = 2400
 BATCH_SCENARIOS = 40  # a replay's batch (Evidence judged without failing closed)
 
 
