@@ -8,6 +8,10 @@ calls, masks shared between two layers, structure along rows, columns or any off
 1/(1-p) scaling of every kept output (with p up to 0.99, where a scale slightly off shows). Any
 correct mask scheme passes, whatever its random source.
 
+Masks may not repeat over many calls either (a cycle of a few masks longer than the fresh-mask
+study's window, or a mask that is a function of the inputs, repeats; so does a number dropped kept
+from call to call).
+
 Each study runs on a few designed examples (p near 0 and 1, one unit, a batch of 32, ...) and on
 examples hypothesis draws.
 """
@@ -122,6 +126,12 @@ def _fresh_masks(p, outputs, keep, pre):
                                                                   f"{len(masks)} (one layer, the same input)")
 
 
+def _never_repeated(p, outputs, keep, pre):
+    masks = keep[0]
+    statistics.assert_no_exact_repeats(masks, p, f"one layer's masks over {len(masks)} calls on the same input")
+    statistics.assert_counts_of_consecutive_calls_independent(masks, p)
+
+
 def _independent_instances(p, outputs, keep, pre):
     first, second = keep
     for i, mask in enumerate(first):
@@ -144,6 +154,7 @@ def _scaling(p, outputs, keep, pre):
 TINY_CALLS = 2000
 MIN_CALLS = 500  # the tiny-shape study's calls at the smallest scale: a fixed count still shows
 REPEAT_CALLS = 8
+LONG_CALLS = 256
 INSTANCE_CALLS = 4
 MIN_ELEMENTS = 2000
 
@@ -155,6 +166,8 @@ STUDIES = (
               fixed_shapes=TINY_SHAPES, designed=((0.3, (1, 1)), (0.5, (1, 2)), (0.5, (2, 3)), (0.9, (1, 3)))),
     MaskStudy("a fresh mask at every call, never a repeat or a shifted copy", 20_000, REPEAT_CALLS, _fresh_masks,
               bounds=REPEAT_CALLS * (REPEAT_CALLS - 1) // 2),
+    MaskStudy(f"no mask repeats over {LONG_CALLS} calls, nor does the number dropped", 2048, LONG_CALLS, _never_repeated,
+              bounds=1 + 2),
     MaskStudy("two Dropout layers draw independent masks", 20_000, INSTANCE_CALLS, _independent_instances,
               bounds=INSTANCE_CALLS ** 2, instances=2),
     MaskStudy("masks independent across rows, columns and any offset", 100_000, 1, _independent_elements, bounds=1),

@@ -79,7 +79,7 @@ def assert_drop_fraction_per_unit(keep, p):
 
 def binomial_pmf(n, p):
     """[P(K = k) for k in 0..n], K ~ Binomial(n, p)."""
-    return [math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(n + 1)]
+    return [_binomial_probability(n, k, p) for k in range(n + 1)]
 
 
 def assert_drop_counts_binomial(keep, p):
@@ -157,6 +157,28 @@ def assert_no_lagged_self_copies(keep, p, what):
     shifts, agreements, overlaps = lag_agreements(np.ravel(keep), np.ravel(keep))
     tested = (shifts > 0) & (overlaps >= (keep.size + 1) // 2)
     _assert_agreement_at_every_shift(shifts[tested], agreements[tested], overlaps[tested], p, what, spread=2.0)
+
+
+def assert_no_exact_repeats(masks, p, what):
+    """masks: bool (calls, ...), one layer's masks at its calls. No two are the same mask. Two independent
+    masks of n elements are equal with probability (p^2 + (1 - p)^2)^n, so some pair of them is with
+    probability at most calls^2 / 2 times that (the union bound), which must be below FALSE_ALARM for
+    this bound to be used (ValueError otherwise). One bound."""
+    _count_bound()
+    calls, n = masks.shape[0], masks[0].size
+    log_any = math.log(calls * (calls - 1) / 2) + n * math.log(agreement_probability(p))
+    if not log_any < math.log(FALSE_ALARM):
+        raise ValueError(f"{calls} masks of {n} elements with p={p:g} may repeat by chance (probability "
+                         f"{math.exp(log_any):.1e}): too small for this bound")
+    first_seen = {}
+    for call, mask in enumerate(masks):
+        key = np.packbits(mask).tobytes()
+        if key in first_seen:
+            raise AssertionError(
+                f"{what}: calls {first_seen[key] + 1} and {call + 1} of {calls} drew the very same mask of {n} "
+                f"elements (independent draws do so with probability < {_probability_text(log_any)}): each call "
+                f"must draw its mask afresh, not from a cycle of masks or a function of the inputs")
+        first_seen[key] = call
 
 
 def all_pairs(count):
