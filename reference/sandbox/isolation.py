@@ -65,8 +65,9 @@ ALLOWED = {
     "memory": ("brk", "mmap", "munmap", "mremap", "mprotect", "madvise"),
     # threads: glibc's pthread_create (clone3 is refused with ENOSYS, it falls back to clone, see
     # below), their locks and exit
+    # (map_shadow_stack: a new thread's shadow stack where glibc enables x86's CET)
     "threads": ("futex", "set_robust_list", "rseq", "sched_yield", "sched_get_priority_max",
-                "sched_get_priority_min", "exit"),
+                "sched_get_priority_min", "map_shadow_stack", "exit"),
     # signals within itself: handlers, masks, alternate stacks, timers (kill and the like: below)
     "signals": ("rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
                 "rt_sigsuspend", "sigaltstack", "pause", "alarm", "setitimer", "getitimer"),
