@@ -104,6 +104,10 @@ class Dropout:
 CHEATS_OUTSIDE_STUDIES = {
     # drops only negative values (twice as often), never positive ones: the fraction is right on average
     "a mask that depends on the values": "np.where(out < 0, np.random.rand(*out.shape) > min(1.0, 2 * self.p), True)",
+    # the last mask shuffled: the number dropped never changes after the first call
+    "the last mask permuted": ("np.random.permutation(self.mask.ravel()).reshape(out.shape) "
+                               "if getattr(self, 'mask', None) is not None and self.mask.shape == out.shape "
+                               "else np.random.rand(*out.shape) > self.p"),
     # one mask per shape, shared by every layer of that shape until its first owner is called again
     "a mask shared by the layers of one shape": (
         "Dropout.shared[out.shape][1] if Dropout.shared.get(out.shape, (self,))[0] is not self "

@@ -56,13 +56,16 @@ class ScenarioMasks:
         (the same input each time): a mask repeated at the next call;
     layers: Agreements of two Dropouts of the same shape at one pass (the first two of a model): masks
         shared between layers;
-    counts: statistics.NearestCounts of every mask: a fixed number dropped per call.
+    counts: statistics.NearestCounts of every mask: a fixed number dropped per call;
+    equal_counts: statistics.EqualCounts of one Dropout's masks at passes 1 and 2, 3 and 4, ...: a
+        number dropped kept from call to call.
     Each scenario's masks count once, from the trusted side's reading (a reference trace's)."""
 
     def __init__(self):
         self.masks, self.negative, self.positive = (statistics.MaskTally() for _ in range(3))
         self.rows, self.columns, self.passes, self.layers = (statistics.Agreements() for _ in range(4))
         self.counts = statistics.NearestCounts()
+        self.equal_counts = statistics.EqualCounts()
         self.seeds = set()
 
     def add(self, scenario, expected, passes=None):
@@ -87,12 +90,13 @@ class ScenarioMasks:
         for first, second in zip(records[0::2], records[1::2]):
             for name, keep in first.keep_masks.items():
                 self.passes.add_pairs(keep, second.keep_masks[name], probabilities[name])
+                self.equal_counts.add_pair(keep, second.keep_masks[name], probabilities[name])
         for record in records:
             pair = [(keep, probabilities[name]) for name, keep in record.keep_masks.items()][:2]
             if len(pair) == 2 and pair[0][0].shape == pair[1][0].shape:
                 self.layers.add_pairs(pair[0][0], pair[1][0], pair[0][1], pair[1][1])
 
-    BOUNDS = 8
+    BOUNDS = 9
 
     def judge(self, what):
         """Every pooled statistic (BOUNDS bounds); each fails closed on too little evidence."""
@@ -107,3 +111,5 @@ class ScenarioMasks:
                                        "input")
         self.layers.assert_independent(f"{what}, the masks of two Dropouts of the same shape in one model")
         self.counts.assert_binomial(f"{what}, the number of outputs dropped per call")
+        self.equal_counts.assert_independent(f"{what}, the numbers of outputs one Dropout dropped at two passes "
+                                             "(or steps) in a row")

@@ -353,6 +353,43 @@ class NearestCounts:
                 f"per call")
 
 
+class EqualCounts:
+    """Pairs of independent masks of one size and p (one layer's at two calls in a row), against
+    Binomial(n, p): how often both drop the same number, against the sum over k of P(K = k)^2. A
+    count kept from one call to the next (the last mask permuted, reversed or rolled) always agrees.
+    Pairs are disjoint: Hoeffding's bound on the mean of their indicators."""
+
+    def __init__(self):
+        self.pairs = self.equal = 0
+        self.expected_equal = 0.0
+
+    def add_pair(self, first, second, p):
+        first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+        n = first.size
+        if not 0.0 < p < 1.0 or n < 7:  # below 7 outputs, equal counts are common by chance
+            return
+        self.pairs += 1
+        self.equal += int(first.sum() == second.sum())
+        self.expected_equal += math.fsum(probability ** 2 for probability in binomial_pmf(n, p))
+
+    def assert_independent(self, what):
+        """One bound; too few pairs to tell a count kept from call to call fails it too."""
+        _count_bound()
+        radius = hoeffding_radius(self.pairs) if self.pairs else math.inf
+        expected = self.expected_equal / self.pairs if self.pairs else 1.0
+        if radius >= 1.0 - expected:
+            raise AssertionError(
+                f"{what}: only {self.pairs} pairs of masks of 7 or more outputs with 0 < p < 1 were observed, too "
+                f"few to tell a number dropped kept from call to call from independent draws: check that the layer "
+                f"returns an output of the wrapped layer's shape, in every call")
+        deviation = (self.equal - self.expected_equal) / self.pairs
+        if not abs(deviation) <= radius:
+            raise AssertionError(
+                f"{what}: {self.equal} of {self.pairs} pairs of calls in a row dropped the same number of outputs, "
+                f"where independent draws do {self.expected_equal:.1f} times on average: {deviation:+.4f} off, "
+                f"beyond +/- {radius:.4f} (a correct layer lands outside this with probability < {FALSE_ALARM:g})")
+
+
 def _binomial_probability(n, k, p):
     return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
                     + k * math.log(p) + (n - k) * math.log1p(-p))

@@ -116,7 +116,7 @@ def dropout_forward_matches_torch(runner, settings):
     # Batches up to 12: every scenario shows enough of its masks for the pooled bounds, even in a short run.
     evaluated = _models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12))
     for_all(evaluated | _models_with("dropout", st.integers(1, 3)), settings, _forward_example(runner, tally),
-            examples=[*_designed_models(0, 3, 1), *_designed_models(2, 1, 3)])
+            examples=[*_designed_models(0, 8, 1), *_designed_models(3, 1, 3)])
     tally.judge("over this check's scenarios")
 
 
