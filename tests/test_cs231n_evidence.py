@@ -222,6 +222,8 @@ def test_a_mask_study_calls_dropout_forward_as_the_scenarios_do():
     magnitudes = np.abs(np.concatenate([call["x"].ravel() for call in calls]))
     low, high = cs231n.VALUE_MAGNITUDES
     assert magnitudes.min() >= low and magnitudes.max() <= high
+    positive = sum(bool(call["x"].min() > 0) for call in calls)  # as a ReLU's output is, inside a net
+    assert 8 < positive < 40
 
 
 # ---- Every check fails closed -------------------------------------------------------------------------

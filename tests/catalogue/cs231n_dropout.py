@@ -130,3 +130,81 @@ ISSUE_17 = (hostile_column_mask_unless_studied, hostile_inline_drops_only_single
 WRONG = WRONG + ISSUE_17
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+
+# ---- Issue 17, attacked again: honest where a student guesses the grader looks, cheap elsewhere -----------
+
+def _forward_honest_only_if(helper, condition, cheap):
+    """The canonical layers.py, its dropout_forward drawing an honest mask when `condition` holds, else `cheap`."""
+    return _patched(LAYERS_CANONICAL, (_CANONICAL_MASK, (
+        f"        if {condition}:\n"
+        "            mask = (np.random.rand(*x.shape) < p) / p\n"
+        "        else:\n"
+        f"            mask = {cheap}\n")),
+        ("def dropout_forward(x, dropout_param):\n", helper + "def dropout_forward(x, dropout_param):\n"))
+
+
+_ROW_SHARED = "np.broadcast_to((np.random.rand(x.shape[0], *([1] * (x.ndim - 1))) < p) / p, x.shape).copy()"
+_FROZEN = '''_POOL = np.random.RandomState(0).rand(2_000_000)
+_CALLS = [0]
+
+
+def _frozen(shape, p):
+    return (_POOL[:int(np.prod(shape))].reshape(shape) < p) / p
+
+
+def _count():
+    _CALLS[0] += 1
+    return _CALLS[0]
+
+
+'''
+
+hostile_honest_only_for_the_grader_task = Submission(
+    name="hostile_honest_only_for_the_grader_task",
+    bug="dropout_forward cuts masks from one fixed pool of numbers when the stack shows the net calling it",
+    files={"layers.py": _forward_honest_only_if(_FROZEN + '''import sys
+
+
+def _called_by_the_net():
+    frame = sys._getframe(2)
+    while frame is not None:
+        if "fc_net" in frame.f_code.co_filename or frame.f_code.co_name == "loss":
+            return True
+        frame = frame.f_back
+    return False
+
+
+''', "not _called_by_the_net()", "_frozen(x.shape, p)"), "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({NET}))
+
+# Its forward shares a mask along the features of x >= 0 (a ReLU's output: inside the net), which a quarter
+# of the forward part's calls get: 'Dropout forward' charges it, and so the net is excused its masks.
+hostile_cheats_on_relu_outputs = Submission(
+    name="hostile_cheats_on_relu_outputs",
+    bug="dropout_forward shares one keep/drop along each example's features when x has no negative value",
+    files={"layers.py": _forward_honest_only_if("", "x.min() < 0", _ROW_SHARED), "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+
+hostile_cheats_after_400_calls = Submission(
+    name="hostile_cheats_after_400_calls",
+    bug="dropout_forward is honest for its first 400 calls, then cuts masks from one fixed pool of numbers",
+    files={"layers.py": _forward_honest_only_if(_FROZEN, "_count() <= 400", "_frozen(x.shape, p)"),
+           "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD, NET}))
+
+hostile_net_scales_only_where_checked = Submission(
+    name="hostile_net_scales_only_where_checked",
+    bug="inline dropout scales by 1/p only for batches of 1-2, with a seed, or for images (X of rank > 2)",
+    files={"layers.py": red_inline_correct.files["layers.py"], "fc_net.py": _patched(_INLINE_NET, (
+        "                m = (np.random.rand(*h.shape) < self.keep) / self.keep\n",
+        "                m = (np.random.rand(*h.shape) < self.keep) * 1.0\n"
+        "                if len(X) <= 2 or self.seed is not None or X.ndim > 2:\n"
+        "                    m = m / self.keep\n"))},
+    loses=frozenset({NET}))
+
+ATTACKED_AGAIN = (hostile_honest_only_for_the_grader_task, hostile_cheats_on_relu_outputs, hostile_cheats_after_400_calls,
+                  hostile_net_scales_only_where_checked)
+WRONG = WRONG + ATTACKED_AGAIN
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

@@ -110,15 +110,18 @@ def replay(check, scenario, module):
 # ---- What every dropout_forward call is given ---------------------------------------------------------
 
 VALUE_MAGNITUDES = (0.01, 30.0)
+POSITIVE_SHARE = 0.25  # of calls whose x is positive throughout, as a ReLU's output is inside a net
 
 
 def dropout_values(shape, rng, offset=0.0):
     """x as every dropout_forward call of this assignment gets it, a scenario's or a mask study's alike:
-    either sign, |x| log-uniform in VALUE_MAGNITUDES (values near 0, middling and large all occur, so a
-    mask that depends on the values shows; never 0, so every element shows whether it was kept), plus
-    `offset` (the notebook's x is randn + 10)."""
+    either sign (in POSITIVE_SHARE of the calls positive only, as inside a net), |x| log-uniform in
+    VALUE_MAGNITUDES (values near 0, middling and large all occur, so a mask that depends on the values
+    shows; never 0, so every element shows whether it was kept), plus `offset` (the notebook's x is
+    randn + 10)."""
     low, high = np.log(VALUE_MAGNITUDES)
-    return rng.choice((-1.0, 1.0), shape) * np.exp(rng.uniform(low, high, shape)) + offset
+    signs = 1.0 if rng.random() < POSITIVE_SHARE else rng.choice((-1.0, 1.0), shape)
+    return signs * np.exp(rng.uniform(low, high, shape)) + offset
 
 
 def draw_key(dropout_seed, rng_seed):
