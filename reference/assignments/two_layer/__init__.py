@@ -93,9 +93,11 @@ def mask_readings(arrays, A1, keep_prob):
             stored += [kept, ~kept]
         elif array.shape == shape and any(_near(nonzero, A1[kept] * scale) for scale in (1 / keep_prob, 1.0)):
             activations.append(kept)  # float32's rounding too
-    readings = []
+    readings, seen = [], set()
     for keep in stored + activations + [np.ones(shape, dtype=bool)]:
-        if not any(np.array_equal(keep, other) for other in readings):
+        key = np.packbits(keep).tobytes()
+        if key not in seen:
+            seen.add(key)
             readings.append(keep)
     return readings
 
