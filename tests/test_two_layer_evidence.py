@@ -234,6 +234,14 @@ def test_a_faked_cache_is_not_believed_a2_is():
     assert len(reproducing) == 1 and reproducing[0].all()
 
 
+def test_a_cache_of_many_masks_is_read_no_further_than_its_first_candidates():
+    """64 decoys cost the grader a bounded amount of work, and the readings stay claims to check."""
+    rng = np.random.default_rng(1)
+    A1 = rng.uniform(-1, 1, (10, 32))
+    readings = two_layer.mask_readings([rng.random(A1.shape) < 0.5 for _ in range(64)], A1, 0.5)
+    assert len(readings) <= 2 * two_layer.CACHE_CANDIDATES + 1
+
+
 def test_a_forward_that_fakes_its_cache_only_loses_points():
     """Never drops, shows a fresh random mask in its cache, backward ignores masks: forward and backward
     both fail (A2 shows nothing dropped), cost and update keep theirs."""

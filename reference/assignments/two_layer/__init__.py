@@ -71,18 +71,20 @@ def output_given_mask(A1, keep, keep_prob, parameters):
     return sigmoid(parameters["W2"] @ (A1 * keep / keep_prob) + parameters["b2"])
 
 
+CACHE_CANDIDATES = 16  # arrays of a mask's shape read from one cache (an honest one holds a handful)
+
+
 def mask_readings(arrays, A1, keep_prob):
     """Candidate keep masks (bool (n_h, m)) from the cache's arrays, most explicit first: masks stored as
     0/1, booleans or 0 and 1/keep_prob (per element, or per unit (n_h, 1)), each read as a keep mask
     and as a drop mask; then arrays that are the activation after dropout, kept where not 0 (and
     equal to A1 / keep_prob there, or to A1: a forward that forgot the scale still shows its mask);
-    last, nothing dropped. Without duplicates. Claims, every one: keep_masks believes those that
-    reproduce A2."""
+    last, nothing dropped. Without duplicates; the first CACHE_CANDIDATES arrays of the mask's shape
+    only. Claims, every one: keep_masks believes those that reproduce A2."""
     shape = A1.shape
     stored, activations = [], []
-    for array in sorted(arrays, key=lambda array: array.shape != shape):  # per element before per unit
-        if array.shape not in (shape, (shape[0], 1)) or array.size == 0:
-            continue
+    candidates = [array for array in arrays if array.shape in (shape, (shape[0], 1)) and array.size]
+    for array in sorted(candidates, key=lambda array: array.shape != shape)[:CACHE_CANDIDATES]:  # per element first
         values = np.asarray(array, dtype=np.float64)
         if not np.isfinite(values).all():
             continue
