@@ -89,8 +89,8 @@ HOSTILE_EVIDENCE = (
            f"\n\ndef _mask(A1, X, parameters, keep_prob):\n    return ({_HONEST}) | (np.abs(A1) >= 0.6)\n"),
     _cheat("hostile_hides_its_mask_among_decoys", "one mask per unit, shown in its cache among 12 fresh random masks",
            f"\n\ndef _mask(A1, X, parameters, keep_prob):\n    return {_PER_UNIT}\n", (FORWARD,),
-           ('    cache = {"Z1": Z1,', '    cache = {"decoys": [np.random.rand(*A1.shape) < keep_prob for _ in range(12)], '
-                                   '"Z1": Z1,')),
+           ('    cache = {"Z1": Z1,',
+            '    cache = {"decoys": [np.random.rand(*A1.shape) < keep_prob for _ in range(12)], "Z1": Z1,')),
     _cheat("hostile_honest_on_round_keep_prob", "honest masks when keep_prob has two decimals or fewer (as typed "
            "by hand), one mask per unit otherwise",
            "\n\ndef _mask(A1, X, parameters, keep_prob):\n"

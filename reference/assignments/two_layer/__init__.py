@@ -715,7 +715,8 @@ class Evidence:
         fresh = "Draw a fresh mask at every call (a generator or a seed made inside the forward pass repeats its mask)."
         between = [cell for tallies in self.between.values() for tally, zero in zip(tallies, (1 / 6, 0.0))
                    for cell in tally.cells(1 / 12, zero)]
-        same_shape = [cell for tally, zero in zip(self._same_shapes(), (1 / 2, 0.0)) for cell in tally.cells(1 / 4, zero)]
+        same_shape = [cell for tally, zero in zip(self._same_shapes(), (1 / 2, 0.0))
+                      for cell in tally.cells(1 / 4, zero)]
         within = [*self.uniform_units.cells(1 / 4), *self.uniform_examples.cells(1 / 4), *self.rows.cells(1 / 8),
                   *self.columns.cells(1 / 8), *(cell for tally in self.within for cell in tally.cells(1 / 8))]
         results = (
@@ -804,7 +805,8 @@ class Evidence:
             for first, second in zip(order[0::2], order[1::2]):
                 (a, seen_a, p_a), (b, seen_b, p_b) = masks[first], masks[second]
                 for tally, flatten in zip(tallies, "CF"):
-                    tally.add(a.ravel(flatten), seen_a.ravel(flatten), p_a, b.ravel(flatten), seen_b.ravel(flatten), p_b)
+                    tally.add(a.ravel(flatten), seen_a.ravel(flatten), p_a,
+                              b.ravel(flatten), seen_b.ravel(flatten), p_b)
         return tallies
 
 
