@@ -1171,7 +1171,35 @@ course_layer_utils_with_fast_layers = Submission(
            "cs231n/classifiers/fc_net.py": _patched(FC_NET_CANONICAL, (_RELATIVE_IMPORTS,
                                                                        "from ..layers import *\nfrom ..layer_utils import *\n"))})
 
-CORRECT = CORRECT + (red_inline_correct, course_layer_utils_with_fast_layers)
+# A Generator of its own, made once (unseeded: its masks never touch NumPy's global RNG), a float32 mask,
+# the output scaled in place.
+_DROPOUT_OWN_GENERATOR = r'''
+
+_RNG = np.random.default_rng()
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    seed = dropout_param.get("seed")
+    rng = _RNG if seed is None else np.random.default_rng(seed)
+    if mode != "train":
+        return x, (mode, None)
+    mask = (rng.random(x.shape) < p).astype(np.float32) / np.float32(p)
+    out = x.copy()
+    out *= mask
+    return out, (mode, mask)
+
+
+def dropout_backward(dout, cache):
+    mode, mask = cache
+    return dout * mask if mode == "train" else dout
+'''
+
+flat_own_generator_float32_mask = Submission(
+    name="flat_own_generator_float32_mask", bug="",
+    files={"layers.py": _HEADER + _BASICS_B + _DROPOUT_OWN_GENERATOR, "fc_net.py": FC_NET_CANONICAL})
+
+CORRECT = CORRECT + (red_inline_correct, course_layer_utils_with_fast_layers, flat_own_generator_float32_mask)
 WRONG = WRONG + (red_sticky_test_mode, red_inline_drop_convention, red_inline_no_rescale, red_inline_frozen_mask,
                  red_net_without_dropout)
 CATALOGUE = CORRECT + WRONG
