@@ -11,8 +11,10 @@ trusted process with torch, and the submission's worker) is sampled every 20 ms 
 of its resident memory (RSS, what `ps` shows; shared pages counted in each process) and of its
 proportional set size (PSS: shared pages split, closer to a cgroup's count), the grader's own RSS
 and the worker's resident and virtual peaks (VmHWM, VmPeak: what RLIMIT_AS bounds). "hostile: hoards
-memory" is a correct submission that first takes all the memory its worker's limit allows
-(tests/submissions/hostile.py HOARD_MEMORY): the worst case the box must hold.
+memory" is a correct submission that first takes all the memory its worker's limit allows and keeps all
+it can while still earning its points (tests/submissions/hostile.py HOARD_MEMORY); "hoards all, wrong"
+keeps all of it and is wrong, so that the grader's own peak (hypothesis shrinking its failures) meets
+the worker's: the worst case the box must hold.
 Wrong code must fit the budget as well as right code: hypothesis shrinks every failure it finds,
 and whatever a failing check leaves behind must not pile up.
 Budget: 60 s wall, 768 MB (MiB) for the tree's RSS. A report, not a test: the exit code is 0 whatever the figures.
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from reference.catalogues import wrong_dropouts, wrong_l2  # noqa: E402
 from tests.catalogue import correct, cs231n_dropout, two_layer  # noqa: E402
 from tests.submissions import as_submission_file, write_submission  # noqa: E402
-from tests.submissions.hostile import HOARD_MEMORY, HOARDS_MEMORY_THEN_CORRECT  # noqa: E402
+from tests.submissions.hostile import HOARD_ALL_MEMORY, HOARD_MEMORY, HOARDS_MEMORY_THEN_CORRECT  # noqa: E402
 
 WALL_BUDGET_S, MEMORY_BUDGET_MB = 60.0, 768.0
 SAMPLE_SECONDS = 0.02
@@ -66,6 +68,9 @@ SUBMISSIONS = {
         "wrong: every part": _classes(wrong_dropouts.NoRescaling, wrong_l2.MissingFactorTwo),
         "wrong: drops everything": _classes(wrong_dropouts.DropsEverything, correct.L2UsesAlias),
         "hostile: hoards memory": lambda folder: write_submission(folder, dropout=HOARDS_MEMORY_THEN_CORRECT),
+        # the grader's own peak is highest while hypothesis shrinks a wrong submission's failures
+        "hostile: hoards all, wrong": lambda folder: write_submission(folder, dropout=HOARD_ALL_MEMORY + (
+            as_submission_file(wrong_dropouts.DropsEverything, "Dropout"))),
     },
     "cs231n-dropout": {
         "correct": _entry(cs231n_dropout.CATALOGUE, "flat_canonical"),
