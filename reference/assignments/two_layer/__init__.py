@@ -58,7 +58,8 @@ SEEDS = st.integers(0, 2**32 - 1)
 # ---- Shared by both halves: the net's numbers and reading a mask from a cache -----------------------
 
 def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # exp(-z) = inf where z < -709: the sigmoid is 0 there, as it should be
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def hidden_activation(X, parameters):
