@@ -59,7 +59,7 @@ def test_a_mask_shared_by_the_batch_except_in_large_calls_fails_the_forward_pool
     forward = nnti_7_4.PARTS[0].checks[0]
     runner = InProcessRunner({"dropout": _dropout_class(SHARED_MASK_BUT_WHERE_STUDIED)}, nnti_7_4)
     passed, message = run_check(forward, runner, _check_settings())
-    assert not passed and "pairs of examples (rows)" in message, message
+    assert not passed and "over this check's scenarios" in message, message
 
 
 def test_agreements_fail_closed_and_catch_a_copied_draw():
