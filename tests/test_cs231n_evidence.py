@@ -40,10 +40,12 @@ def _runner(loaded):
     return InProcessRunner(loaded, cs231n, study_scale=1 / 256)
 
 
-def inline_net(mask=None, scale=None, claim=None, grads=None):
+def inline_net(mask=None, scale=None, claim=None, grads=None, dtype=None):
     """A FullyConnectedNet with dropout written inline: mask(h, keep, n_calls) -> bool keep mask (default
     rand < keep), kept values times scale(keep) (default 1 / keep); claim(recorder_records, x, out, keep)
-    may write records; grads(grads) may replace what loss returns."""
+    may write records; grads(grads) may replace what loss returns; dtype: what X is cast to, whatever
+    dtype the net is given (default float64; the parameters stay as the grader set them)."""
+    dtype = dtype or np.float64
     mask = mask or (lambda h, keep, calls: np.random.rand(*h.shape) < keep)
     scale = scale or (lambda keep: 1.0 / keep)
 
@@ -61,18 +63,19 @@ def inline_net(mask=None, scale=None, claim=None, grads=None):
             self.seed = seed
 
         def loss(self, X, y=None):
-            h, cache = X.reshape(len(X), -1), []
+            h, cache = X.reshape(len(X), -1).astype(dtype), []
+            params = self.params
             train = y is not None and self.keep != 1
             if train and self.seed is not None:
                 np.random.seed(self.seed)
             for i in range(1, self.layers):
-                z = h @ self.params[f"W{i}"] + self.params[f"b{i}"]
+                z = h @ params[f"W{i}"] + params[f"b{i}"]
                 m = mask(z, self.keep, self.calls) * scale(self.keep) if train else np.ones(z.shape)
                 if train and claim:
                     claim(np.maximum(z, 0), np.maximum(z, 0) * m, self.keep)
                 cache.append((h, z, m))
                 h = np.maximum(z, 0) * m
-            scores = h @ self.params[f"W{self.layers}"] + self.params[f"b{self.layers}"]
+            scores = h @ params[f"W{self.layers}"] + params[f"b{self.layers}"]
             if y is None:
                 return scores
             self.calls += 1
@@ -83,15 +86,15 @@ def inline_net(mask=None, scale=None, claim=None, grads=None):
             d[np.arange(len(y)), y] -= 1
             d /= len(y)
             out = {f"W{self.layers}": h.T @ d, f"b{self.layers}": d.sum(axis=0)}
-            d = d @ self.params[f"W{self.layers}"].T
+            d = d @ params[f"W{self.layers}"].T
             for i in range(self.layers - 1, 0, -1):
                 below, z, m = cache[i - 1]
                 d = d * m * (z > 0)
                 out[f"W{i}"], out[f"b{i}"] = below.T @ d, d.sum(axis=0)
-                d = d @ self.params[f"W{i}"].T
+                d = d @ params[f"W{i}"].T
             for i in range(1, self.layers + 1):
-                loss += 0.5 * self.reg * np.sum(self.params[f"W{i}"] ** 2)
-                out[f"W{i}"] = out[f"W{i}"] + self.reg * self.params[f"W{i}"]
+                loss += 0.5 * self.reg * np.sum(params[f"W{i}"] ** 2)
+                out[f"W{i}"] = out[f"W{i}"] + self.reg * params[f"W{i}"]
             return loss, (grads(out) if grads else out)
     return FullyConnectedNet
 
@@ -282,7 +285,7 @@ def test_the_other_net_checks_fail_on_a_reply_that_shows_nothing(check):
 # ---- The net: records validated, never believed ---------------------------------------------------------
 
 def test_a_correct_inline_net_and_the_model_solution_earn_the_net_part():
-    for loaded in (_loaded(net=inline_net()), cs231n.model_solution()):
+    for loaded in (_loaded(net=inline_net()), _loaded(net=inline_net(dtype=np.float32)), cs231n.model_solution()):
         results = grade(_runner(loaded), cs231n.PARTS[2:], SETTINGS)
         assert results[0].score == 1.5, [(c.check, c.message[:300]) for c in results[0].results if not c.passed]
 

@@ -29,7 +29,6 @@ The trusted side believes nothing the worker keeps (DESIGN.md, Trust):
 - Every check fails closed: evidence that is empty, or too small for its bound, fails with what
   could not be observed.
 """
-import itertools
 import math
 import sys
 import types
@@ -704,7 +703,7 @@ def _recorded_factors(records, scenario, X, params, context):
         factors.append(factor)
         seen.append(relu > 0)
         hidden = relu * factor
-    return NetReading(factors, seen, [], [])
+    return NetReading(factors, seen, [])
 
 
 def _close(actual, expected):
@@ -722,18 +721,32 @@ class NetReading:
     """What read_net_factors reads, per hidden layer: factors (N, H), what its dropout multiplied each
     ReLU output by (0, or the layer's scale); seen (N, H) bool, where the mask shows (the ReLU open
     and the backward signal clearly 0 or clearly not); scales, the kept values' multiplier; and
-    doubtful, the (layer, row, column) whose signal was too small to call."""
+    precision, the relative rounding of the gradients read (float32's or float64's)."""
     factors: list
     seen: list
     scales: list
-    doubtful: list
+    precision: float = float(np.finfo(np.float64).eps)
 
 
-KEPT_ABOVE, DROPPED_BELOW = 1e-7, 1e-12  # a backward signal's size against the layer's largest: kept, dropped
 MAX_CONDITION = 1e6  # of a layer's input: noisier readings are not made
 
 
-def read_net_factors(X, params, grads, reg, decided=None):
+def _precision(grads):
+    """float32's rounding when every gradient is a float32 number (a net computing in float32 whatever
+    dtype it is given), else float64's."""
+    values = [np.asarray(value, dtype=np.float64) for value in grads.values() if isinstance(value, np.ndarray)]
+    single = values and all(np.array_equal(value, value.astype(np.float32)) for value in values)
+    return float(np.finfo(np.float32 if single else np.float64).eps)
+
+
+def _solve(hidden, target, tolerance):
+    """(d, relative residual) of hidden^T d = target, least squares."""
+    solution = np.linalg.lstsq(hidden.T, target, rcond=None)[0]
+    residual = np.abs(hidden.T @ solution - target).max() / max(np.abs(target).max(), 1e-300)
+    return solution, residual
+
+
+def read_net_factors(X, params, grads, reg):
     """A net's dropout factors read from its gradients alone (every hidden layer {affine - relu - dropout}).
 
     Layer k's weight gradient is dW_k = h^T d_k + reg W_k, h (N, n) its input and d_k (N, m) its
@@ -741,17 +754,17 @@ def read_net_factors(X, params, grads, reg, decided=None):
     a hidden layer, d_k is the signal from above times the dropout's factor (ReLU open): zero exactly
     where the unit was dropped. Layer k's input is relu(z) * mask * s with the mask known from below
     and s unknown; solving with s = 1 gives s d_{k+1}, whose rows sum to s db_{k+1}: db reads s. So X
-    gives d_1 and the first mask, which give layer 2's input up to its scale, and so on. The readings
-    are checked (dW_k must be h^T d_k, db_k the sum of d_k's rows); gradients that fail are not those
-    of any dropout net: AssertionError. A layer whose input has lower rank than the batch (a whole
-    example dropped, say) raises Unreadable. decided: {(layer, row, column): kept} for doubtful
-    signals (see NetReading), else they are taken as kept and listed."""
-    decided = decided or {}
+    gives d_1 and the first mask, which give layer 2's input up to its scale, and so on. A signal
+    too small to call kept or dropped at the gradients' precision (float32's or float64's, or what the
+    residuals show: X rounded to float32, say) is settled by which choice lets the
+    next layer's weight gradient be h^T d (it has more units than the batch has examples: the wrong
+    choice leaves a residual). The readings are checked (dW_k must be h^T d_k, db_k the sum of d_k's
+    rows): gradients that fail are not those of any dropout net, AssertionError. A layer whose input
+    has lower rank than the batch (a whole example dropped, say) raises Unreadable."""
     layers = len(params) // 2
     hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     n = len(hidden)
-    reading = NetReading([], [], [], [])
-    mask = None
+    targets, biases = {}, {}
     for index in range(1, layers + 1):
         weights, bias = params[f"W{index}"], params[f"b{index}"]
         d_weights, d_bias = grads.get(f"W{index}"), grads.get(f"b{index}")
@@ -759,28 +772,36 @@ def read_net_factors(X, params, grads, reg, decided=None):
                 and isinstance(d_bias, np.ndarray) and d_bias.size == weights.shape[1]):
             raise AssertionError(f"grads['W{index}'] and grads['b{index}'] must be shaped like params['W{index}'] "
                                  f"{weights.shape} and params['b{index}'] {bias.shape}")
-        d_bias = d_bias.reshape(-1).astype(np.float64)
-        target = d_weights.astype(np.float64) - reg * weights
-        if not (np.all(np.isfinite(target)) and np.all(np.isfinite(d_bias))):
+        targets[index] = d_weights.astype(np.float64) - reg * weights
+        biases[index] = d_bias.reshape(-1).astype(np.float64)
+        if not (np.all(np.isfinite(targets[index])) and np.all(np.isfinite(biases[index]))):
             raise AssertionError(f"grads['W{index}'] or grads['b{index}'] holds inf or nan")
+    precision = _precision(grads)
+    consistent = max(1e-6, 1e3 * precision)  # relative residual of gradients of one batch
+    reading = NetReading([], [], [], precision)
+    mask, rounding = None, 4 * precision  # the gradients' relative rounding, as the residuals show it
+    for index in range(1, layers + 1):
+        weights, bias = params[f"W{index}"], params[f"b{index}"]
         singular = np.linalg.svd(hidden, compute_uv=False)
         if n > hidden.shape[1] or not singular.min() > singular.max() / MAX_CONDITION:
             raise Unreadable(f"the values entering layer {index} have lower rank than the batch's {n} examples "
                              f"(every unit of an example dropped, say)")
-        solution = np.linalg.lstsq(hidden.T, target, rcond=None)[0]
-        if np.abs(hidden.T @ solution - target).max() > 1e-6 * max(np.abs(target).max(), 1e-300):
+        solution, residual = _solve(hidden, targets[index], consistent)
+        rounding = max(rounding, 10 * residual)
+        if residual > consistent:
             raise AssertionError(
                 f"grads['W{index}'] is not h^T d (+ reg W{index}) for any backward signal d, h the values entering "
                 f"layer {index} (relu of the layer below, times its dropout's mask / p): the gradients are not those "
                 f"of this net's loss, with any dropout")
         if index > 1:
-            total = solution.sum(axis=0)
+            total, d_bias = solution.sum(axis=0), biases[index]
             norm = float(d_bias @ d_bias)
             if not norm > 0:
                 raise Unreadable(f"grads['b{index}'] is 0: the scale of hidden layer {index - 1}'s kept values does "
                                  f"not show")
             scale = float(total @ d_bias) / norm
-            if scale == 0 or not np.allclose(total, scale * d_bias, rtol=1e-6, atol=1e-9 * np.abs(total).max()):
+            if scale == 0 or not np.allclose(total, scale * d_bias, rtol=consistent,
+                                             atol=consistent * 1e-3 * np.abs(total).max()):
                 raise AssertionError(
                     f"grads['b{index}'] is not the sum over the batch of the backward signal that grads['W{index}'] "
                     f"shows (every kept value of hidden layer {index - 1} scaled alike): the gradients are not those "
@@ -798,68 +819,35 @@ def read_net_factors(X, params, grads, reg, decided=None):
         top = float(magnitude[opened].max()) if opened.any() else 0.0
         if not top > 0:
             raise Unreadable(f"no backward signal reaches hidden layer {index}")
-        noise = 64 * np.finfo(np.float64).eps * float(singular.max() / singular.min())
-        kept = opened & (magnitude > max(KEPT_ABOVE, 1e4 * noise) * top)
-        dropped = opened & (magnitude < max(DROPPED_BELOW, 100 * noise) * top)
+        noise = rounding * float(singular.max() / singular.min())
+        kept = opened & (magnitude > max(1e-7, 1e3 * noise) * top)
+        dropped = opened & (magnitude < max(1e-12, 30 * noise) * top)
         doubtful = opened & ~kept & ~dropped
-        for row, column in zip(*np.nonzero(doubtful)):
-            where = (index, int(row), int(column))
-            if where not in decided:
-                reading.doubtful.append(where)
-            kept[row, column] = decided.get(where, True)
+        relu = np.maximum(z, 0.0)
+        kept |= doubtful
+        for row, column in zip(*np.nonzero(doubtful)):  # settled one by one by the next layer's residual
+            residuals = []
+            for choice in (True, False):
+                kept[row, column] = choice
+                residuals.append(_solve(relu * kept, targets[index + 1], consistent)[1])
+            kept[row, column] = residuals[0] <= residuals[1]
         reading.seen.append(opened & ~doubtful)
         mask = kept.astype(np.float64)
-        hidden = np.maximum(z, 0.0) * mask
+        hidden = relu * mask
     return reading
 
 
-MAX_DOUBTFUL = 5
-
-
 def _read_factors(reply, scenario, X, y, params, context):
-    """NetReading of the net's gradients, each doubtful signal settled by which choice makes torch's loss and
-    gradients nearest the net's; None when they do not show the masks (Unreadable, with the reason)."""
+    """NetReading of the net's gradients; None when they do not show the masks (Unreadable, with the reason)."""
     grads = reply.get("grads")
     if not isinstance(grads, dict):
         raise AssertionError(f"model.loss(X, y) must return (loss, grads), grads a dict keyed like params{context}")
     try:
-        reading = read_net_factors(X, params, grads, scenario.reg)
-        if reading.doubtful:
-            if len(reading.doubtful) > MAX_DOUBTFUL:
-                raise Unreadable(f"{len(reading.doubtful)} backward signals are too small to tell kept from dropped")
-            choices = [dict(zip(reading.doubtful, kept))
-                       for kept in itertools.product((True, False), repeat=len(reading.doubtful))]
-            readings = []
-            for decided in choices:
-                try:
-                    readings.append(read_net_factors(X, params, grads, scenario.reg, decided))
-                except AssertionError:
-                    continue
-            if not readings:
-                raise Unreadable("no choice of the doubtful signals gives gradients of one batch")
-            reading = min(readings, key=lambda one: _distance(reply, *torch_net(X, y, params, scenario.reg,
-                                                                                  one.factors)[1:]))
-            reading.doubtful = list(choices[0])
+        return read_net_factors(X, params, grads, scenario.reg), ""
     except Unreadable as error:
         return None, str(error)
     except AssertionError as error:
         raise AssertionError(f"{error}{context}") from None
-    return reading, ""
-
-
-def _distance(reply, loss, grads):
-    """How far the net's loss and gradients are from torch's, in units of the tolerance (inf: malformed)."""
-    tolerance = tolerances.ASSIGNMENT
-    worst = 0.0
-    for actual, expected in [(reply.get("loss"), loss)] + [((reply.get("grads") or {}).get(key), value)
-                                                           for key, value in grads.items()]:
-        expected = np.asarray(expected, dtype=np.float64)
-        if not isinstance(actual, np.ndarray) or actual.size != expected.size:
-            return math.inf
-        error = np.abs(actual.reshape(expected.shape) - expected) / (tolerance.atol_for(expected)
-                                                                      + tolerance.rtol * np.abs(expected))
-        worst = max(worst, float(np.nanmax(error)) if error.size else 0.0)
-    return worst
 
 
 class NetEvidence:
@@ -941,7 +929,8 @@ def _inline_masks_example(runner, scenario, evidence):
             continue
         for layer, (factor, seen) in enumerate(zip(reading.factors, reading.seen), start=1):
             kept = factor[seen & (factor != 0)]
-            if kept.size and not np.allclose(kept, 1.0 / scenario.keep, rtol=1e-6, atol=0):
+            tolerance = max(1e-6, 1e3 * reading.precision)
+            if kept.size and not np.allclose(kept, 1.0 / scenario.keep, rtol=tolerance, atol=0):
                 worst = float(kept[np.argmax(np.abs(kept - 1.0 / scenario.keep))])
                 dropped = "" if np.any(seen & (factor == 0)) else ", and no unit was dropped"
                 message = (f"the kept values of hidden layer {layer} are its ReLU's output times {worst:.6g}{dropped}, "
