@@ -29,7 +29,7 @@ def test_a_part_earns_its_points_only_when_every_check_passes_and_the_table_says
     assert [result.score for result in results] == [0.0, 0.0, 1.5] and total_score(results) == 1.5
     table = format_table(results)
     checks = len(PARTS[0].checks)
-    assert f"Dropout forward    {checks - 1}/{checks}".ljust(33) + "0.0 / 1.0" in table
+    assert f"Dropout forward    {checks - 1}/{checks}".ljust(34) + "0.0 / 1.0" in table
     assert "Dropout backward   0/1            0.0 / 0.5" in table
     assert "L2 regularization  3/3            1.5 / 1.5" in table
     assert table.splitlines()[-1].split() == ["Total", "1.5", "/", "3.0"]
