@@ -269,16 +269,52 @@ class MaskTally:
         return self.too_little()
 
 
-class Agreements:
-    """Pairs of keep/drop draws that independent dropout makes independently (two elements of one mask,
-    or one element at two calls), over many masks with 0 < p < 1: how many pairs agree against how
-    many would on average, the sum of p^2 + (1 - p)^2 (p p' + (1 - p)(1 - p') for two p). A mask
-    copied along rows or columns, or repeated at the next call, agrees more often. Pairs must be disjoint (no draw in two pairs), so that their
-    agreements are independent: Hoeffding's bound on their mean."""
+class Indicators:
+    """Independent yes/no outcomes, each with the probability correct dropout gives it: how many were
+    yes against the sum of those probabilities (Hoeffding's bound on their mean). A scheme these
+    outcomes are chosen to expose answers yes (nearly) always. Fail closed: too few outcomes for the
+    bound to tell that scheme from independent draws fails it too. Subclasses say what an outcome is."""
+    OUTCOMES = "outcomes"       # what is counted, for the messages
+    TELLS_APART = "a scheme that always answers yes"
+    YES = "were yes"
+    ADVICE = ""
 
     def __init__(self):
-        self.pairs = self.agreed = 0
-        self.expected_agreed = 0.0
+        self.count = self.yes = 0
+        self.expected_yes = 0.0
+
+    def _add(self, count, yes, expected_yes):
+        self.count += count
+        self.yes += yes
+        self.expected_yes += expected_yes
+
+    def _assert(self, what):
+        """One bound."""
+        _count_bound()
+        radius = hoeffding_radius(self.count) if self.count else math.inf
+        expected = self.expected_yes / self.count if self.count else 1.0
+        if radius >= 1.0 - expected:
+            raise AssertionError(
+                f"{what}: only {self.count} {self.OUTCOMES} with 0 < p < 1 were observed, too few to tell "
+                f"{self.TELLS_APART} from independent draws (the grader reads each mask from what the layer "
+                f"returned): check that the layer returns an output of the wrapped layer's shape, in every call")
+        deviation = (self.yes - self.expected_yes) / self.count
+        if not abs(deviation) <= radius:
+            raise AssertionError(
+                f"{what}: {self.yes} of {self.count} {self.OUTCOMES} {self.YES} where independent draws do "
+                f"{self.expected_yes:.1f} times on average: {deviation:+.4f} off, beyond +/- {radius:.4f} (a "
+                f"correct layer lands outside this with probability < {FALSE_ALARM:g}){self.ADVICE}")
+
+
+class Agreements(Indicators):
+    """Pairs of keep/drop draws that independent dropout makes independently (two elements of one mask,
+    or one element at two calls), over many masks: how many pairs agree against the sum of
+    p^2 + (1 - p)^2 (p p' + (1 - p)(1 - p') for two p). A mask copied along rows or columns, or
+    repeated at the next call, agrees more often. Pairs must be disjoint (no draw in two pairs)."""
+    OUTCOMES = "pairs"
+    TELLS_APART = "a mask copied between them"
+    YES = "agree (both kept or both dropped)"
+    ADVICE = "; each element's keep or drop must be drawn on its own, afresh at every call"
 
     def add_pairs(self, first, second, p, p_second=None):
         """first, second: bool arrays of one shape, the two draws of each pair, elementwise, with drop
@@ -287,107 +323,52 @@ class Agreements:
         if not (0.0 < p < 1.0 and 0.0 < p_second < 1.0):
             return
         first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
-        self.pairs += first.size
-        self.agreed += int(np.count_nonzero(first == second))
-        self.expected_agreed += first.size * (p * p_second + (1 - p) * (1 - p_second))
+        self._add(first.size, int(np.count_nonzero(first == second)),
+                  first.size * (p * p_second + (1 - p) * (1 - p_second)))
 
     def assert_independent(self, what):
-        """One bound. It fails closed: too few pairs to tell a copied draw (agreeing always) from
-        independent ones fails it too."""
-        _count_bound()
-        radius = hoeffding_radius(self.pairs) if self.pairs else math.inf
-        expected = self.expected_agreed / self.pairs if self.pairs else 1.0
-        if radius >= 1.0 - expected:
-            raise AssertionError(
-                f"{what}: only {self.pairs} pairs of draws with 0 < p < 1 were observed, too few to tell a mask "
-                f"copied between them from independent draws (the grader reads each mask from what the layer "
-                f"returned): check that the layer returns an output of the wrapped layer's shape, in every call")
-        deviation = (self.agreed - self.expected_agreed) / self.pairs
-        if not abs(deviation) <= radius:
-            raise AssertionError(
-                f"{what}: {self.agreed} of {self.pairs} pairs agree (both kept or both dropped) where independent "
-                f"draws agree {self.expected_agreed:.1f} times on average: {deviation:+.4f} off, beyond +/- "
-                f"{radius:.4f} (a correct layer lands outside this with probability < {FALSE_ALARM:g}); each "
-                f"element's keep or drop must be drawn on its own, afresh at every call")
+        self._assert(what)
 
 
-class NearestCounts:
-    """The number dropped in each of many masks with 0 < p < 1, against Binomial(n, p): how often it is
-    one of the two whole numbers nearest n p, against how often independent draws make it so (their
-    exact probability, summed). A scheme that drops a fixed number per call (floor(n p), or that plus
-    a coin for the fraction) always lands there; independent draws, for n of 7 or more, at most about
-    half the time. Masks are independent draws: Hoeffding's bound on the mean of the indicators."""
-
-    def __init__(self):
-        self.masks = self.landed = 0
-        self.expected_landed = 0.0
+class NearestCounts(Indicators):
+    """The number dropped in each of many masks (of 7 outputs or more: below, Binomial(n, p) itself lands
+    there most of the time), against Binomial(n, p): how often it is one of the two whole numbers
+    nearest n p. A scheme that drops a fixed number per call (floor(n p), or that plus a coin for the
+    fraction) always lands there; independent draws at most about half the time."""
+    OUTCOMES = "masks of 7 or more outputs"
+    TELLS_APART = "a fixed number dropped per call"
+    YES = "dropped one of the two whole numbers nearest n p"
+    ADVICE = "; each output must be dropped on its own draw, not a fixed number per call"
 
     def add(self, keep, p):
         keep = np.asarray(keep, dtype=bool)
         n = keep.size
-        if not 0.0 < p < 1.0 or n < 7:  # below 7, Binomial(n, p) itself lands there most of the time
-            return
-        nearest = {math.floor(n * p), math.ceil(n * p)}
-        self.masks += 1
-        self.landed += int(n - int(keep.sum()) in nearest)
-        self.expected_landed += sum(_binomial_probability(n, k, p) for k in nearest)
+        if 0.0 < p < 1.0 and n >= 7:
+            nearest = {math.floor(n * p), math.ceil(n * p)}
+            self._add(1, int(n - int(keep.sum()) in nearest), sum(_binomial_probability(n, k, p) for k in nearest))
 
     def assert_binomial(self, what):
-        """One bound; too few masks to tell a fixed count from independent draws fails it too."""
-        _count_bound()
-        radius = hoeffding_radius(self.masks) if self.masks else math.inf
-        expected = self.expected_landed / self.masks if self.masks else 1.0
-        if radius >= 1.0 - expected:
-            raise AssertionError(
-                f"{what}: only {self.masks} masks of 7 or more outputs with 0 < p < 1 were observed, too few to "
-                f"tell a fixed number dropped per call from independent draws (the grader reads each mask from "
-                f"what the layer returned): check that the layer returns an output of the wrapped layer's "
-                f"shape, in every call")
-        deviation = (self.landed - self.expected_landed) / self.masks
-        if not abs(deviation) <= radius:
-            raise AssertionError(
-                f"{what}: in {self.landed} of {self.masks} masks the number dropped was one of the two whole "
-                f"numbers nearest n p, where independent draws land there {self.expected_landed:.1f} times on "
-                f"average: {deviation:+.4f} off, beyond +/- {radius:.4f} (a correct layer lands outside this with "
-                f"probability < {FALSE_ALARM:g}); each output must be dropped on its own draw, not a fixed number "
-                f"per call")
+        self._assert(what)
 
 
-class EqualCounts:
-    """Pairs of independent masks of one size and p (one layer's at two calls in a row), against
-    Binomial(n, p): how often both drop the same number, against the sum over k of P(K = k)^2. A
-    count kept from one call to the next (the last mask permuted, reversed or rolled) always agrees.
-    Pairs are disjoint: Hoeffding's bound on the mean of their indicators."""
-
-    def __init__(self):
-        self.pairs = self.equal = 0
-        self.expected_equal = 0.0
+class EqualCounts(Indicators):
+    """Pairs of independent masks of one size and p (one layer's at two calls in a row; of 7 outputs or
+    more), against Binomial(n, p): how often both drop the same number, against the sum over k of
+    P(K = k)^2. A count kept from one call to the next (the last mask permuted, reversed or rolled)
+    always agrees. Pairs are disjoint."""
+    OUTCOMES = "pairs of masks of 7 or more outputs"
+    TELLS_APART = "a number dropped kept from call to call"
+    YES = "dropped the same number of outputs at two calls in a row"
 
     def add_pair(self, first, second, p):
         first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
         n = first.size
-        if not 0.0 < p < 1.0 or n < 7:  # below 7 outputs, equal counts are common by chance
-            return
-        self.pairs += 1
-        self.equal += int(first.sum() == second.sum())
-        self.expected_equal += math.fsum(probability ** 2 for probability in binomial_pmf(n, p))
+        if 0.0 < p < 1.0 and n >= 7:
+            self._add(1, int(first.sum() == second.sum()),
+                      math.fsum(probability ** 2 for probability in binomial_pmf(n, p)))
 
     def assert_independent(self, what):
-        """One bound; too few pairs to tell a count kept from call to call fails it too."""
-        _count_bound()
-        radius = hoeffding_radius(self.pairs) if self.pairs else math.inf
-        expected = self.expected_equal / self.pairs if self.pairs else 1.0
-        if radius >= 1.0 - expected:
-            raise AssertionError(
-                f"{what}: only {self.pairs} pairs of masks of 7 or more outputs with 0 < p < 1 were observed, too "
-                f"few to tell a number dropped kept from call to call from independent draws: check that the layer "
-                f"returns an output of the wrapped layer's shape, in every call")
-        deviation = (self.equal - self.expected_equal) / self.pairs
-        if not abs(deviation) <= radius:
-            raise AssertionError(
-                f"{what}: {self.equal} of {self.pairs} pairs of calls in a row dropped the same number of outputs, "
-                f"where independent draws do {self.expected_equal:.1f} times on average: {deviation:+.4f} off, "
-                f"beyond +/- {radius:.4f} (a correct layer lands outside this with probability < {FALSE_ALARM:g})")
+        self._assert(what)
 
 
 def _binomial_probability(n, k, p):
