@@ -43,7 +43,7 @@ def test_masks_pass_every_mask_study_of_grading(source, study, p, seed, data):
     on the masks nnti-7.4's grading reads from the study's scenario."""
     shape = data.draw(study.shapes(scale=1 / 16))
     runner = InProcessRunner({"dropout": _drawn_from(source, seed)}, nnti_7_4)
-    study.run(lambda *args: nnti_7_4.sample_masks(runner, *args), p, shape, seed, pre_activations=nnti_7_4.study_pre_activations)
+    study.run(lambda *args: nnti_7_4.sample_masks(runner, *args), p, shape, seed, nnti_7_4.study_pre_activations)
 
 
 def _linear(n_in, n_out, dtype):

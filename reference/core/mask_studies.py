@@ -1,7 +1,7 @@
 """Dropout's mask studies: what a correct layer's masks look like over many calls, and a replay for each.
 
-A study calls a Dropout class, wrapped around a Linear drawn like a scenario's (reference.core.study_values.
-study_inputs), for a drop probability p, output shape and seed, and tests the masks with
+A study has an assignment's dropout draw masks (through its own sampler, on values drawn as its
+scenarios' are), for a drop probability p, output shape and seed, and tests the masks with
 reference.core.statistics' bounds. It sees what one scenario's masks cannot: the fraction and the
 number dropped, a mask that depends on the values, masks repeated, shifted or permuted across
 calls, masks shared between two layers, structure along rows, columns or any offset, and the
@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from . import statistics, tolerances
 from .comparator import assert_close
-from .study_values import study_pre_activations
 
 # p away from 0 and 1, where these studies have their power (a repeat of a mask at p = 0.01 changes
 # its agreement with the last one by 0.02 only); the fraction study, with a million outputs, and the
@@ -94,15 +93,15 @@ class MaskStudy:
         return self.calls if self.elements is not None else max(MIN_CALLS, int(self.calls * scale))
 
     def sample(self, sample, p, shape, seed, scale=1.0):
-        """-> (outputs, keep) from sample(p, shape, calls, seed, instances), a runner's mask_samples."""
+        """-> (outputs, keep) from sample(p, shape, calls, seed, instances)."""
         return sample(p, tuple(shape), self.calls_at(scale), seed, self.instances)
 
-    def judge(self, p, shape, seed, outputs, keep, pre_activations=None):
+    def judge(self, p, shape, seed, outputs, keep, pre_activations):
         """Raises AssertionError unless the masks pass the study's bounds. pre_activations(shape, seed):
-        the values that were dropped (default: the study's own Linear's outputs)."""
-        self.test(p, outputs, keep, (pre_activations or study_pre_activations)(tuple(shape), seed))
+        the values that were dropped (each assignment's own: its study's wrapped layer's outputs)."""
+        self.test(p, outputs, keep, pre_activations(tuple(shape), seed))
 
-    def run(self, sample, p, shape, seed, scale=1.0, pre_activations=None):
+    def run(self, sample, p, shape, seed, pre_activations, scale=1.0):
         self.judge(p, shape, seed, *self.sample(sample, p, shape, seed, scale), pre_activations)
 
 

@@ -1,5 +1,6 @@
-"""The mask studies (reference.core.mask_studies) as graded checks, for any assignment whose runner
-answers the task "mask_samples" (see reference.sandbox.runners: outputs and keep masks of many calls)."""
+"""The mask studies (reference.core.mask_studies) as graded checks, for any assignment: it gives a sampler
+(runner, p, shape, calls, seed, instances) -> (outputs, keep), asking its runner for masks through the tasks
+its other checks use, and the values each study drops (pre_activations(shape, seed))."""
 import math
 import time
 import weakref
@@ -31,12 +32,7 @@ MIN_SCALE = 1 / 1024  # every study at its smallest size (mask_studies.MIN_ELEME
 _study_scales = weakref.WeakKeyDictionary()
 
 
-def runner_samples(runner, p, shape, calls, seed, instances=1):
-    """The default sampler: the runner's task "mask_samples" (reference.sandbox.runners.mask_samples)."""
-    return runner.mask_samples(p, shape, calls, seed, instances)
-
-
-def study_scale(runner, studies=mask_studies.STUDIES, sampler=runner_samples, max_scale=1.0):
+def study_scale(runner, sampler, studies=mask_studies.STUDIES, max_scale=1.0):
     """The fraction of the studies' full mask sizes the runner's dropout is asked for (1, 1/2, 1/4, ...):
     the runner's own `study_scale` if it sets one (tests do), else the largest whose studies take
     STUDY_SECONDS at the speed measured (CALIBRATION_CALLS calls on one element: a cost per call;
@@ -91,12 +87,11 @@ def study_calls(scale, studies=mask_studies.STUDIES):
                for study in studies)
 
 
-def mask_study(study, replay, pre_activations=None, sampler=runner_samples, max_scale=1.0):
+def mask_study(study, replay, pre_activations, sampler, max_scale=1.0):
     """A check that runs `study` on the runner's dropout for drawn p, output shape and seed.
     replay(study, p, shape, seed, scale): the Python that reruns one example with the student's code;
-    pre_activations(shape, seed): the values dropped (default: the study's own Linear outputs);
-    sampler(runner, p, shape, calls, seed, instances) -> (outputs or None, keep): how the masks are drawn
-    (default: the runner's task "mask_samples"); max_scale: the largest fraction of the full sizes drawn."""
+    pre_activations(shape, seed): the values dropped; sampler(runner, p, shape, calls, seed, instances)
+    -> (outputs, keep): how the masks are drawn; max_scale: the largest fraction of the full sizes drawn."""
     def check(runner, settings):
         def body(example):
             p, shape, seed = example
@@ -109,7 +104,7 @@ def mask_study(study, replay, pre_activations=None, sampler=runner_samples, max_
                 raise AssertionError(f"{error}{context}") from None
         # Not shrunk: a smaller p, shape or seed that fails too tells a student nothing more, and each
         # try is a whole study. The designed examples run first.
-        scale = study_scale(runner, sampler=sampler, max_scale=max_scale)
+        scale = study_scale(runner, sampler, max_scale=max_scale)
         for_all(st.tuples(study.probabilities, study.shapes(scale), SEEDS),
                 Settings(settings, max_examples=min(settings.max_examples, MASK_STUDY_EXAMPLES),
                          phases=[phase for phase in settings.phases if phase != Phase.shrink]), body,
@@ -118,14 +113,13 @@ def mask_study(study, replay, pre_activations=None, sampler=runner_samples, max_
     return check
 
 
-def mask_study_checks(replay, studies=mask_studies.STUDIES, pre_activations=None, sampler=runner_samples,
-                      max_scale=1.0):
+def mask_study_checks(replay, *, pre_activations, sampler, studies=mask_studies.STUDIES, max_scale=1.0):
     """One Check per study (see mask_study), each counting the statistical bounds it evaluates at most."""
     return tuple(Check(study.name, mask_study(study, replay, pre_activations, sampler, max_scale),
                        study.bounds * (MASK_STUDY_EXAMPLES + len(study.designed))) for study in studies)
 
 
-def run_study(runner, name, p, shape, seed, calls=None, pre_activations=None, sampler=runner_samples):
+def run_study(runner, name, p, shape, seed, calls=None, *, pre_activations, sampler):
     """Run the mask study called `name` once on `runner`, as grading does (a student's replay)."""
     study = mask_studies.BY_NAME[name]
     outputs, keep = sampler(runner, p, tuple(shape), calls or study.calls, seed, study.instances)
