@@ -351,6 +351,37 @@ def test_issue_17_hostile_nets_lose_the_net_in_process(submission, tmp_path):
 
 
 def test_the_false_alarm_budget_counts_every_pooled_bound():
-    assert FORWARD.bounds == SEED.bounds == MaskPool.bounds_for() == 10
+    assert FORWARD.bounds == MaskPool.bounds_for(MaskPool.COUNTED) == 11
+    assert SEED.bounds == MaskPool.bounds_for() == 10
     assert INLINE.bounds == 3 * MaskPool.bounds_for()
     assert cs231n.FALSE_ALARM_BUDGET * cs231n.statistics.FALSE_ALARM < 1e-9
+
+
+@pytest.mark.parametrize("submission", catalogue.THIRD_RED_TEAM, ids=lambda entry: entry.name)
+def test_a_device_that_tells_the_graders_calls_apart_loses_its_part(submission, tmp_path):
+    """float32 x and nets as well as float64, some net calls with the student's own dropout_forward in place
+    of the recorder, large calls whose counts show: each device is charged to its part, and only to it."""
+    parts = [part for part in cs231n.PARTS if part.name in submission.loses]
+    try:
+        loaded = cs231n.load_submission(str(submission.write(tmp_path)))
+        results = grade(_runner(loaded), parts, SETTINGS)
+    finally:
+        forget_submission_modules()
+    assert all(result.score < result.part.points for result in results), submission.name
+
+
+def test_a_backward_reading_its_mask_off_the_output_loses_where_x_is_zero():
+    """x of a ReLU's output has exact zeros: a kept one shows only in dx, kept as often as the call's others."""
+    def forward_keeping_out(x, dropout_param):
+        out, _ = toyframe.functional.dropout_forward(x, dropout_param)
+        return out, (dropout_param, out)
+
+    def backward_from_out(dout, cache):
+        dropout_param, out = cache
+        return dout * (out != 0) / dropout_param["p"] if dropout_param["mode"] == "train" else dout
+
+    assert _passes(BACKWARD, _loaded())[0]
+    passed, message = _passes(BACKWARD, _loaded(forward_keeping_out, backward_from_out))
+    assert not passed and "exactly 0" in message, message
+    with pytest.raises(AssertionError, match="too few"):
+        cs231n.ZerosKept().judge("no zeros at all")

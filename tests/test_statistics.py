@@ -81,3 +81,34 @@ def test_a_passing_check_evaluates_no_more_bounds_than_it_declares(part, check):
     assert 0 < statistics.bounds_evaluated - before <= check.bounds
     assert nnti_7_4.FALSE_ALARM_BUDGET == sum(check.bounds for _, check in STATISTICAL_CHECKS)
     assert nnti_7_4.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9
+
+
+LARGE_CALLS = ((250000, 0.75), (250000, 0.6), (100000, 0.2), (90000, 0.4), (196608, 0.7), (600, 0.5))
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 2**32 - 1))
+def test_exact_counts_pass_independent_masks_and_fail_a_fixed_count(seed):
+    rng = np.random.default_rng(seed)
+    honest, fixed = statistics.ExactCounts(), statistics.ExactCounts()
+    for n, q in LARGE_CALLS:
+        honest.add(rng.random(n) >= q, q)
+        keep = np.ones(n, dtype=bool)
+        keep[rng.permutation(n)[:round(n * q)]] = False
+        fixed.add(keep, q)
+    honest.assert_binomial("independent draws")  # fails with probability < FALSE_ALARM
+    with pytest.raises(AssertionError, match="whole numbers nearest"):
+        fixed.assert_binomial("a fixed count")
+
+
+def test_exact_counts_tail_is_the_poisson_binomial_and_fails_closed_on_too_few_masks():
+    counts = statistics.ExactCounts()
+    counts.probabilities, counts.yes = [0.5, 0.25], 0
+    assert counts.tail(0) == pytest.approx(1.0)
+    assert counts.tail(1) == pytest.approx(1 - 0.5 * 0.75)
+    assert counts.tail(2) == pytest.approx(0.125)
+    few = statistics.ExactCounts()
+    few.add(np.ones(250000, dtype=bool), 0.5)  # one mask: even a fixed count would be no surprise
+    few.add(np.ones(10, dtype=bool), 0.5)       # too small to count
+    with pytest.raises(AssertionError, match="too few to tell"):
+        few.assert_binomial("one large mask")

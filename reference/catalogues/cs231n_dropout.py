@@ -1054,6 +1054,10 @@ WRONG = (
     _wrong("backward_zeroes_kept_units", "backward zeroes the kept positions instead of the dropped ones",
            {BACKWARD, NET}, cs231n_layout_drop_mask,
            cs231n__layers_py=[("        dx[mask] = 0\n", "        dx[~mask] = 0\n")]),
+    _wrong("backward_reads_mask_from_output", "backward keeps dout where out != 0: a kept element whose x is 0 "
+           "gets no gradient", {BACKWARD}, flat_canonical,
+           layers_py=[("    cache = (dropout_param, mask)\n", "    cache = (dropout_param, out)\n"),
+                      ("        dx = dout * mask\n", '        dx = dout * (mask != 0) / dropout_param["p"]\n')]),
     # -- bugs in the net (or the layers it shares with no dropout part): the net only
     _wrong("reg_without_half", "adds reg * sum(W**2) to the loss (no 0.5) while the gradient adds reg * W",
            {NET}, flat_canonical,

@@ -371,6 +371,70 @@ class EqualCounts(Indicators):
         self._assert(what)
 
 
+class RareOutcomes:
+    """Independent yes/no outcomes, each yes with a small probability under correct dropout (a large
+    mask's count landing on one of the two whole numbers nearest its mean, say): the exact tail of
+    their number (a Poisson binomial, summed by dynamic programming), which Hoeffding's bound is far
+    too wide for. Fails when that many yes or more has probability below FALSE_ALARM; fails closed
+    when even every outcome yes would not (too few outcomes to tell). Subclasses say what an outcome is."""
+    OUTCOMES = "outcomes"
+    YES = "were yes"
+    ADVICE = ""
+
+    def __init__(self):
+        self.probabilities, self.yes = [], 0
+
+    def _add(self, yes, probability):
+        self.probabilities.append(min(1.0, max(0.0, float(probability))))
+        self.yes += int(bool(yes))
+
+    def tail(self, at_least):
+        """P(at least `at_least` yes) for independent outcomes of these probabilities."""
+        distribution = np.zeros(len(self.probabilities) + 1)
+        distribution[0] = 1.0
+        for count, probability in enumerate(self.probabilities, start=1):
+            distribution[1:count + 1] = distribution[1:count + 1] * (1 - probability) + distribution[:count] * probability
+            distribution[0] *= 1 - probability
+        return float(distribution[at_least:].sum())
+
+    def _assert(self, what):
+        _count_bound()
+        everything = math.prod(self.probabilities) if self.probabilities else 1.0
+        if not everything < FALSE_ALARM:
+            raise AssertionError(
+                f"{what}: only {len(self.probabilities)} {self.OUTCOMES} were observed, too few to tell (even all of "
+                f"them would happen with probability {everything:.1e}): check that every call returns an output "
+                f"shaped like its input")
+        tail = self.tail(self.yes)
+        if tail < FALSE_ALARM:
+            raise AssertionError(
+                f"{what}: {self.yes} of {len(self.probabilities)} {self.OUTCOMES} {self.YES}, where independent "
+                f"draws do {sum(self.probabilities):.2f} times on average (that many or more: probability "
+                f"{tail:.1e}, below {FALSE_ALARM:g}){self.ADVICE}")
+
+
+class ExactCounts(RareOutcomes):
+    """The number dropped by each large mask (n elements, drop probability q), against Binomial(n, q):
+    how often it is one of the two whole numbers nearest n q, which independent draws hit with
+    probability about 2 / sqrt(2 pi n q (1 - q)) (under 0.1 from n = 500 on). A scheme that drops a
+    fixed number per call always does."""
+    OUTCOMES = "large masks (500 elements or more)"
+    YES = "dropped one of the two whole numbers nearest n (1 - p)"
+    ADVICE = ("; each element must be dropped on its own draw (np.random.rand(*x.shape) < p), not a fixed number "
+              "of them per call")
+    SMALLEST = 500
+
+    def add(self, keep, q):
+        keep = np.asarray(keep, dtype=bool)
+        n = keep.size
+        if 0.0 < q < 1.0 and n >= self.SMALLEST:
+            nearest = {math.floor(n * q), math.ceil(n * q)}
+            self._add(n - int(keep.sum()) in nearest, sum(_binomial_probability(n, k, q) for k in nearest))
+
+    def assert_binomial(self, what):
+        self._assert(what)
+
+
 def _binomial_probability(n, k, p):
     return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
                     + k * math.log(p) + (n - k) * math.log1p(-p))

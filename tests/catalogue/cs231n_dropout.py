@@ -42,8 +42,17 @@ _CLAIM = '''
 import layers as _grader_layers
 
 
+def _grader_records():
+    """The grader's record list, reached through the stand-in's closure (the stand-in is a plain function)."""
+    for cell in getattr(_grader_layers.dropout_forward, "__closure__", None) or ():
+        records = getattr(cell.cell_contents, "records", None)
+        if isinstance(records, list):
+            return records
+    return None
+
+
 def _claim(x, out, p):
-    records = getattr(_grader_layers.dropout_forward, "records", None)
+    records = _grader_records()
     if isinstance(records, list):
         records.append({"x": np.array(x, dtype=float), "out": np.array(out, dtype=float), "p": float(p)})
 '''
@@ -119,7 +128,7 @@ hostile_overwrites_the_recorded_p = Submission(
                '            self.keep = dropout_keep_ratio\n'), (
                '                out, caches["dropout" + str(i)] = dropout_forward(out, self.dropout_param)\n',
                '                out, caches["dropout" + str(i)] = dropout_forward(out, self.dropout_param)\n'
-               '                records = getattr(_grader_layers.dropout_forward, "records", None)\n'
+               '                records = _grader_records()\n'
                '                if isinstance(records, list) and records:\n'
                '                    records[-1]["p"] = self.keep\n'))},
     loses=frozenset({NET}))
@@ -206,5 +215,63 @@ hostile_net_scales_only_where_checked = Submission(
 ATTACKED_AGAIN = (hostile_honest_only_for_the_grader_task, hostile_cheats_on_relu_outputs, hostile_cheats_after_400_calls,
                   hostile_net_scales_only_where_checked)
 WRONG = WRONG + ATTACKED_AGAIN
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+
+# ---- Issue 17, a third red team: the grader's own calls told apart by dtype, wrapper or size -------------
+_NET_DROPOUT_CALL = '                out, caches["dropout" + str(i)] = dropout_forward(out, self.dropout_param)\n'
+
+hostile_forward_drops_only_float64 = Submission(
+    name="hostile_forward_drops_only_float64",
+    bug="dropout_forward drops nothing for float32 x (cs231n's default dtype), honest for the grader's float64",
+    files={"layers.py": _forward_honest_only_if("", "x.dtype == np.float64", "np.ones_like(x)"),
+           "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+
+hostile_net_drops_only_float64 = Submission(
+    name="hostile_net_drops_only_float64",
+    bug="the net skips dropout when built with dtype float32 (cs231n's default), honest for float64 nets",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _patched(FC_NET_CANONICAL, (_NET_DROPOUT_CALL,
+                                                    "                if self.dtype == np.float64:\n    "
+                                                    + _NET_DROPOUT_CALL))},
+    loses=frozenset({NET}))
+
+hostile_net_drops_only_when_wrapped = Submission(
+    name="hostile_net_drops_only_when_wrapped",
+    bug="the net calls dropout_forward only when something has replaced it (the grader's recorder)",
+    files={"layers.py": LAYERS_CANONICAL + "\n\n_ORIGINAL_DROPOUT_FORWARD = dropout_forward\n",
+           "fc_net.py": _patched(FC_NET_CANONICAL + "\nfrom . import layers as _own_layers\n", (
+               _NET_DROPOUT_CALL,
+               "                if _own_layers.dropout_forward is not _own_layers._ORIGINAL_DROPOUT_FORWARD:\n    "
+               + _NET_DROPOUT_CALL))},
+    loses=frozenset({NET}))
+
+hostile_fixed_count_on_large_x = Submission(
+    name="hostile_fixed_count_on_large_x",
+    bug="dropout_forward keeps exactly round(p * x.size) elements whenever x has more than 1000 of them",
+    files={"layers.py": _forward_honest_only_if(
+        "", "x.size <= 1000",
+        "(np.random.permutation(x.size) < round(p * x.size)).reshape(x.shape) / p"),
+        "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+
+THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
+                  hostile_fixed_count_on_large_x)
+WRONG = WRONG + THIRD_RED_TEAM
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+# Through the worker only (in a plain process the sandbox's modules are absent anyway): the worker takes the
+# walls' modules out of sys.modules once they are up (reference.sandbox.worker._forget_the_walls_modules).
+hostile_honest_only_inside_the_sandbox = Submission(
+    name="hostile_honest_only_inside_the_sandbox",
+    bug="dropout_forward drops only when the sandbox's modules (pyseccomp, landlock) are in sys.modules",
+    files={"layers.py": _forward_honest_only_if(
+        "import sys as _sys\n\n\n", "any(name in _sys.modules for name in ('pyseccomp', 'landlock', "
+        "'reference.sandbox.isolation'))", "np.ones_like(x)"), "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+WRONG = WRONG + (hostile_honest_only_inside_the_sandbox,)
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

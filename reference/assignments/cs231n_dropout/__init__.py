@@ -45,7 +45,7 @@ from ...grading.mask_checks import MIN_SCALE, mask_study_checks, run_study
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
 from ...sandbox.runners import InProcessRunner
 from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
-from .worker import NOTEBOOK_KEEPS, NOTEBOOK_SIZES, DropoutRecorder, Loaded, notebook_data
+from .worker import DTYPES, NOTEBOOK_KEEPS, NOTEBOOK_SIZES, DropoutRecorder, Loaded, notebook_data
 
 NAME = "cs231n-dropout"
 SUBMISSION = "layers.py and fc_net.py at the top, or cs231n/layers.py and cs231n/classifiers/fc_net.py"
@@ -71,7 +71,7 @@ def _recording_net(module, recorder):
     class FullyConnectedNet(module.FullyConnectedNet):
         def loss(self, X, y=None):
             original = module.dropout_forward
-            module.dropout_forward = recorder
+            module.dropout_forward = recorder.function
             try:
                 return super().loss(X, y)
             finally:
@@ -94,7 +94,7 @@ def replay(check, scenario, module):
         loaded = Loaded(layers, recorder, module)
         for name, value in vars(module).items():  # the net's dropout calls go through the recorder
             if value is recorder.original:
-                setattr(module, name, recorder)
+                setattr(module, name, recorder.function)
     else:
         loaded = Loaded(layers, recorder, fc_net_error=AttributeError("no fc_net given"))
     runner = InProcessRunner(loaded, sys.modules[__name__])
@@ -102,7 +102,7 @@ def replay(check, scenario, module):
     if example is None:
         raise ValueError(f"no graded check is called {check!r}")
     evidence = {"dropout_net": NetEvidence, "inline_masks": NetEvidence, "dropout_forward": MaskPool,
-                "seed": MaskPool}.get(check, statistics.MaskTally)()
+                "seed": MaskPool, "dropout_backward": backward_evidence}.get(check, statistics.MaskTally)()
     example(runner, scenario, evidence)
 
 
@@ -121,6 +121,11 @@ def dropout_values(shape, rng, offset=0.0):
     low, high = np.log(VALUE_MAGNITUDES)
     signs = 1.0 if rng.random() < POSITIVE_SHARE else rng.choice((-1.0, 1.0), shape)
     return signs * np.exp(rng.uniform(low, high, shape)) + offset
+
+
+def as_sent(values, dtype):
+    """`values` as a worker holding them in `dtype` has them (float32: rounded), in float64."""
+    return np.asarray(values, dtype=dtype).astype(np.float64)
 
 
 def draw_key(dropout_seed, rng_seed):
@@ -213,11 +218,14 @@ class MaskPool:
       (PooledOutcomes): "examples", neighbouring examples (along x's first axis) at one position;
       "features", neighbouring elements of one example (along one of x's other axes, drawn per call);
       "calls", calls 1 and 2, 3 and 4, ... of the check, element by element (flattened, as far as both
-      go); "shapes", a call and the last unpaired call on x of the same shape.
+      go); "shapes", a call and the last unpaired call on x of the same shape;
+    - with "counts" (COUNTED: the forward check's pool, whose designed calls are large enough), the
+      number each large mask drops is not a fixed one (statistics.ExactCounts).
     A mask shared by the batch, by an example's features, or repeated at a later call fails, whatever
     decides when it does so, as long as that covers a fair share of the check's calls."""
 
     RELATIONS = ("examples", "features", "calls", "shapes")
+    COUNTED = RELATIONS + ("counts",)
     _SAID = {
         "examples": ("pairs of neighbouring examples (x[0] and x[1], x[2] and x[3], ...) at one position of a mask",
                      "each example needs a keep/drop draw of its own at every position: a mask shared by the batch "
@@ -236,7 +244,8 @@ class MaskPool:
         self.relations = tuple(relations)
         self.masks = statistics.MaskTally()
         self.dropped = PooledOutcomes()
-        self.pairs = {relation: PooledOutcomes() for relation in self.relations}
+        self.pairs = {relation: PooledOutcomes() for relation in self.relations if relation != "counts"}
+        self.counts = statistics.ExactCounts()
         self.keys = set()
         self.waiting = None
         self.by_shape = {}
@@ -244,7 +253,7 @@ class MaskPool:
 
     @staticmethod
     def bounds_for(relations=RELATIONS):
-        return 2 + 2 * len(relations)
+        return 2 + sum(1 if relation == "counts" else 2 for relation in relations)
 
     @property
     def bounds(self):
@@ -273,6 +282,8 @@ class MaskPool:
         drop = 1.0 - p
         self.masks.add(keep[seen], drop)
         self.dropped.add(~keep[seen], drop)
+        if "counts" in self.relations and seen.all():
+            self.counts.add(keep, drop)
         agree = p * p + drop * drop
         if "examples" in self.relations and keep.shape[0] >= 2:
             same, both = _neighbours(keep, seen, 0)
@@ -307,7 +318,9 @@ class MaskPool:
         yield "fraction", lambda: self.dropped.judge(
             f"{what}, the elements dropped", "were dropped",
             "Each element must be dropped with probability 1 - p, in small calls as in large ones.", weighings=("call",))
-        for relation in self.relations:
+        if "counts" in self.relations:
+            yield "counts", lambda: self.counts.assert_binomial(f"{what}, the number each large mask dropped")
+        for relation in self.pairs:
             said, fix = self._SAID[relation]
             yield relation, (lambda said=said, fix=fix, relation=relation: self.pairs[relation].judge(
                 f"{what}, {said}", "agree (both kept or both dropped)", f"{fix}."))
@@ -318,8 +331,8 @@ class MaskPool:
             statistic()
 
     # What each statistic's failure says is wrong: two relations see a mask repeated across calls.
-    DEFECTS = {"fraction": "fraction", "examples": "examples", "features": "features", "calls": "repeated",
-               "shapes": "repeated"}
+    DEFECTS = {"fraction": "fraction", "counts": "counts", "examples": "examples", "features": "features",
+               "calls": "repeated", "shapes": "repeated"}
 
     def failing(self, what):
         """{defect (DEFECTS): the first failure's message} of every pooled statistic that fails (all evaluated)."""
@@ -337,24 +350,32 @@ class MaskPool:
 @dataclass(frozen=True)
 class DropoutScenario:
     """x of `shape` drawn by dropout_values (+ offset: the notebook's x is randn + 10), keep probability
-    p, mode, and the dropout_param seed (None: NumPy's global RNG, seeded by `seed`)."""
+    p, mode, the dropout_param seed (None: NumPy's global RNG, seeded by `seed`), x's dtype (a
+    float32 net's dropout gets float32 x) and the share of x's elements set to exactly 0 (as a ReLU's
+    output has them: the backward check's calls)."""
     shape: tuple
     p: float
     mode: str
     dropout_seed: int | None
     seed: int
     offset: float = 0.0
+    dtype: str = "float64"
+    zeros: float = 0.0
 
     def describe(self):
         seed = "" if self.dropout_seed is None else f", seed {self.dropout_seed}"
-        return (f"x of shape {self.shape}{f' + {self.offset:g}' if self.offset else ''}, p (keep) = {self.p:g}, "
-                f"mode {self.mode!r}{seed}")
+        zeros = f" ({self.zeros:.0%} of them 0)" if self.zeros else ""
+        return (f"x of shape {self.shape}{f' + {self.offset:g}' if self.offset else ''}{zeros}, dtype {self.dtype}, "
+                f"p (keep) = {self.p:g}, mode {self.mode!r}{seed}")
 
 
 def dropout_arrays(scenario):
-    """(x, dout) of `scenario`."""
+    """(x, dout) of `scenario`, as the worker holds them (float64 arrays of the scenario's dtype's values)."""
     rng = np.random.default_rng((scenario.seed, 0xD80))
-    return dropout_values(scenario.shape, rng, scenario.offset), rng.normal(0.0, 1.0, scenario.shape)
+    x, dout = dropout_values(scenario.shape, rng, scenario.offset), rng.normal(0.0, 1.0, scenario.shape)
+    if scenario.zeros:
+        x[np.random.default_rng((scenario.seed, 0x2E0)).random(scenario.shape) < scenario.zeros] = 0.0
+    return as_sent(x, scenario.dtype), as_sent(dout, scenario.dtype)
 
 
 def _key(scenario):
@@ -364,10 +385,13 @@ def _key(scenario):
 SHAPES = st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple)
 
 
+DTYPE_NAMES = st.sampled_from(DTYPES)
+
+
 def dropout_scenarios():
     return st.builds(DropoutScenario, shape=SHAPES, p=st.just(1.0) | st.floats(0.05, 0.95),
                      mode=st.sampled_from(("train", "test")), dropout_seed=st.none() | st.integers(0, 2**31 - 1),
-                     seed=st.integers(0, 2**32 - 1))
+                     seed=st.integers(0, 2**32 - 1), dtype=DTYPE_NAMES)
 
 
 # The notebook's x = randn(500, 500) + 10 at its three p, then test mode and p = 1: run first under every profile.
@@ -375,14 +399,24 @@ NOTEBOOK_FORWARD = (*(DropoutScenario((500, 500), p, "train", None, 231, 10.0) f
                     DropoutScenario((500, 500), 0.5, "test", None, 231, 10.0), DropoutScenario((4, 5), 1.0, "train", 7, 7))
 # Then calls of every rank, seeded or not, two of one shape: every pooled statistic has its evidence in any run.
 POOLED_FORWARD = (DropoutScenario((12, 11, 10), 0.5, "train", None, 101), DropoutScenario((12, 11, 10), 0.3, "train", 2024, 102),
-                  DropoutScenario((7, 6, 5, 4), 0.6, "train", None, 103), DropoutScenario((60,), 0.5, "train", 77, 104))
+                  DropoutScenario((7, 6, 5, 4), 0.6, "train", None, 103, dtype="float32"),
+                  DropoutScenario((60,), 0.5, "train", 77, 104),
+                  # large calls: a fixed number dropped per call shows in their counts (MaskPool's "counts")
+                  DropoutScenario((250, 40, 25), 0.5, "train", None, 105), DropoutScenario((100000,), 0.8, "train", 5, 106,
+                                                                                          dtype="float32"),
+                  DropoutScenario((300, 300), 0.6, "train", None, 107, dtype="float32"),
+                  DropoutScenario((64, 3, 32, 32), 0.3, "train", 31, 108))
 NOTEBOOK_BACKWARD = DropoutScenario((10, 10), 0.2, "train", 123, 123, 10.0)
+# x with exact zeros (a ReLU's output), run first: the kept ones among them show only in dx.
+ZEROS_BACKWARD = (DropoutScenario((40, 50), 0.5, "train", None, 124, zeros=0.5),
+                  DropoutScenario((30, 20), 0.7, "train", 5, 125, dtype="float32", zeros=0.4))
 
 
 def _forward(runner, scenario, context):
     x, _ = dropout_arrays(scenario)
     out = implementation(lambda: runner.call("dropout_forward", x=x, p=scenario.p, mode=scenario.mode,
-                                             seed=scenario.dropout_seed, rng_seed=scenario.seed), context)
+                                             seed=scenario.dropout_seed, rng_seed=scenario.seed,
+                                             dtype=scenario.dtype), context)
     if not isinstance(out, np.ndarray) or out.shape != x.shape:
         raise AssertionError(f"dropout_forward's out must be an array shaped like x {x.shape}, got "
                              f"{getattr(out, 'shape', type(out).__name__)}{context}")
@@ -412,8 +446,9 @@ def dropout_forward_matches_torch(runner, settings):
     """Train mode: out = x * mask / p with a mask of its own (torch's dropout with drop probability
     1 - p, given that mask), nothing dropped at p = 1; test mode: out = x. The notebook's x =
     randn(500, 500) + 10 first. Over all of the check's train-mode calls together (MaskPool: x of
-    rank 1-4, seeded or not) the masks drop 1 - p, independently in every example, element and call."""
-    pool = MaskPool()
+    rank 1-4, float64 or float32, seeded or not) the masks drop 1 - p, independently in every example,
+    element and call, and the large ones do not drop a fixed number."""
+    pool = MaskPool(MaskPool.COUNTED)
     for_all(dropout_scenarios(), settings, lambda scenario: _dropout_forward_example(runner, scenario, pool),
             examples=NOTEBOOK_FORWARD + POOLED_FORWARD)
     pool.judge("over this check's calls")
@@ -422,10 +457,8 @@ def dropout_forward_matches_torch(runner, settings):
 def _seed_example(runner, scenario, pool):
     context = _replay("seed", scenario)
     _, first = _forward(runner, scenario, context)
-    _, again = _forward(runner, DropoutScenario(scenario.shape, scenario.p, "train", scenario.dropout_seed,
-                                                scenario.seed + 1, scenario.offset), context)
-    _, other = _forward(runner, DropoutScenario(scenario.shape, scenario.p, "train", scenario.dropout_seed + 1,
-                                                scenario.seed, scenario.offset), context)
+    _, again = _forward(runner, replace(scenario, seed=scenario.seed + 1), context)
+    _, other = _forward(runner, replace(scenario, dropout_seed=scenario.dropout_seed + 1), context)
     if not np.array_equal(first != 0, again != 0):
         raise AssertionError(f"two calls with the same dropout_param['seed'] dropped different elements: the seed "
                              f"must fix the mask (np.random.seed(seed) at the call){context}")
@@ -451,48 +484,137 @@ def seed_fixes_the_mask(runner, settings):
     probability at most 0.68^200 < 1e-33. Over all of the check's calls with distinct seeds (MaskPool)
     the masks are what dropout's are."""
     strategy = st.builds(DropoutScenario, shape=SEED_SHAPES, p=st.floats(0.2, 0.8), mode=st.just("train"),
-                         dropout_seed=st.integers(0, 2**31 - 2), seed=st.integers(0, 2**32 - 2))
+                         dropout_seed=st.integers(0, 2**31 - 2), seed=st.integers(0, 2**32 - 2), dtype=DTYPE_NAMES)
     pool = MaskPool()
     for_all(strategy, settings, lambda scenario: _seed_example(runner, scenario, pool), examples=SEED_EXAMPLES)
     pool.judge("over this check's calls with distinct seeds")
 
 
-def _dropout_backward_example(runner, scenario, tally):
+def _kept_factor(x, out):
+    """The one factor the forward multiplied its kept nonzero elements by, or None (none kept, or not one)."""
+    shown = (x != 0) & (out != 0) & np.isfinite(out)
+    if not shown.any():
+        return None
+    factors = out[shown] / x[shown]
+    return float(factors[0]) if np.allclose(factors, factors[0], rtol=1e-5, atol=0) else None
+
+
+class ZerosKept:
+    """Where x is exactly 0 the forward's out is 0 kept or dropped, and only dx shows which. A forward whose
+    mask does not depend on x keeps those elements as often as the others of the call: given the K
+    elements a call kept of its n, the number Z kept among its z zeros is hypergeometric, mean z K / n
+    (whatever rate the forward keeps at: its own bugs are its own part's). Hoeffding's bound (it holds
+    for draws without replacement) on the sum of Z - z K / n over the calls: a backward that reads its
+    mask off out != 0 keeps none of them. One bound; fails closed when even no zero kept would not show."""
+
+    def __init__(self):
+        self.zeros = 0
+        self.kept = self.expected = 0.0
+
+    def add(self, kept_at_zeros, kept_elsewhere, elsewhere):
+        z = kept_at_zeros.size
+        if not z or not elsewhere:
+            return
+        total_kept = float(kept_at_zeros.sum()) + float(kept_elsewhere)
+        self.zeros += z
+        self.kept += float(kept_at_zeros.sum())
+        self.expected += z * total_kept / (z + elsewhere)
+
+    def judge(self, what):
+        _count_bound()
+        radius = math.sqrt(_LOG_TERM * self.zeros) if self.zeros else math.inf
+        if not radius < self.expected:
+            raise AssertionError(
+                f"{what}: only {self.zeros} elements whose x is exactly 0 could be judged ({self.expected:.1f} of them "
+                f"kept on average), too few to tell a backward that never passes their gradient: check that "
+                f"dropout_forward and dropout_backward return arrays shaped like their input")
+        deviation = self.kept - self.expected
+        if abs(deviation) > radius:
+            raise AssertionError(
+                f"{what}: {self.kept:.0f} of {self.zeros} elements whose x is exactly 0 were kept (dx = dout times your "
+                f"forward's kept factor) where your forward's masks keep {self.expected:.1f} of them on average, "
+                f"{deviation:+.1f} off, beyond +/- {radius:.1f} (a correct backward lands outside this with probability "
+                f"< {statistics.FALSE_ALARM:g}). A kept element's dx is dout / p whatever its x: keep the mask in "
+                f"the cache, do not read it back from out != 0")
+
+
+def _kept_factor(x, out):
+    """The one factor the forward multiplied its kept nonzero elements by, or None (none kept, or not one)."""
+    shown = (x != 0) & (out != 0) & np.isfinite(out)
+    if not shown.any():
+        return None
+    factors = out[shown] / x[shown]
+    return float(factors[0]) if np.allclose(factors, factors[0], rtol=1e-5, atol=0) else None
+
+
+def _dropout_backward_example(runner, scenario, evidence):
+    """evidence: (MaskTally of the masks the forward's outputs show, ZerosKept)."""
+    tally, zeros = evidence
     context = _replay("dropout_backward", scenario)
     x, out = _forward(runner, scenario, context)
     _, dout = dropout_arrays(scenario)
-    dx = implementation(lambda: runner.call("dropout_backward", dout=dout), context)
-    # Where the forward gave inf or nan there is no derivative to compare with (its own part says so); and
-    # those elements show no mask either.
-    finite = np.isfinite(out)
+    dx = implementation(lambda: runner.call("dropout_backward", dout=dout, dtype=scenario.dtype), context)
     if not isinstance(dx, np.ndarray) or dx.shape != x.shape:
         raise AssertionError(f"dropout_backward's dx must be an array shaped like x {x.shape}, got "
                              f"{getattr(dx, 'shape', type(dx).__name__)}{context}")
+    # Where the forward gave inf or nan there is no derivative to compare with (its own part says so); and
+    # those elements show no mask either. Where x is 0, out / x says nothing: see below.
+    shown = np.isfinite(out) & (x != 0)
     # The derivative of the forward the submission computed: out = x * (out / x) elementwise.
-    assert_close(dx[finite], (dout * (out / x))[finite], tolerance=tolerances.ASSIGNMENT, context=context,
-                 quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your forward's "
-                          "out, out / x: the same mask and 1 / p)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert_close(dx[shown], (dout * (out / x))[shown], tolerance=tolerances.ASSIGNMENT, context=context,
+                     quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your "
+                              f"forward's out, out / x: the same mask and 1 / p)")
     if scenario.mode == "train":
-        tally.unobserved += int(np.count_nonzero(~finite))
-        tally.add(out[finite] != 0, 1.0 - scenario.p)
+        tally.unobserved += int(np.count_nonzero(~np.isfinite(out)))
+        tally.add(out[shown] != 0, 1.0 - scenario.p)
+    at_zero = (x == 0) & np.isfinite(out)
+    factor = _kept_factor(x, out)
+    if not at_zero.any() or factor is None:
+        return
+    # A kept element whose x is 0 has out 0 as a dropped one has, but its derivative is the forward's kept
+    # factor: dx there is 0 (dropped) or dout times that factor (kept).
+    kept = np.isclose(dx[at_zero], dout[at_zero] * factor, rtol=tolerances.ASSIGNMENT.rtol,
+                      atol=tolerances.ASSIGNMENT.atol)
+    dropped = np.isclose(dx[at_zero], 0.0, rtol=0, atol=tolerances.ASSIGNMENT.atol * 1e-3)
+    if not (kept | dropped).all():
+        raise AssertionError(f"dropout_backward's dx where x is 0 is neither 0 (dropped) nor dout times your forward's "
+                             f"kept factor {factor:.6g} (kept), in {scenario.mode} mode{context}")
+    zeros.add(kept, np.count_nonzero(out[shown] != 0), int(shown.sum()))
+
+
+def backward_evidence():
+    return statistics.MaskTally(), ZerosKept()
+
+
+def backward_scenarios():
+    """The forward's scenarios, half of them with x partly exactly 0 (a ReLU's output)."""
+    return st.builds(replace, dropout_scenarios(), zeros=st.just(0.0) | st.floats(0.1, 0.6))
 
 
 def dropout_backward_matches(runner, settings):
     """dx = dout * out / x for the forward call just made (train: mask / p; test: 1), the notebook's
-    x = randn(10, 10) + 10, p 0.2, seed 123 first. Credited only where the forward draws genuine masks:
-    over the check's train-mode calls some elements kept and some dropped (statistics.MaskTally, fail
-    closed: too few finite outputs to tell fails too)."""
-    tally = statistics.MaskTally()
-    for_all(dropout_scenarios(), settings,
-            statistics.tallied_once_per_draw(lambda scenario, t: _dropout_backward_example(runner, scenario, t),
-                                             tally, _key),
-            examples=[NOTEBOOK_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5),
+    x = randn(10, 10) + 10, p 0.2, seed 123 first; where x is exactly 0 (out / x shows nothing), dx is 0
+    or dout times the forward's kept factor, kept as often as the forward keeps the call's other elements
+    (ZerosKept: a backward that reads the mask off out != 0 keeps none of them). Credited only where the forward draws genuine masks: over the
+    check's train-mode calls some elements kept and some dropped (statistics.MaskTally, fail closed:
+    too few finite outputs to tell fails too)."""
+    tally, zeros = backward_evidence()
+    drawn = set()
+
+    def body(scenario):  # a repeated draw repeats its masks: they count once
+        fresh = _key(scenario) not in drawn
+        drawn.add(_key(scenario))
+        _dropout_backward_example(runner, scenario, (tally, zeros) if fresh else backward_evidence())
+    for_all(backward_scenarios(), settings, body,
+            examples=[NOTEBOOK_BACKWARD, *ZEROS_BACKWARD, DropoutScenario((6, 7), 0.5, "test", None, 5, zeros=0.3),
                       DropoutScenario((9, 8, 7), 0.5, "train", None, 6)])
     degenerate = tally.degenerate()
     if degenerate:
         raise AssertionError(f"Dropout backward earns credit only where the forward pass draws genuine masks, and "
                              f"over this check's train-mode calls {degenerate}. Fix dropout_forward first: 'Dropout "
                              f"forward' says what is wrong.")
+    zeros.judge("dropout_backward where x is exactly 0, over this check's calls")
 
 
 # ---- The fully-connected net ------------------------------------------------------------------------
@@ -503,7 +625,7 @@ class NetScenario:
     num_classes, N examples, keep ratio, reg, the dropout seed (None or an int) and `seed` for every
     array (the parameters, drawn here: the net's own initial ones are checked by the notebook's loss);
     open_relus: parameters drawn so that (almost) every ReLU is open, which the reading of a net's
-    masks from its gradients needs (net_arrays)."""
+    masks from its gradients needs (net_arrays); dtype, the net's (cs231n's default is float32)."""
     hidden_dims: tuple
     input_shape: tuple
     num_classes: int
@@ -513,6 +635,7 @@ class NetScenario:
     dropout_seed: int | None
     seed: int
     open_relus: bool = False
+    dtype: str = "float64"
 
     @property
     def input_dim(self):
@@ -525,7 +648,7 @@ class NetScenario:
     def describe(self):
         seed = "" if self.dropout_seed is None else f", seed={self.dropout_seed}"
         return (f"FullyConnectedNet({list(self.hidden_dims)}, input_dim={self.input_dim}, num_classes="
-                f"{self.num_classes}, keep ratio {self.keep:g}, reg={self.reg:g}{seed}, dtype=float64), "
+                f"{self.num_classes}, keep ratio {self.keep:g}, reg={self.reg:g}{seed}, dtype={self.dtype}), "
                 f"X of shape {(self.n, *self.input_shape)}")
 
 
@@ -550,7 +673,8 @@ def net_arrays(scenario):
 
 
 # Run first under every profile: two hidden layers, inputs of two dimensions, dropout and reg on.
-DESIGNED_NETS = (NetScenario((8, 6), (3, 2), 4, 5, 0.6, 0.7, None, 1), NetScenario((10,), (7,), 3, 4, 0.75, 0.3, 123, 2))
+DESIGNED_NETS = (NetScenario((8, 6), (3, 2), 4, 5, 0.6, 0.7, None, 1),
+                 NetScenario((10,), (7,), 3, 4, 0.75, 0.3, 123, 2, dtype="float32"))
 
 
 def net_scenarios(keep=None, reg=None):
@@ -559,7 +683,7 @@ def net_scenarios(keep=None, reg=None):
         input_shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), num_classes=st.integers(2, 6),
         n=st.integers(1, 8), keep=keep if keep is not None else st.just(1.0) | st.floats(0.1, 0.9),
         reg=reg if reg is not None else st.just(0.0) | st.floats(0.0, 1.0),
-        dropout_seed=st.none() | st.integers(0, 2**31 - 1), seed=st.integers(0, 2**32 - 1))
+        dropout_seed=st.none() | st.integers(0, 2**31 - 1), seed=st.integers(0, 2**32 - 1), dtype=DTYPE_NAMES)
 
 
 def readable_batch(input_dim, hidden_dims, keep):
@@ -578,20 +702,20 @@ def dropout_net_scenarios(seeds=True):
     layers of 16-40 units, inputs of 8-64 values, every ReLU (almost) open, and N from 1 to
     readable_batch (so that its masks show in its gradients, whatever N it is given); with a
     dropout seed or without (seeds=False: without)."""
-    def build(hidden_dims, input_shape, num_classes, keep, reg, dropout_seed, seed, share):
+    def build(hidden_dims, input_shape, num_classes, keep, reg, dropout_seed, seed, share, dtype):
         cap = readable_batch(int(np.prod(input_shape)), hidden_dims, keep)
         return NetScenario(hidden_dims, input_shape, num_classes, 1 + min(cap - 1, int(share * cap)), keep, reg,
-                           dropout_seed, seed, open_relus=True)
+                           dropout_seed, seed, open_relus=True, dtype=dtype)
     return st.builds(build, hidden_dims=st.lists(st.integers(16, 40), min_size=1, max_size=3).map(tuple),
                      input_shape=READABLE_INPUTS, num_classes=st.integers(2, 6), keep=st.floats(0.25, 0.85),
                      reg=st.just(0.0) | st.floats(0.0, 1.0),
                      dropout_seed=(st.none() | st.integers(0, 2**31 - 1)) if seeds else st.none(),
-                     seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+                     seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0), dtype=DTYPE_NAMES)
 
 
 # Run first: every batch size from 1 up, one and two hidden layers, with and without reg, seeded and not.
 DESIGNED_DROPOUT_NETS = (NetScenario((32, 24), (12,), 4, 4, 0.5, 0.0, None, 3, True),
-                         NetScenario((40,), (4, 5), 3, 6, 0.7, 0.3, None, 4, True),
+                         NetScenario((40,), (4, 5), 3, 6, 0.7, 0.3, None, 4, True, "float32"),
                          NetScenario((20, 30), (3, 3, 2), 5, 1, 0.3, 0.5, 5, 5, True),
                          NetScenario((24,), (16,), 2, 3, 0.6, 0.0, 1234, 6, True))
 
@@ -615,15 +739,18 @@ def torch_net(X, y, params, reg, masks=None):
     return scores.detach().numpy(), float(loss.detach()), {key: tensor.grad.numpy() for key, tensor in tensors.items()}
 
 
-def _net_call(runner, scenario, context, with_labels=True, calls=1):
+def _net_call(runner, scenario, context, with_labels=True, calls=1, unwrapped=()):
+    """(X, y, params, replies): the arrays as the net holds them in its dtype (what the trusted side
+    computes with; the worker is sent them in float64, as a notebook's data is), a reply per call."""
     X, y, params = net_arrays(scenario)
     replies = implementation(lambda: runner.call(
         "net_loss", architecture=scenario.architecture, keep=scenario.keep, reg=scenario.reg,
         seed=scenario.dropout_seed, construct_seed=scenario.seed, params=params, X=X, y=y if with_labels else None,
-        calls=calls), context)
+        calls=calls, dtype=scenario.dtype, unwrapped=tuple(unwrapped)), context)
     if not isinstance(replies, list) or len(replies) != calls or not all(isinstance(reply, dict) for reply in replies):
         raise AssertionError(f"the net's task gave no answer{context}")
-    return X, y, params, replies
+    held = {key: as_sent(value, scenario.dtype) for key, value in params.items()}
+    return as_sent(X, scenario.dtype), y, held, replies
 
 
 def _compare_loss(reply, loss, grads, context, what):
@@ -703,7 +830,7 @@ def _recorded_factors(records, scenario, X, params, context):
         factors.append(factor)
         seen.append(relu > 0)
         hidden = relu * factor
-    return NetReading(factors, seen, [])
+    return NetReading(factors, seen, [], float(np.finfo(scenario.dtype).eps))
 
 
 def _close(actual, expected):
@@ -740,10 +867,16 @@ def _precision(grads):
     return float(np.finfo(np.float32 if single else np.float64).eps)
 
 
-def _solve(hidden, target, tolerance):
-    """(d, relative residual) of hidden^T d = target, least squares."""
+# A weight gradient's rounding is relative to the whole of it, reg W_k included: where reg W_k dominates,
+# h^T d (what is solved for) is measured against this share of |dW_k| at least, never against less.
+NOISE_SHARE = 1e-2
+
+
+def _solve(hidden, target, floor=0.0):
+    """(d, relative residual) of hidden^T d = target, least squares; relative to max |target|, or to
+    `floor` when that is larger (NOISE_SHARE of the gradient target was cut from)."""
     solution = np.linalg.lstsq(hidden.T, target, rcond=None)[0]
-    residual = np.abs(hidden.T @ solution - target).max() / max(np.abs(target).max(), 1e-300)
+    residual = np.abs(hidden.T @ solution - target).max() / max(np.abs(target).max(), floor, 1e-300)
     return solution, residual
 
 
@@ -765,7 +898,7 @@ def read_net_factors(X, params, grads, reg):
     layers = len(params) // 2
     hidden = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     n = len(hidden)
-    targets, biases = {}, {}
+    targets, biases, floors = {}, {}, {}
     for index in range(1, layers + 1):
         weights, bias = params[f"W{index}"], params[f"b{index}"]
         d_weights, d_bias = grads.get(f"W{index}"), grads.get(f"b{index}")
@@ -774,6 +907,7 @@ def read_net_factors(X, params, grads, reg):
             raise AssertionError(f"grads['W{index}'] and grads['b{index}'] must be shaped like params['W{index}'] "
                                  f"{weights.shape} and params['b{index}'] {bias.shape}")
         targets[index] = d_weights.astype(np.float64) - reg * weights
+        floors[index] = NOISE_SHARE * float(np.abs(d_weights.astype(np.float64)).max(initial=0.0))
         biases[index] = d_bias.reshape(-1).astype(np.float64)
         if not (np.all(np.isfinite(targets[index])) and np.all(np.isfinite(biases[index]))):
             raise AssertionError(f"grads['W{index}'] or grads['b{index}'] holds inf or nan")
@@ -790,7 +924,7 @@ def read_net_factors(X, params, grads, reg):
         condition = float(singular.max() / singular.min())
         # What a residual may be for gradients of one batch: the rounding the layers below showed carries on.
         limit = min(1e-3, max(consistent, 100 * rounding))
-        solution, residual = _solve(hidden, targets[index], consistent)
+        solution, residual = _solve(hidden, targets[index], floors[index])
         rounding = max(rounding, 10 * residual)
         if residual > limit:
             raise AssertionError(
@@ -831,7 +965,7 @@ def read_net_factors(X, params, grads, reg):
         doubtful = opened & ~kept & ~dropped
         relu = np.maximum(z, 0.0)
         kept |= doubtful  # a signal above the noise: kept, unless the next layer says otherwise
-        doubtful |= _settle(relu, kept, opened & ~(kept & ~doubtful), magnitude, targets[index + 1],
+        doubtful |= _settle(relu, kept, opened & ~(kept & ~doubtful), magnitude, targets[index + 1], floors[index + 1],
                             min(1e-3, max(consistent, 100 * rounding)))
         reading.seen.append(opened & ~doubtful)
         mask = kept.astype(np.float64)
@@ -842,7 +976,7 @@ def read_net_factors(X, params, grads, reg):
 SETTLED = 64  # units tried again, at most, when the next layer does not fit the mask read
 
 
-def _settle(relu, kept, unsure, magnitude, target, limit):
+def _settle(relu, kept, unsure, magnitude, target, floor, limit):
     """When the next layer's weight gradient does not fit the mask read (within `limit`: a signal lost in
     the gradients' rounding, say), the `unsure` units with the largest signals (those too small to call,
     then those read as dropped) are tried the other way, one at a time, each change kept when it at least
@@ -850,13 +984,13 @@ def _settle(relu, kept, unsure, magnitude, target, limit):
     float32), never for float64 gradients of a correct net. Changes `kept` in place; returns the units
     it changed (whose mask the statistics then leave aside)."""
     changed = np.zeros(kept.shape, dtype=bool)
-    residual = _solve(relu * kept, target, limit)[1]
+    residual = _solve(relu * kept, target, floor)[1]
     if residual <= limit:
         return changed
     candidates = np.argwhere(unsure)
     for row, column in candidates[np.argsort(-magnitude[unsure])][:SETTLED]:
         kept[row, column] = not kept[row, column]
-        trial = _solve(relu * kept, target, limit)[1]
+        trial = _solve(relu * kept, target, floor)[1]
         if trial <= residual / 2:
             residual, changed[row, column] = trial, True
             if residual <= limit:
@@ -887,6 +1021,7 @@ class NetEvidence:
 
     def __init__(self):
         self.recorded = self.read = self.unreadable = 0
+        self.bare = {"read": 0, "unread": 0}  # calls without the recorder, of a net that calls dropout_forward
         self.reasons = []
         self.pools = {"records": MaskPool(), "gradients": MaskPool()}
         self.scale = None
@@ -902,24 +1037,46 @@ class NetEvidence:
                 f"showed them: {reasons}). Check that model.loss(X, y) returns (loss, grads) with a gradient for "
                 f"every parameter, and that each hidden layer's dropout keeps each unit with probability p")
 
+    def bare_unread(self, what):
+        """None, or why the calls made without the recorder are mostly unread (inline_masks then asks whether
+        dropout_forward's own defects explain it)."""
+        if self.bare["unread"] <= self.bare["read"]:
+            return None
+        reasons = "; ".join(sorted(set(self.reasons))[:3])
+        return (f"{what}: called with its own dropout_forward in place (no grader's wrapper around it), the net's "
+                f"gradients showed its masks in only {self.bare['read']} of {sum(self.bare.values())} calls "
+                f"({reasons}). Check that model.loss(X, y) does the same whatever dropout_forward is")
 
-def _net_factors(reply, scenario, X, y, params, context, evidence):
+
+def _net_factors(reply, scenario, X, y, params, context, evidence, drawn_by_dropout_forward=False):
     """(NetReading, source) of one model.loss(X, y) reply, its loss and gradients compared with torch's
     given the reading's factors: from the validated records when the net called dropout_forward (source
-    "records"), else read from its gradients ("gradients"); (None, None) when neither shows them
-    (counted in `evidence`)."""
+    "records"), else read from its gradients ("gradients"; "records" too for a call made without the
+    recorder, drawn_by_dropout_forward, by a net whose recorded calls show it calls dropout_forward);
+    (None, None) when neither shows them (counted in `evidence`)."""
     records = reply.get("records")
     if records:
         reading, source = _recorded_factors(records, scenario, X, params, context), "records"
         what = "with the masks your dropout_forward calls drew (each call's x checked, its out / x applied)"
         evidence.recorded += 1
     else:
-        reading, reason = _read_factors(reply, scenario, X, y, params, context)
+        try:
+            reading, reason = _read_factors(reply, scenario, X, y, params, context)
+        except AssertionError as error:
+            if not drawn_by_dropout_forward:
+                raise
+            # Its recorded call was validated; a forward bug (kept values unscaled, say) can leave a batch too
+            # ill-conditioned to read: counted, and failing closed when most such calls do not show their masks.
+            reading, reason = None, str(error).split("\nScenario:")[0]
+        if drawn_by_dropout_forward:
+            evidence.bare["read" if reading is not None else "unread"] += 1
         if reading is None:
             evidence.unreadable += 1
             evidence.reasons.append(reason)
             return None, None
         source, what = "gradients", "with the masks read from your gradients (dropout written in fc_net.py)"
+        if drawn_by_dropout_forward:
+            source, what = "records", "with the masks read from your gradients (your dropout_forward's)"
         evidence.read += 1
     _, loss, grads = torch_net(X, y, params, scenario.reg, reading.factors)
     _compare_loss(reply, loss, grads, context, what)
@@ -948,12 +1105,23 @@ def dropout_net_matches_torch(runner, settings):
     evidence.require("over this check's scenarios")
 
 
+def unwrapped_call(scenario):
+    """Which of an inline-masks scenario's two calls runs with the submission's own dropout_forward in
+    place of the recorder (its masks read from the gradients): drawn from the scenario's seed."""
+    return int(np.random.default_rng((scenario.seed, 0xB4E)).integers(2))
+
+
 def _inline_masks_example(runner, scenario, evidence):
     context = _replay("inline_masks", scenario, "fc_net")
-    X, y, params, replies = _net_call(runner, scenario, context, calls=2)
+    bare = unwrapped_call(scenario)
+    X, y, params, replies = _net_call(runner, scenario, context, calls=2, unwrapped=(bare,))
     observed = []
+    recorded = bool(replies[1 - bare].get("records"))  # the net calls dropout_forward
     for call, reply in enumerate(replies):
-        reading, source = _net_factors(reply, scenario, X, y, params, context, evidence)
+        if call == bare:
+            reply = {**reply, "records": []}
+        reading, source = _net_factors(reply, scenario, X, y, params, context, evidence,
+                                       drawn_by_dropout_forward=recorded and call == bare)
         if reading is None:
             continue
         for layer, (factor, seen) in enumerate(zip(reading.factors, reading.seen), start=1):
@@ -984,13 +1152,26 @@ def inline_masks(runner, settings):
     those masks. Each kept value is scaled by 1 / p, and over the check (MaskPool, each kind of
     masks apart) the masks drop 1 - p, independently in every example, unit and call. Masks that
     the records say dropout_forward drew are excused a defect only where dropout_forward shows it on
-    its own (_forward_defects: "Dropout forward" charges it). Fails closed when no mask is observed,
-    or too few for a bound."""
+    its own (_forward_defects: "Dropout forward" charges it). One call of each scenario (unwrapped_call)
+    runs with the submission's own dropout_forward in place of the recorder, its masks read from the
+    gradients: a net that drops only when something wraps dropout_forward shows there (and fails when
+    most such calls show nothing, unless dropout_forward's own defects explain it). Fails closed when
+    no mask is observed, or too few for a bound."""
     evidence = NetEvidence()
+    own = []  # dropout_forward's own defects, found once when first needed
+
+    def forward_defects():
+        if not own:
+            own.append(_forward_defects(runner, settings))
+        return own[0]
     for_all(dropout_net_scenarios(seeds=False), settings,
             lambda scenario: _inline_masks_example(runner, scenario, evidence),
             examples=[scenario for scenario in DESIGNED_DROPOUT_NETS if scenario.dropout_seed is None])
     evidence.require("over this check's scenarios")
+    unread = evidence.bare_unread("over this check's scenarios")
+    if unread and not forward_defects():
+        raise AssertionError(f"{unread}\nYour dropout_forward shows no defect on its own (the 'Dropout forward' part's "
+                             f"first check, run again) that would keep these masks from showing")
     if evidence.pools["gradients"].calls or not evidence.recorded:
         evidence.pools["gradients"].judge("inside the net (dropout written in fc_net.py), over this check's calls")
     if not evidence.recorded:
@@ -1000,12 +1181,11 @@ def inline_masks(runner, settings):
         defects["scale"] = evidence.scale
     if not defects:
         return
-    own = _forward_defects(runner, settings)
-    unexplained = [name for name in defects if name not in own]
+    unexplained = [name for name in defects if name not in forward_defects()]
     if unexplained:
         raise AssertionError(
             f"{defects[unexplained[0]]}\nYour dropout_forward does not do this on its own (the 'Dropout forward' "
-            f"part's first check, run again, finds {', '.join(sorted(own)) or 'nothing wrong'}): the net's dropout "
+            f"part's first check, run again, finds {', '.join(sorted(forward_defects())) or 'nothing wrong'}): the net's dropout "
             f"must be dropout_forward(h, {{'mode': 'train', 'p': keep ratio}}) after each hidden ReLU, its out used "
             f"as it is")
 
@@ -1019,7 +1199,7 @@ def _forward_defects(runner, settings):
     stop = getattr(runner, "_stop", None)  # a SubmissionRunner's next call starts a new worker
     if callable(stop):
         stop()
-    pool, defects = MaskPool(), set()
+    pool, defects = MaskPool(MaskPool.COUNTED), set()
 
     def body(scenario):
         try:
@@ -1139,7 +1319,7 @@ def sample_masks(runner, p, shape, calls, seed, instances=1):
     drawn as a scenario's are: fresh values at every call (dropout_values; the first call's are
     study_values(shape, seed)), of a shape of any rank holding (N, D)'s elements (called_shape), half
     the calls with a dropout_param seed and half without (NumPy's global RNG seeded then), every seed
-    distinct. Nothing but its size tells a study's call from a scenario's, and each call's mask also
+    distinct, x float64 or float32 at random. Nothing but its size tells a study's call from a scenario's, and each call's mask also
     joins the pooled statistics of the study being graded (MaskPool)."""
     shape = tuple(int(size) for size in shape)
     rng = np.random.default_rng((seed, *shape, int(round(p * 1e9)), calls, instances, 0x5A3))
@@ -1156,7 +1336,7 @@ def sample_masks(runner, p, shape, calls, seed, instances=1):
             dropout_seed = seeds[k] if seeded[k] else None
             rng_seed = seeds[count + k] if seeded[k] else seeds[k]
             out = runner.call("dropout_forward", x=x.reshape(called), p=1.0 - p, mode="train", seed=dropout_seed,
-                              rng_seed=rng_seed)
+                              rng_seed=rng_seed, dtype=DTYPES[int(rng.integers(len(DTYPES)))])
             if not isinstance(out, np.ndarray) or out.shape != called:
                 raise AssertionError(f"dropout_forward's out must be an array shaped like x {called}, got "
                                      f"{getattr(out, 'shape', type(out).__name__)}")
@@ -1208,13 +1388,13 @@ MASK_STUDY_CHECKS = tuple(_pooled_study(check, study) for check, study in zip(
 PARTS = (
     Part("Dropout forward", 1.0, (
         Check("train mode is x * mask / p, test mode the identity (torch's dropout, given the mask)",
-              dropout_forward_matches_torch, bounds=MaskPool.bounds_for()),
+              dropout_forward_matches_torch, bounds=MaskPool.bounds_for(MaskPool.COUNTED)),
         Check("dropout_param['seed'] fixes the mask", seed_fixes_the_mask, bounds=MaskPool.bounds_for()),
         *MASK_STUDY_CHECKS,
     )),
     Part("Dropout backward", 0.5, (
         Check("dx is the derivative of your forward (the same mask and 1 / p)", dropout_backward_matches,
-              bounds=2),
+              bounds=3),
     )),
     Part("Fully-connected net", 1.5, (
         Check("scores in test mode match torch", scores_match_torch),

@@ -2,6 +2,7 @@
 import spelling cs231n uses, and the tasks the trusted side may ask of them. The only file of the
 assignment that enters the worker's view: the standard library and numpy alone.
 """
+import contextlib
 import importlib.util
 import inspect
 import os
@@ -35,22 +36,56 @@ def affine_relu_backward(dout, cache):
 
 
 class DropoutRecorder:
-    """Stands in for the submission's dropout_forward wherever its other files import it: calls it, and
-    while `records` is a list, appends (x, out, p) of each call in train mode, copied at once."""
+    """Stands in for the submission's dropout_forward wherever its other files import it (`function`, a
+    plain function wearing the original's name, module and docstring): calls it, and while `records`
+    is a list, appends (x, out, p) of each call in train mode, copied at once. `unwrapped()` puts the
+    original back in every module that holds the stand-in, for calls whose masks the trusted side reads
+    from the gradients instead (a net cannot tell a recorded call from a real one by looking)."""
 
     def __init__(self, original):
         self.original = original
         self.records = None
+        self.function = self._function() if callable(original) else original
+
+    def _function(self):
+        recorder, original = self, self.original
+
+        def dropout_forward(x, dropout_param, *args, **kwargs):
+            records = recorder.records
+            before = np.array(x, dtype=np.float64) if records is not None else None
+            out, cache = recorder.original(x, dropout_param, *args, **kwargs)
+            if records is not None and isinstance(dropout_param, dict) and dropout_param.get("mode") == "train":
+                p = dropout_param.get("p")
+                records.append({"x": before, "out": np.array(out, dtype=np.float64),
+                                "p": float(p) if isinstance(p, (int, float, np.number)) else None})
+            return out, cache
+        for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+            try:
+                setattr(dropout_forward, name, getattr(original, name))
+            except (AttributeError, TypeError):
+                pass
+        return dropout_forward
 
     def __call__(self, x, dropout_param, *args, **kwargs):
-        records = self.records
-        before = np.array(x, dtype=np.float64) if records is not None else None
-        out, cache = self.original(x, dropout_param, *args, **kwargs)
-        if records is not None and isinstance(dropout_param, dict) and dropout_param.get("mode") == "train":
-            p = dropout_param.get("p")
-            records.append({"x": before, "out": np.array(out, dtype=np.float64),
-                            "p": float(p) if isinstance(p, (int, float, np.number)) else None})
-        return out, cache
+        return self.function(x, dropout_param, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def unwrapped(self):
+        """The original dropout_forward in every loaded module's namespace that holds the stand-in."""
+        swapped = []
+        for module in list(sys.modules.values()):
+            namespace = getattr(module, "__dict__", None)
+            if not isinstance(namespace, dict):
+                continue
+            for name, value in list(namespace.items()):
+                if value is self.function:
+                    namespace[name] = self.original
+                    swapped.append((namespace, name))
+        try:
+            yield
+        finally:
+            for namespace, name in swapped:
+                namespace[name] = self.function
 
 
 @dataclass
@@ -120,7 +155,7 @@ def load_submission(directory):
     layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
     recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
     if callable(recorder.original):
-        layers.dropout_forward = recorder
+        layers.dropout_forward = recorder.function
     loaded = Loaded(layers, recorder)
     try:
         _course_helpers(root)
@@ -168,27 +203,36 @@ def _plain(value):
     return None if value is None else f"<{type(value).__name__}>"
 
 
-def _dropout_forward(loaded, x, p, mode, seed, rng_seed):
-    """dropout_forward(x, {"p": p, "mode": mode[, "seed": seed]}) with NumPy's global RNG seeded by
-    rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
+DTYPES = ("float64", "float32")  # a net's dtype (cs231n's own default is float32), and so its dropout's x
+
+
+def _dtype(name):
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}")
+    return np.dtype(name)
+
+
+def _dropout_forward(loaded, x, p, mode, seed, rng_seed, dtype="float64"):
+    """dropout_forward(x, {"p": p, "mode": mode[, "seed": seed]}), x of `dtype`, with NumPy's global RNG
+    seeded by rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
     np.random.seed(rng_seed)
     dropout_param = {"p": p, "mode": mode, **({} if seed is None else {"seed": seed})}
-    out, loaded.cache = loaded.function("dropout_forward")(np.array(x), dropout_param)
+    out, loaded.cache = loaded.function("dropout_forward")(np.array(x, dtype=_dtype(dtype)), dropout_param)
     return _plain(out)
 
 
-def _dropout_backward(loaded, dout):
-    return _plain(loaded.function("dropout_backward")(np.array(dout), loaded.cache))
+def _dropout_backward(loaded, dout, dtype="float64"):
+    return _plain(loaded.function("dropout_backward")(np.array(dout, dtype=_dtype(dtype)), loaded.cache))
 
 
-def _net(loaded, architecture, keep, reg, seed, construct_seed):
-    """A FullyConnectedNet of `architecture` ((hidden_dims, input_dim, num_classes, weight_scale)), float64,
-    built after np.random.seed(construct_seed)."""
+def _net(loaded, architecture, keep, reg, seed, construct_seed, dtype="float64"):
+    """A FullyConnectedNet of `architecture` ((hidden_dims, input_dim, num_classes, weight_scale)) and
+    `dtype`, built after np.random.seed(construct_seed)."""
     cls = loaded.net_class()
     hidden_dims, input_dim, num_classes, weight_scale = architecture
     np.random.seed(construct_seed)
     return cls(list(hidden_dims), input_dim=input_dim, num_classes=num_classes, reg=reg, weight_scale=weight_scale,
-               dtype=np.float64, seed=seed, **{_keep_argument(cls): keep})
+               dtype=_dtype(dtype).type, seed=seed, **{_keep_argument(cls): keep})
 
 
 def _keep_argument(cls):
@@ -200,14 +244,14 @@ def _keep_argument(cls):
     return next((name for name in KEEP_ARGUMENTS if name in parameters), KEEP_ARGUMENTS[0])
 
 
-def _set_params(model, params):
-    """The harness's parameters in place of the model's own (new float64 arrays, same keys)."""
+def _set_params(model, params, dtype):
+    """The harness's parameters in place of the model's own (new arrays of the net's dtype, same keys)."""
     own = getattr(model, "params", None)
     if not isinstance(own, dict) or set(own) != set(params):
         raise KeyError(f"model.params has keys {sorted(own) if isinstance(own, dict) else own!r}, expected "
                        f"{sorted(params)} (W1, b1, ..., WL, bL)")
     for key, value in params.items():
-        own[key] = np.array(value, dtype=np.float64)
+        own[key] = np.array(value, dtype=_dtype(dtype))
 
 
 def _loss_reply(result):
@@ -217,23 +261,29 @@ def _loss_reply(result):
     return {"loss": _plain(loss), "grads": {str(key): _plain(value) for key, value in grads.items()}}
 
 
-def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1):
-    """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores), each with the
-    dropout_forward calls it made in train mode; with y, after one call of model.loss(X)."""
-    model = _net(loaded, architecture, keep, reg, seed, construct_seed)
-    if params is not None:
-        _set_params(model, params)
-    if y is not None:
-        model.loss(np.array(X))  # as the notebook does between epochs: test mode must not stick to the model
+def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1, dtype="float64",
+              unwrapped=()):
+    """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores) on one model, each
+    with the dropout_forward calls it made in train mode; with y, after one call of model.loss(X). The
+    calls whose index is in `unwrapped` run with the submission's own dropout_forward in place of the
+    recorder (no records), and so is the model built when call 0 is one of them."""
+    with loaded.recorder.unwrapped() if 0 in unwrapped else contextlib.nullcontext():
+        model = _net(loaded, architecture, keep, reg, seed, construct_seed, dtype)
+        if params is not None:
+            _set_params(model, params, dtype)
+        if y is not None:
+            model.loss(np.array(X))  # as the notebook does between epochs: test mode must not stick to the model
     replies = []
-    for _ in range(calls):
-        loaded.recorder.records = records = []
-        try:
-            result = model.loss(np.array(X)) if y is None else model.loss(np.array(X), np.array(y))
-        finally:
-            loaded.recorder.records = None
+    for call in range(calls):
+        bare = call in unwrapped
+        with loaded.recorder.unwrapped() if bare else contextlib.nullcontext():
+            loaded.recorder.records = records = None if bare else []
+            try:
+                result = model.loss(np.array(X)) if y is None else model.loss(np.array(X), np.array(y))
+            finally:
+                loaded.recorder.records = None
         reply = {"scores": _plain(result)} if y is None else _loss_reply(result)
-        replies.append({**reply, "records": records})
+        replies.append({**reply, "records": records or []})
     return replies
 
 

@@ -35,6 +35,7 @@ Backward is judged against the contract's gradient given the forward's own mask,
 forward's masks, observed as above, are genuine (else it fails closed, pointing at the forward).
 The update is judged on drawn gradients.
 """
+import itertools
 import math
 import sys
 from collections import Counter
@@ -244,19 +245,27 @@ def net_arrays(scenario):
 
 
 WEIGHT_SCALES = (0.01, 0.5, 1.5)  # the seeds' 0.01, and weights that make the hidden layer matter
+# A training run on one batch, as the notebooks' loops are, 1 scenario in LONG_SHARE: a mask that comes back
+# after some passes (a ring of masks kept per shape and keep_prob) shows within it.
+LONG_SHARE, LONG_STEPS = 32, (10, 15)
 
 
 def draw_scenario(seed):
     """The NetScenario of `seed`, every field drawn from a Generator seeded by it: 1-4 inputs, 1-10
     hidden units, 1-32 examples, keep_prob 1 (a pass in 7) or in [0.05, 0.95], lambd 0 (1 in 4) or in
-    [0, 2], learning rate in [0.01, 1], 1-3 steps, weights of scale 0.01, 0.5 or 1.5. Every check
-    draws its calls here (hypothesis draws the seed), so no call differs from another in kind."""
+    [0, 2], learning rate in [0.01, 1], 1-3 steps (LONG_STEPS, a training run on one batch, 1 in
+    LONG_SHARE), weights of scale 0.01, 0.5 or 1.5. Every check draws its calls here (hypothesis draws
+    the seed), so no call differs from another in kind."""
     rng = np.random.default_rng((seed, 0x5CE7))
-    return NetScenario(n_x=int(rng.integers(1, 5)), n_h=int(rng.integers(1, 11)), m=int(rng.integers(1, 33)),
-                       keep_prob=1.0 if rng.random() < 1 / 7 else float(rng.uniform(0.05, 0.95)),
-                       lambd=0.0 if rng.random() < 0.25 else float(rng.uniform(0.0, 2.0)),
-                       learning_rate=float(rng.uniform(0.01, 1.0)), steps=int(rng.integers(1, 4)),
-                       seed=int(seed), weight_scale=float(WEIGHT_SCALES[int(rng.integers(len(WEIGHT_SCALES)))]))
+    n_x, n_h, m = int(rng.integers(1, 5)), int(rng.integers(1, 11)), int(rng.integers(1, 33))
+    keep_prob = 1.0 if rng.random() < 1 / 7 else float(rng.uniform(0.05, 0.95))
+    lambd = 0.0 if rng.random() < 0.25 else float(rng.uniform(0.0, 2.0))
+    learning_rate, steps = float(rng.uniform(0.01, 1.0)), int(rng.integers(1, 4))
+    weight_scale = float(WEIGHT_SCALES[int(rng.integers(len(WEIGHT_SCALES)))])
+    if rng.random() < 1 / LONG_SHARE:
+        steps = int(rng.integers(*LONG_STEPS))
+    return NetScenario(n_x=n_x, n_h=n_h, m=m, keep_prob=keep_prob, lambd=lambd, learning_rate=learning_rate,
+                       steps=steps, seed=int(seed), weight_scale=weight_scale)
 
 
 def net_scenarios():
@@ -271,8 +280,9 @@ def pass_seed(seed, step):
 
 
 # Run first under every profile: typical sizes, keep_prob and lambd, each weight scale.
-DESIGNED = tuple(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
-    (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5)))
+DESIGNED = (*(NetScenario(2, 5, 16, keep, lambd, 0.5, 3, seed, scale) for keep, lambd, seed, scale in (
+    (0.7, 0.7, 1, 0.5), (0.5, 0.0, 2, 1.5), (0.86, 1.5, 3, 0.01), (1.0, 0.3, 4, 0.5))),
+    NetScenario(3, 10, 32, 0.6, 0.0, 0.05, 14, 5, 1.5))  # and a training run: fourteen passes on one batch
 
 
 def torch_reference(X, Y, parameters, keep, keep_prob, lambd):
@@ -552,6 +562,52 @@ class _Offsets:
         return cells
 
 
+class _Repeats:
+    """Pairs of passes of one scenario (every pair, however far apart) whose masks agree wherever both were
+    observed: independent draws do so with probability prod (p^2 + (1 - p)^2) over those activations.
+    Only pairs for which that is below RARE count, so that the chance of a correct forward repeating
+    any of them stays below their number times RARE (a union bound), far below FALSE_ALARM."""
+    RARE = 1e-20
+
+    def __init__(self):
+        self.pairs, self.chance, self.repeated = 0, 0.0, []
+
+    def add(self, scenario, masks):
+        """masks: (keep, observed) of each pass of `scenario` (None for a pass that showed nothing)."""
+        p = 1.0 - scenario.keep_prob
+        log_agree = math.log(p * p + (1.0 - p) * (1.0 - p)) if 0.0 < p < 1.0 else 0.0
+        for (i, first), (j, second) in itertools.combinations(enumerate(masks), 2):
+            if first is None or second is None:
+                continue
+            both = first[1] & second[1]
+            log_chance = float(both.sum()) * log_agree
+            if not log_chance < math.log(self.RARE):
+                continue
+            self.pairs += 1
+            self.chance += math.exp(log_chance)
+            if np.array_equal(first[0][both], second[0][both]):
+                self.repeated.append((scenario, i, j))
+
+    def judge(self, what, fail_closed):
+        statistics.bounds_evaluated += 1
+        assert self.chance < statistics.FALSE_ALARM
+        if not self.pairs:
+            if fail_closed:
+                raise AssertionError(f"{what}: no two forward passes of one training run showed enough of their masks "
+                                     f"to tell a mask that comes back from fresh ones")
+            return None
+        if not self.repeated:
+            return None
+        scenario, i, j = self.repeated[0]
+        # Ranked just beyond its bound: a mask shared along the batch also repeats, and its own bound says more.
+        return 1.0 + len(self.repeated) / self.pairs, (
+            f"{what}: in {len(self.repeated)} of {self.pairs} pairs of forward passes on the same X the mask came back "
+            f"unchanged (first: passes {i + 1} and {j + 1} of {scenario.describe()}), where independent draws "
+            f"repeat any of them with probability < {self.chance:.1e} (a correct forward lands outside this with "
+            f"probability < {statistics.FALSE_ALARM:g}). Draw a fresh mask at every call: a mask kept and reused (or a "
+            f"ring of a few masks per shape) shows here.")
+
+
 def _agreements_bound(cells, what, advice, fail_closed):
     """One bound over `cells` (their shares of FALSE_ALARM add up to at most 1): each one's agreements are
     those of independent draws. -> None, or (how many radii beyond, message) for the cell farthest
@@ -625,9 +681,12 @@ class Evidence:
        pairs), and so do any two at one offset, flattened by rows or by columns (any pattern);
     5. the masks of passes 1 and 2, 2 and 3, 1 and 3 on the same X agree at every offset as
        independent draws do (the same mask again, or a shifted copy);
-    6. so do the masks of two passes of the same shape, paired at random (a repeated stream).
+    6. so do the masks of two passes of the same shape, paired at random (a repeated stream);
+    7. two passes in a row (1 and 2, 3 and 4, ... of one scenario, fully observed) drop the same number
+       as often as independent draws do (statistics.EqualCounts: a mask permuted from the last);
+    8. no two passes of one scenario, however far apart, have the same mask (_Repeats: a ring of masks).
     Each bound fails closed: evidence too small for it fails it, saying what could not be observed."""
-    BOUNDS = 6
+    BOUNDS = 8
 
     def __init__(self, seed=0x7E57):
         self.tally = _Tally()
@@ -645,6 +704,8 @@ class Evidence:
                         for i, j in ((0, 1), (1, 2), (0, 2))}
         self.masks = []  # (shape, keep, observed, p) of every pass, for pairs of the same shape
         self.passes = 0
+        self.equal_counts = statistics.EqualCounts()
+        self.repeats = _Repeats()
 
     def add_scenario(self, scenario, passes):
         """The ForwardPasses of `scenario`, in order (the same X, the parameters updated in between)."""
@@ -655,6 +716,11 @@ class Evidence:
                 for tally, order in zip(tallies, "CF"):
                     tally.add(passes[i].keep.ravel(order), observed[i].ravel(order), p,
                               passes[j].keep.ravel(order), observed[j].ravel(order), p)
+        masks = [None if seen is None else (forward.keep, seen) for forward, seen in zip(passes, observed)]
+        for first, second in zip(masks[0::2], masks[1::2]):
+            if first is not None and second is not None and first[1].all() and second[1].all():
+                self.equal_counts.add_pair(first[0], second[0], p)
+        self.repeats.add(scenario, masks)
 
     def _add_pass(self, scenario, index, forward):
         observed = self.tally.add_pass(forward)
@@ -730,7 +796,9 @@ class Evidence:
                 "mask per hidden unit shared by the whole batch, shape (n_h, 1), shows here)."), fail_closed)),
             ("the fraction dropped", None if shortfall else self._judge_fraction(what)),
             ("the fraction dropped in a group", self._judge_groups(what, fail_closed)),
-            ("the number dropped per pass", self._judge_counts(what, fail_closed)))
+            ("the number dropped per pass", self._judge_counts(what, fail_closed)),
+            ("the numbers dropped at two passes in a row", self._judge_equal_counts(what, fail_closed)),
+            ("a mask that comes back", self.repeats.judge(f"{what}, the masks of one training run", fail_closed)))
         failures = sorted(((*result, label) for label, result in results if result), key=lambda failure: -failure[0])
         if failures:
             others = ", ".join(label for _, _, label in failures[1:])
@@ -793,6 +861,21 @@ class Evidence:
                 f"transform is {distance:.4f} from uniform, beyond {radius:.4f} (a correct forward lands outside this "
                 f"with probability < {statistics.FALSE_ALARM:g}). Draw each activation's keep on its own: a fixed "
                 f"number dropped per pass, or one draw shared by several activations, shows here.")
+
+    def _judge_equal_counts(self, what, fail_closed):
+        counts = self.equal_counts
+        radius = statistics.hoeffding_radius(counts.count) if counts.count else math.inf
+        if not fail_closed and not radius < 1.0 - counts.expected_yes / max(counts.count, 1):
+            statistics.bounds_evaluated += 1
+            return None
+        try:
+            counts.assert_independent(f"{what}, passes 1 and 2 (3 and 4, ...) on the same X, wholly observed")
+        except AssertionError as error:
+            deviation = (counts.yes - counts.expected_yes) / counts.count if counts.count else math.inf
+            return abs(deviation) / radius if counts.count else math.inf, (
+                f"{error}. Draw each activation's keep on its own at every pass: a mask permuted from the last one, "
+                f"or a number dropped kept from pass to pass, shows here.")
+        return None
 
     def _same_shapes(self):
         """_Offsets of the masks of passes of one shape, paired at random (disjoint pairs)."""
