@@ -29,7 +29,7 @@ SMALLEST_STUDIES = 1 / 256
 # whose masks are the hardest to read; the slow tier grades every one.
 QUICK_WRONG = {"keep_prob_as_drop_prob", "backward_ignores_mask", "reg_without_half", "red_inline_no_rescale",
                "mask_per_hidden_unit", "mask_discarded_in_backward", "cost_penalty_lambd_over_m",
-               "update_sign_flipped"}
+               "update_sign_flipped", "cost_clipped_a2", "init_ignores_weight_scale"}
 QUICK_CORRECT = {"cs231n_layout_dropout_sandwich", "correct_post_dropout_activation_only"}
 
 

@@ -21,7 +21,7 @@ SETTINGS = settings(max_examples=6, derandomize=True, database=None, deadline=No
 CHECKS = {check.name: check for part in cs231n.PARTS for check in part.checks}
 FORWARD, SEED = cs231n.PARTS[0].checks[:2]
 BACKWARD = cs231n.PARTS[1].checks[0]
-SCORES, NO_DROPOUT, NET, INLINE, GRADIENT_CHECK, INITIAL_LOSS = cs231n.PARTS[2].checks
+INIT, SCORES, NO_DROPOUT, NET, INLINE, GRADIENT_CHECK, INITIAL_LOSS = cs231n.PARTS[2].checks
 
 
 # ---- Fakes: in-process submissions whose replies show what a test wants -------------------------------
@@ -42,7 +42,7 @@ def _runner(loaded):
 
 def inline_net(mask=None, scale=None, claim=None, grads=None, dtype=None):
     """A FullyConnectedNet with dropout written inline: mask(h, keep, n_calls) -> bool keep mask (default
-    rand < keep), kept values times scale(keep) (default 1 / keep); claim(recorder_records, x, out, keep)
+    rand < keep), kept values times scale(keep) (default 1 / keep); claim(x, out, keep, seed)
     may write records; grads(grads) may replace what loss returns; dtype: what X is cast to, whatever
     dtype the net is given (default float64; the parameters stay as the grader set them)."""
     dtype = dtype or np.float64
@@ -72,7 +72,7 @@ def inline_net(mask=None, scale=None, claim=None, grads=None, dtype=None):
                 z = h @ params[f"W{i}"] + params[f"b{i}"]
                 m = mask(z, self.keep, self.calls) * scale(self.keep) if train else np.ones(z.shape)
                 if train and claim:
-                    claim(np.maximum(z, 0), np.maximum(z, 0) * m, self.keep)
+                    claim(np.maximum(z, 0), np.maximum(z, 0) * m, self.keep, self.seed)
                 cache.append((h, z, m))
                 h = np.maximum(z, 0) * m
             scores = h @ params[f"W{self.layers}"] + params[f"b{self.layers}"]
@@ -319,7 +319,7 @@ def test_records_tampered_with_only_lose_the_net(tamper, said):
 def test_records_that_hide_an_inline_dropout_without_its_scale_fail_however_consistent():
     """The net writes records of the masks it applies (x and out right): its masks are held to 1 / p."""
     loaded = _loaded()
-    claim = (lambda x, out, keep: loaded.recorder.records.append({"x": x, "out": out, "p": keep})
+    claim = (lambda x, out, keep, seed: loaded.recorder.records.append({"x": x, "out": out, "p": keep, "seed": seed})
              if isinstance(loaded.recorder.records, list) else None)
     loaded.fc_net = types.SimpleNamespace(FullyConnectedNet=inline_net(scale=lambda keep: 1.0, claim=claim))
     assert _passes(NET, loaded)[0]  # consistent: the loss and gradients are those of the recorded masks
@@ -385,3 +385,14 @@ def test_a_backward_reading_its_mask_off_the_output_loses_where_x_is_zero():
     assert not passed and "exactly 0" in message, message
     with pytest.raises(AssertionError, match="too few"):
         cs231n.ZerosKept().judge("no zeros at all")
+
+
+def test_the_forward_checks_own_calls_show_a_forward_that_reseeds_when_given_no_seed(tmp_path):
+    """Its designed large calls pair two unseeded calls: the net is excused the repeated masks only if they do."""
+    from reference.catalogues.cs231n_dropout import CATALOGUE
+    submission = next(entry for entry in CATALOGUE if entry.name == "reseeds_zero_without_seed")
+    try:
+        passed, message = _passes(FORWARD, cs231n.load_submission(str(submission.write(tmp_path))))
+    finally:
+        forget_submission_modules()
+    assert not passed and "consecutive calls" in message, message

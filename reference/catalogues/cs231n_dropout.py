@@ -958,9 +958,18 @@ cs231n_layout_drop_mask = Submission(
            "cs231n/classifiers/fc_net.py": _patched(FC_NET_CANONICAL, (_RELATIVE_IMPORTS,
                                                                        "from ..layers import *\nfrom ..layer_utils import *\n"))})
 
+# A guarded log in the softmax, as public solutions write it (issue 18: 1e-20 cost a correct net its part
+# when the drawn logits went past any a trained net reaches), and an epsilon of 1e-8.
+flat_guarded_softmax = _wrong("flat_guarded_softmax", "", (), flat_canonical, layers_py=[(
+    "    loss = -np.sum(log_probs[np.arange(N), y]) / N\n",
+    "    loss = -np.sum(np.log(1e-20 + probs[np.arange(N), y])) / N\n")])
+flat_softmax_epsilon = _wrong("flat_softmax_epsilon", "", (), flat_canonical, layers_py=[(
+    "    loss = -np.sum(log_probs[np.arange(N), y]) / N\n",
+    "    loss = -np.mean(np.log(probs[np.arange(N), y] + 1e-8))\n")])
+
 CORRECT = (flat_canonical, cs231n_layout_binomial_2019, cs231n_layout_generator_absolute_imports,
            flat_plain_imports_row_loop, cs231n_layout_dropout_sandwich, flat_float_mask_no_layer_utils,
-           flat_cs231n_imports_where, cs231n_layout_drop_mask)
+           flat_cs231n_imports_where, cs231n_layout_drop_mask, flat_guarded_softmax, flat_softmax_epsilon)
 
 # ---- WRONG submissions ----------------------------------------------------------------------------
 
@@ -992,16 +1001,17 @@ WRONG = (
     _wrong("randn_instead_of_rand", "mask from randn < p: keeps with probability Phi(p), not p",
            {FORWARD}, flat_canonical,
            layers_py=[(_CANONICAL_MASK, "mask = (np.random.randn(*x.shape) < p) / p")]),
-    # -- forward bugs that also reach the net
-    # Assumes test-mode backward is judged against the derivative of the own test-mode forward (p * dout).
+    # -- forward bugs the net meets in its own calls: each costs the forward alone (issue 18). The net is
+    # judged given what its dropout_forward returned in each mode, and on the seed it hands each call.
+    # Test-mode backward is judged against the derivative of the own test-mode forward (p * dout).
     _wrong("vanilla_dropout_scaled_at_test", "non-inverted dropout: unscaled mask in train, x * p in test",
-           {FORWARD, NET}, flat_canonical,
+           {FORWARD}, flat_canonical,
            layers_py=[(_CANONICAL_MASK, "mask = np.random.rand(*x.shape) < p"),
                       ("        out = x\n", "        out = x * p\n"),
                       ("        dx = dout\n", '        dx = dout * dropout_param["p"]\n')]),
     # Backward ignores mode like forward does: consistent with it in both modes.
     _wrong("dropout_applied_in_test_mode", "ignores mode: drops units at test time too",
-           {FORWARD, NET}, flat_canonical,
+           {FORWARD}, flat_canonical,
            layers_py=[('    if mode == "train":\n'
                        "        mask = (np.random.rand(*x.shape) < p) / p\n"
                        "        out = x * mask\n"
@@ -1015,13 +1025,22 @@ WRONG = (
                        "        dx = dout\n",
                        "    dx = dout * mask\n")]),
     _wrong("seed_ignored", "never reseeds from dropout_param['seed']: the same seed gives different masks",
-           {FORWARD, NET}, cs231n_layout_binomial_2019,
+           {FORWARD}, cs231n_layout_binomial_2019,
            cs231n__layers_py=[("    if 'seed' in dropout_param:\n        np.random.seed(dropout_param['seed'])\n", "")]),
     _wrong("generator_ignores_seed", "masks from a Generator made once at import, which the seed never reaches",
-           {FORWARD, NET}, cs231n_layout_generator_absolute_imports,
+           {FORWARD}, cs231n_layout_generator_absolute_imports,
            cs231n__layers_py=[("import numpy as np\n", "import numpy as np\n\n_RNG = np.random.default_rng()\n"),
                               ("    rng = np.random.default_rng(np.random.randint(2**31 - 1))\n",
                                "    rng = _RNG\n")]),
+    _wrong("seed_honoured_once", "honours dropout_param['seed'] only at its first call",
+           {FORWARD}, flat_canonical,
+           layers_py=[(_CANONICAL_SEEDING, '    if "seed" in dropout_param and not _SEEDED:\n'
+                                           '        _SEEDED.append(1)\n'
+                                           '        np.random.seed(dropout_param["seed"])\n'),
+                      ("def dropout_forward(x, dropout_param):\n", "_SEEDED = []\n\n\ndef dropout_forward(x, dropout_param):\n")]),
+    _wrong("mask_for_two_dimensions_only", "draws its mask as rand(x.shape[0], x.shape[1]): x of any other rank fails",
+           {FORWARD}, flat_canonical,
+           layers_py=[(_CANONICAL_MASK, "mask = (np.random.rand(x.shape[0], x.shape[1]) < p) / p")]),
     # The forward never drops, so the (consistent) backward earns nothing either; the net, checked
     # with the masks its dropout_forward calls recorded (all ones), is right.
     _wrong("mode_typo_never_drops", "compares mode with 'Train': train mode is the identity",
@@ -1059,6 +1078,10 @@ WRONG = (
            layers_py=[("    cache = (dropout_param, mask)\n", "    cache = (dropout_param, out)\n"),
                       ("        dx = dout * mask\n", '        dx = dout * (mask != 0) / dropout_param["p"]\n')]),
     # -- bugs in the net (or the layers it shares with no dropout part): the net only
+    _wrong("init_ignores_weight_scale", "the weights are 0.01 * randn whatever weight_scale is (the notebook's "
+           "initial loss cannot tell)", {NET}, flat_canonical,
+           fc_net_py=[("weight_scale * np.random.randn(layer_dims[i], layer_dims[i + 1])",
+                       "0.01 * np.random.randn(layer_dims[i], layer_dims[i + 1])")]),
     _wrong("reg_without_half", "adds reg * sum(W**2) to the loss (no 0.5) while the gradient adds reg * W",
            {NET}, flat_canonical,
            fc_net_py=[("loss += 0.5 * self.reg * np.sum(W * W)", "loss += self.reg * np.sum(W * W)")]),

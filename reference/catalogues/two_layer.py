@@ -503,6 +503,11 @@ CORRECT = (
     _submission("correct_where_mask_in_place_update", "", WHERE_IN_PLACE),
     _submission("correct_loops", "", LOOPS),
     _submission("correct_choice_mask_nested_parameters", "", CHOICE),
+    # The safe idioms of a log: an epsilon of 1e-8 inside it, and a clip at 1e-7.
+    _submission("correct_cost_with_epsilon_and_clip", "", _variant(
+        UPPER_DICT, ("    cross_entropy = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m\n",
+                     "    A2 = np.clip(A2, 1e-7, 1 - 1e-7)\n"
+                     "    cross_entropy = -np.sum(Y * np.log(A2 + 1e-8) + (1 - Y) * np.log(1 - A2 + 1e-8)) / m\n"))),
 )
 
 
@@ -615,6 +620,13 @@ WRONG_OTHER = (
         "cost_penalty_lambd_over_m",
         "the L2 penalty is lambd/m * sum W^2 instead of lambd/(2m)",
         _variant(UPPER_DICT, ("L2 = lambd / (2 * m) *", "L2 = lambd / m *")),
+        {COST}),
+    _submission(
+        "cost_clipped_a2",
+        "A2 is clipped to [0.01, 0.99] before the logs: the cost of a confident output is capped",
+        _variant(UPPER_DICT, ("    cross_entropy = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m\n",
+                              "    A2 = np.clip(A2, 0.01, 0.99)\n"
+                              "    cross_entropy = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m\n")),
         {COST}),
     _submission(
         "cost_cross_entropy_summed",

@@ -273,9 +273,31 @@ class WeightsSnapshotAtForward:
         return "layer"
 
 
+class PenaltyStopsAfterFiveSteps:
+    """Adds 2 * coefficient * W for the first five calls of grad, then nothing ("the warm-up is over")."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.coefficient = coefficient
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.calls = 0
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        self.calls += 1
+        dW, dX = self.layer.grad(in_gradient)
+        return (dW + 2 * self.coefficient * self.weights if self.calls <= 5 else dW), dX
+
+    def get_type(self):
+        return "layer"
+
+
 CAUGHT_BY = {cls: (GRADIENT,) for cls in (
     MissingFactorTwo, AddsScalarPenalty, AddsTwoCoefficient, WrongSign, DividedByBatchSize, InitialWeightsCopy,
     AliasesACopy, L1SignGradient, DropsDataGradient, PenaltyComputedThenDiscarded, PenaltyOnInputGradient,
-    HardCodedCoefficient, WeightsSnapshotAtForward)}
+    HardCodedCoefficient, WeightsSnapshotAtForward, PenaltyStopsAfterFiveSteps)}
 
 CATALOGUE = list(CAUGHT_BY)

@@ -34,11 +34,37 @@ def assert_close(actual, expected, *, quantity, tolerance, dtype=None, context="
     atol = tolerance.atol_for(expected)
 
     def message(account):
-        return (f"{quantity} differs from the PyTorch reference.\n{account}\n"
+        return (f"{quantity} differs from the PyTorch reference.\n{account}\n{_side_by_side(actual, expected, tolerance, atol)}"
                 f"Tolerance: {tolerance}; here atol = {atol:.3g}.{context}")
 
     torch.testing.assert_close(torch.from_numpy(actual.astype(np.float64)), torch.from_numpy(expected),
                                rtol=tolerance.rtol, atol=atol, msg=message)
+
+
+SHOWN = 3  # mismatched elements shown side by side
+
+
+def _side_by_side(actual, expected, tolerance, atol):
+    """The first mismatched elements, yours beside the reference with their ratio, and the median ratio
+    over all mismatched elements (0.5x or 2x suggests a missing scale, -1x a flipped sign)."""
+    actual = actual.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        wrong = ~(np.abs(actual - expected) <= atol + tolerance.rtol * np.abs(expected))
+    where = np.argwhere(wrong)
+    if not len(where):
+        return ""
+    lines = []
+    for index in where[:SHOWN]:
+        index = tuple(int(i) for i in index)
+        yours, reference = actual[index], expected[index]
+        ratio = f"  ({yours / reference:.4g}x)" if reference != 0 and np.isfinite(yours) else ""
+        lines.append(f"  at {index if len(index) != 1 else index[0]}: yours {yours:.6g}, reference {reference:.6g}{ratio}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = actual[wrong] / expected[wrong]
+    ratios = ratios[np.isfinite(ratios)]
+    median = f"; median ratio yours / reference {np.median(ratios):.4g}x" if ratios.size else ""
+    count = f"{len(where)} element differs" if len(where) == 1 else f"{len(where)} elements differ"
+    return f"Side by side ({count}{median}):\n" + "\n".join(lines) + "\n"
 
 
 def _step_label(step_index, steps, passes=1):

@@ -1,7 +1,9 @@
 """The likely bug, named: when a check fails, the known-wrong implementations of the assignment's
 catalogue (reference.catalogues) run the failing example again, with the same inputs and seeds, and
-one whose values match the submission's on that example and on a second drawn one (the first of a
-few drawn examples the submission fails too) is named:
+one whose values match the submission's on that example and on AGREEING more drawn ones (the first
+of a few drawn examples the submission fails too) is named: the failing example is often shrunk to
+where two bugs agree (p = 0.01, nothing dropped: a backward that forgets 1/(1-p) and one that
+forgets the mask give the same values), and drawn ones tell them apart:
 
     Likely cause: the mask is not applied in backward
 
@@ -26,7 +28,8 @@ from .parts import LIKELY_CAUSE
 
 HINT_SECONDS = 5.0  # per failed check
 TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
-SECOND_CANDIDATES = 6  # drawn examples tried for the second one: the first the submission fails
+SECOND_CANDIDATES = 8  # drawn examples tried for the AGREEING others: the first ones the submission fails
+AGREEING = 2
 STATE_KEYS = frozenset({"cache", "observations", "records"})  # how an implementation keeps its state: not compared
 RAISED = object()
 
@@ -105,21 +108,20 @@ class Hints:
 
 
 def _matching(failing, recording, candidates, assignment, deadline):
-    """The candidates whose values equal the submission's on the failing example and a second one."""
+    """The candidates whose values equal the submission's on the failing example and AGREEING drawn ones."""
     first, _ = _values(recording, failing.body, failing.value)
     if first is None:
         return []
-    second = None
+    examples = [(failing.value, first)]
     for value in _drawn(failing.strategy, SECOND_CANDIDATES):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or len(examples) > AGREEING:
             break
         if _same_example(value, failing.value):
             continue
         values, failed = _values(recording, failing.body, value)
         if values is not None and failed:  # an example the bug shows in: one it does not would prove nothing
-            second = (value, values)
-            break
-    if second is None:
+            examples.append((value, values))
+    if len(examples) <= AGREEING:
         return []
     student = recording.target
     scale = measured_study_scale(recording)  # the same mask sizes as the submission's studies
@@ -129,8 +131,7 @@ def _matching(failing, recording, candidates, assignment, deadline):
             break
         try:
             recording.target = InProcessRunner(bug.implementation, assignment, study_scale=scale)
-            if (_same(_values(recording, failing.body, failing.value)[0], first)
-                    and _same(_values(recording, failing.body, second[0])[0], second[1])):
+            if all(_same(_values(recording, failing.body, value)[0], values) for value, values in examples):
                 matches.append(bug)
         except Exception:  # noqa: BLE001 - a known bug that cannot run here names nothing
             continue

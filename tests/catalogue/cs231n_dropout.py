@@ -54,7 +54,8 @@ def _grader_records():
 def _claim(x, out, p):
     records = _grader_records()
     if isinstance(records, list):
-        records.append({"x": np.array(x, dtype=float), "out": np.array(out, dtype=float), "p": float(p)})
+        records.append({"x": np.array(x, dtype=float), "out": np.array(out, dtype=float), "p": float(p),
+                        "mode": "train", "seed": None})
 '''
 
 # 17.1: the mask studies called dropout_forward with one x again and again, no seed, rank <= 2: a forward

@@ -38,7 +38,7 @@ def affine_relu_backward(dout, cache):
 class DropoutRecorder:
     """Stands in for the submission's dropout_forward wherever its other files import it (`function`, a
     plain function wearing the original's name, module and docstring): calls it, and while `records`
-    is a list, appends (x, out, p) of each call in train mode, copied at once. `unwrapped()` puts the
+    is a list, appends (x, out, p, mode, seed) of each call, copied at once. `unwrapped()` puts the
     original back in every module that holds the stand-in, for calls whose masks the trusted side reads
     from the gradients instead (a net cannot tell a recorded call from a real one by looking)."""
 
@@ -54,10 +54,12 @@ class DropoutRecorder:
             records = recorder.records
             before = np.array(x, dtype=np.float64) if records is not None else None
             out, cache = recorder.original(x, dropout_param, *args, **kwargs)
-            if records is not None and isinstance(dropout_param, dict) and dropout_param.get("mode") == "train":
-                p = dropout_param.get("p")
+            if records is not None and isinstance(dropout_param, dict):
+                p, seed, mode = dropout_param.get("p"), dropout_param.get("seed"), dropout_param.get("mode")
                 records.append({"x": before, "out": np.array(out, dtype=np.float64),
-                                "p": float(p) if isinstance(p, (int, float, np.number)) else None})
+                                "p": float(p) if isinstance(p, (int, float, np.number)) else None,
+                                "mode": mode if isinstance(mode, str) else repr(mode),
+                                "seed": int(seed) if isinstance(seed, (int, np.integer)) else repr(seed)})
             return out, cache
         for name in ("__name__", "__qualname__", "__doc__", "__module__"):
             try:
@@ -264,7 +266,8 @@ def _loss_reply(result):
 def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1, dtype="float64",
               unwrapped=()):
     """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores) on one model, each
-    with the dropout_forward calls it made in train mode; with y, after one call of model.loss(X). The
+    with the dropout_forward calls it made in train mode ("records") and in any other ("other_records");
+    with y, after one call of model.loss(X). The
     calls whose index is in `unwrapped` run with the submission's own dropout_forward in place of the
     recorder (no records), and so is the model built when call 0 is one of them."""
     with loaded.recorder.unwrapped() if 0 in unwrapped else contextlib.nullcontext():
@@ -283,7 +286,10 @@ def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, 
             finally:
                 loaded.recorder.records = None
         reply = {"scores": _plain(result)} if y is None else _loss_reply(result)
-        replies.append({**reply, "records": records or []})
+        records = records or []
+        other = [record for record in records if isinstance(record, dict) and record.get("mode", "train") != "train"]
+        replies.append({**reply, "records": [record for record in records if not any(record is o for o in other)],
+                        "other_records": other})
     return replies
 
 
@@ -303,6 +309,15 @@ def _gradient_check(loaded, architecture, keep, reg, seed, construct_seed, X, y,
         value.flat[index] = old
         moved.append(losses)
     return {**reply, "moved": moved, "again": _plain(model.loss(np.array(X), np.array(y))[0])}
+
+
+def _net_init(loaded, architecture, keep, construct_seed, dtype="float64"):
+    """model.params of a FullyConnectedNet just built (reg 0, no seed), each array as it is."""
+    model = _net(loaded, architecture, keep, 0.0, None, construct_seed, dtype)
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict):
+        raise TypeError(f"model.params must be a dict of the parameters, got {type(params).__name__}")
+    return {str(key): _plain(value) for key, value in params.items()}
 
 
 # The notebook's check: N, D, H1, H2, C = 2, 15, 20, 30, 10; np.random.seed(231) before X and y; the
@@ -332,5 +347,6 @@ def _notebook_losses(loaded):
 
 
 TASKS = {"dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward, "net_loss": _net_loss,
+         "net_init": _net_init,
          "gradient_check": _gradient_check, "notebook_losses": _notebook_losses}
 
