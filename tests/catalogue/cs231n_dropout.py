@@ -272,7 +272,7 @@ hostile_honest_only_inside_the_sandbox = Submission(
     files={"layers.py": _forward_honest_only_if(
         "import sys as _sys\n\n\n", "any(name in _sys.modules for name in ('pyseccomp', 'landlock', "
         "'reference.sandbox.isolation'))", "np.ones_like(x)"), "fc_net.py": FC_NET_CANONICAL},
-    loses=frozenset({FORWARD}))
+    loses=frozenset({FORWARD, BACKWARD}))  # a forward that never drops leaves the backward nothing to earn on
 WRONG = WRONG + (hostile_honest_only_inside_the_sandbox,)
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
