@@ -84,3 +84,30 @@ def test_an_error_in_the_graders_own_code_fails_the_check_without_blaming_the_st
     assert not passed
     assert message.startswith("The grader failed while checking this") and "TypeError: a bug in the grader" in message
     assert "the implementation raised" not in message
+
+
+def test_overlong_feedback_keeps_the_likely_cause_and_the_ends_of_an_overlong_line():
+    from reference.grading.plugin import FEEDBACK_CHARACTERS, shortened
+    replay = "Replay: replay(" + "0.125, " * 3000 + ")"
+    message = f"grads['W1'] differs\n{replay}\nLikely cause: the mask is not applied in backward"
+    short = shortened(message)
+    assert len(short) <= FEEDBACK_CHARACTERS and short.endswith("Likely cause: the mask is not applied in backward")
+    assert "characters cut" in short and short.split("\n")[1].endswith("0.125, )")
+    many = "x\n" * 5000 + "Likely cause: y"
+    assert len(shortened(many)) <= FEEDBACK_CHARACTERS and shortened(many).endswith("Likely cause: y")
+    assert shortened("short") == "short"
+
+
+def test_a_designed_scenario_replays_as_the_call_that_builds_it():
+    from dataclasses import replace
+
+    import numpy as np
+
+    import reference
+    from reference.core.strategies import designed_dropout_model
+    model = replace(designed_dropout_model(3, 1, steps=2), steps=0, passes=4)
+    code = repr(model)
+    assert code == "designed_dropout_model(seed=3, index=1, steps=0, passes=4)"
+    rebuilt = eval(code, vars(reference) | {"designed_dropout_model": reference.designed_dropout_model})
+    assert np.array_equal(rebuilt.x, model.x) and rebuilt.passes == 4
+    assert repr(replace(model, lr=0.2)).startswith("Scenario(")  # no longer what the call builds: spelled out

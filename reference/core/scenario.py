@@ -8,7 +8,7 @@ the seed of NumPy's global RNG (where implementations that follow the skeleton d
 
 Its repr is Python that rebuilds it exactly, so a failing scenario can be replayed by pasting it.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -79,6 +79,9 @@ class Scenario:
     dtype: str = "float64"
     seed: int = 0
     passes: int = 1
+    # How a designed scenario is built again, (builder name in reference.core.strategies, its arguments but
+    # steps and passes): its replay line names that call instead of spelling out every array.
+    origin: tuple = field(default=(), repr=False, compare=False)
 
     def __post_init__(self):
         if self.loss not in LOSSES:
@@ -113,11 +116,35 @@ class Scenario:
             steps += f", then {self.passes} forward passes"
         return f"batch {self.batch}: {stack}; loss {self.loss}; {steps}; {self.dtype}; seed {self.seed}"
 
+    def _origin_code(self):
+        """`builder(arguments, steps=..., passes=...)` when that call rebuilds this scenario exactly, else ""."""
+        if not self.origin:
+            return ""
+        import importlib
+        name, arguments = self.origin
+        builder = getattr(importlib.import_module("reference.core.strategies"), name)
+        if not _same_scenario(builder(**arguments, steps=self.steps, passes=self.passes), self):
+            return ""
+        listed = ", ".join(f"{key}={value!r}" for key, value in {**arguments, "steps": self.steps,
+                                                                   "passes": self.passes}.items())
+        return f"{name}({listed})"
+
     def __repr__(self):
+        short = self._origin_code()
+        if short:
+            return short
         layers = ", ".join(repr(layer) for layer in self.layers)
         return (f"Scenario(layers=({layers},), x={_array_code(self.x)}, loss={self.loss!r}, "
                 f"targets={_array_code(self.targets)}, lr={self.lr!r}, steps={self.steps!r}, "
                 f"dtype={self.dtype!r}, seed={self.seed!r}{f', passes={self.passes!r}' if self.passes != 1 else ''})")
+
+
+def _same_scenario(a, b):
+    return (a.loss == b.loss and a.lr == b.lr and a.steps == b.steps and a.dtype == b.dtype and a.seed == b.seed
+            and a.passes == b.passes and np.array_equal(a.x, b.x) and np.array_equal(a.targets, b.targets)
+            and len(a.layers) == len(b.layers)
+            and all(np.array_equal(p.weights, q.weights) and np.array_equal(p.bias, q.bias) and p.wraps == q.wraps
+                    and p.activation == q.activation for p, q in zip(a.layers, b.layers)))
 
 
 def layer_name(index):

@@ -105,3 +105,24 @@ def scenarios(draw, *, layers=layer_stacks, batch=st.integers(1, 6), n_in=st.int
         targets=draw(targets_for(loss, n_batch, n_out)), lr=draw(LEARNING_RATES), steps=draw(steps),
         dtype=draw(st.sampled_from(("float64", "float32"))) if dtype == "any" else dtype, seed=draw(SEEDS),
         passes=draw(passes))
+
+
+def designed_dropout_model(seed, index, steps=1, passes=1):
+    """One of two designed models of two Dropout layers each (index 0: 16 units, p 0.5, twice, relu,
+    cross-entropy; index 1: 16 and 12 units, p 0.3 and 0.6, mse), batch 32, drawn as a scenario's
+    values are from `seed`. Its replay line is this call (Scenario.origin), not its arrays."""
+    rng = np.random.default_rng((seed, 0xDE5))
+
+    def layer(n_in, n_out, p, activation):
+        weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
+        bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
+        return LayerSpec(weights, bias, (Wrap("dropout", p),), activation)
+    models = []
+    for first, width, second, activation, loss in ((0.5, 16, 0.5, "relu", "cross_entropy"),
+                                                   (0.3, 12, 0.6, None, "mse")):
+        models.append(Scenario(
+            layers=(layer(5, 16, first, "tanh"), layer(16, width, second, activation)), x=rng.uniform(-2, 2, (32, 5)),
+            loss=loss, targets=rng.integers(0, width, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, width)),
+            lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes,
+            origin=("designed_dropout_model", {"seed": seed, "index": index})))
+    return models[index]

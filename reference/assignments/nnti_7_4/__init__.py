@@ -25,7 +25,7 @@ from ...core.properties import for_all
 from ...core.torch_mirror import expected_trace
 from ...core.masks import REVEALING_MAGNITUDE, read_keep_mask
 from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name
-from ...core.strategies import BIAS_MARGIN, away_from_zero, layer_stacks, scenarios, wrap_chains
+from ...core.strategies import BIAS_MARGIN, away_from_zero, designed_dropout_model, layer_stacks, scenarios, wrap_chains
 from ...core.trace import StepRecord, Trace
 from ...grading.mask_checks import mask_study_checks
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
@@ -87,22 +87,10 @@ def _compare(runner, graded, sections, observe=None):
 
 
 def _designed_models(steps, passes, seed):
-    """Two models of two Dropout layers each (16 units, p 0.5, twice; 16 and 12 units, p 0.3 and 0.6),
-    batch 32, drawn as a scenario's values are: run first under every profile, so that each check's
-    pooled bounds have evidence enough (thousands of outputs) however few examples it draws; the
-    drawn ones add to it."""
-    rng = np.random.default_rng((seed, 0xDE5))
-
-    def layer(n_in, n_out, p, activation):
-        weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
-        bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
-        return LayerSpec(weights, bias, (Wrap("dropout", p),), activation)
-    return [Scenario(layers=(layer(5, 16, first, "tanh"), layer(16, width, second, activation)),
-                     x=rng.uniform(-2, 2, (32, 5)), loss=loss,
-                     targets=rng.integers(0, width, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, width)),
-                     lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes)
-            for first, width, second, activation, loss in ((0.5, 16, 0.5, "relu", "cross_entropy"),
-                                                           (0.3, 12, 0.6, None, "mse"))]
+    """The two models of strategies.designed_dropout_model (two Dropout layers each, batch 32), drawn as a
+    scenario's values are: run first under every profile, so that each check's pooled bounds have
+    evidence enough (thousands of outputs) however few examples it draws; the drawn ones add to it."""
+    return [designed_dropout_model(seed, index, steps, passes) for index in (0, 1)]
 
 
 # ---- Dropout forward -----------------------------------------------------------------------------
