@@ -1032,6 +1032,9 @@ WRONG = (
            cs231n__layers_py=[("import numpy as np\n", "import numpy as np\n\n_RNG = np.random.default_rng()\n"),
                               ("    rng = np.random.default_rng(np.random.randint(2**31 - 1))\n",
                                "    rng = _RNG\n")]),
+    _wrong("test_mode_scaled_in_forward_only", "test mode returns x * p (vanilla dropout's), while the backward "
+           "is the identity there as asked", {FORWARD}, flat_canonical,
+           layers_py=[("        out = x\n", "        out = x * p\n")]),
     _wrong("seed_honoured_once", "honours dropout_param['seed'] only at its first call",
            {FORWARD}, flat_canonical,
            layers_py=[(_CANONICAL_SEEDING, '    if "seed" in dropout_param and not _SEEDED:\n'

@@ -13,6 +13,10 @@ from the implementation's own random stream, seeded as the example seeds it: a b
 its masks the way the submission does reproduces its values, another drawing scheme does not, and no
 hint is given then. Never a hint without such a match, and none beyond the time budgets below.
 """
+import contextlib
+import resource
+import signal
+import threading
 import time
 import weakref
 
@@ -32,6 +36,54 @@ SECOND_CANDIDATES = 8  # drawn examples tried for the AGREEING others: the first
 AGREEING = 2
 STATE_KEYS = frozenset({"cache", "observations", "records"})  # how an implementation keeps its state: not compared
 RAISED = object()
+# What a known bug replayed here (in the grader's own process) may add to its address space: a bug whose
+# arrays broadcast to (N, N, D) on some drawn shape fails with MemoryError instead of taking the box down.
+HINT_MEMORY_BYTES = 512 * 2**20
+
+
+class HintTimeout(BaseException):
+    """A known bug's replay ran past the hint's deadline (a BaseException: no check's handler swallows it)."""
+
+
+@contextlib.contextmanager
+def guarded(deadline):
+    """Runs the block under a soft RLIMIT_AS of the process's present size + HINT_MEMORY_BYTES and, in the
+    main thread, an alarm at `deadline` (time.monotonic()) raising HintTimeout; both undone after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = _address_space_bytes()
+    limit = size + HINT_MEMORY_BYTES if size else resource.RLIM_INFINITY
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    timed = threading.current_thread() is threading.main_thread()
+    previous = None
+    if timed:
+        def timeout(signum, frame):
+            raise HintTimeout()
+        previous = signal.signal(signal.SIGALRM, timeout)
+        signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+    try:
+        yield
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _address_space_bytes():
+    """This process's virtual size (VmSize), 0 when /proc does not say."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class Recording:
@@ -131,8 +183,11 @@ def _matching(failing, recording, candidates, assignment, deadline):
             break
         try:
             recording.target = InProcessRunner(bug.implementation, assignment, study_scale=scale)
-            if all(_same(_values(recording, failing.body, value)[0], values) for value, values in examples):
-                matches.append(bug)
+            with guarded(deadline):  # a known bug runs here, in the grader's process: bounded in memory and time
+                if all(_same(_values(recording, failing.body, value)[0], values) for value, values in examples):
+                    matches.append(bug)
+        except HintTimeout:
+            break
         except Exception:  # noqa: BLE001 - a known bug that cannot run here names nothing
             continue
         finally:

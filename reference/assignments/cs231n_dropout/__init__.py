@@ -572,9 +572,14 @@ def _dropout_backward_example(runner, scenario, evidence):
     # Where the forward gave inf or nan there is no derivative to compare with (its own part says so); and
     # those elements show no mask either. Where x is 0, out / x says nothing: see below.
     shown = np.isfinite(out) & (x != 0)
-    # The derivative of the forward the submission computed: out = x * (out / x) elementwise.
+    # The derivative of the forward the submission computed: out = x * (out / x) elementwise. Or what the
+    # assignment asks for, given the forward's mask (dout * mask / p; dout in test mode): a backward right by
+    # the assignment beside a forward that is not (x * p in test mode, say) is not charged for the forward.
     with np.errstate(divide="ignore", invalid="ignore"):
-        assert_close(dx[shown], (dout * (out / x))[shown], tolerance=tolerances.ASSIGNMENT, context=context,
+        derivative = (dout * (out / x))[shown]
+    asked = dout[shown] * ((out[shown] != 0) / scenario.p if scenario.mode == "train" else 1.0)
+    if not _close(dx[shown], asked):
+        assert_close(dx[shown], derivative, tolerance=tolerances.ASSIGNMENT, context=context,
                      quantity=f"dropout_backward's dx in {scenario.mode} mode (dout times the derivative of your "
                               f"forward's out, out / x: the same mask and 1 / p)")
     if scenario.mode == "train":
@@ -585,9 +590,11 @@ def _dropout_backward_example(runner, scenario, evidence):
     if not at_zero.any() or factor is None:
         return
     # A kept element whose x is 0 has out 0 as a dropped one has, but its derivative is the forward's kept
-    # factor: dx there is 0 (dropped) or dout times that factor (kept).
-    kept = np.isclose(dx[at_zero], dout[at_zero] * factor, rtol=tolerances.ASSIGNMENT.rtol,
-                      atol=tolerances.ASSIGNMENT.atol)
+    # factor (or the assignment's, 1 / p; 1 in test mode): dx there is 0 (dropped) or dout times it (kept).
+    kept = np.zeros(int(at_zero.sum()), dtype=bool)
+    for scale in (factor, 1.0 / scenario.p if scenario.mode == "train" else 1.0):
+        kept |= np.isclose(dx[at_zero], dout[at_zero] * scale, rtol=tolerances.ASSIGNMENT.rtol,
+                           atol=tolerances.ASSIGNMENT.atol)
     dropped = np.isclose(dx[at_zero], 0.0, rtol=0, atol=tolerances.ASSIGNMENT.atol * 1e-3)
     if not (kept | dropped).all():
         raise AssertionError(f"dropout_backward's dx where x is 0 is neither 0 (dropped) nor dout times your forward's "
