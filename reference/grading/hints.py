@@ -1,6 +1,6 @@
 """The likely bug, named: when a check fails, the known-wrong implementations of the assignment's
 catalogue (reference.catalogues) run the failing example again, with the same inputs and seeds, and
-one whose values match the submission's on that example and on AGREEING more drawn ones (the first
+one whose values match the submission's on that example and on AGREEING more drawn ones (one when collecting them takes half the time; the first
 of a few drawn examples the submission fails too) is named: the failing example is often shrunk to
 where two bugs agree (p = 0.01, nothing dropped: a backward that forgets 1/(1-p) and one that
 forgets the mask give the same values), and drawn ones tell them apart:
@@ -33,7 +33,7 @@ from .parts import LIKELY_CAUSE
 HINT_SECONDS = 5.0  # per failed check
 TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
 SECOND_CANDIDATES = 8  # drawn examples tried for the AGREEING others: the first ones the submission fails
-AGREEING = 2
+AGREEING = 2  # (one, when collecting them takes half the hint's time: a two-layer batch of 40 scenarios)
 STATE_KEYS = frozenset({"cache", "observations", "records"})  # how an implementation keeps its state: not compared
 RAISED = object()
 # What a known bug replayed here (in the grader's own process) may add to its address space: a bug whose
@@ -165,15 +165,17 @@ def _matching(failing, recording, candidates, assignment, deadline):
     if first is None:
         return []
     examples = [(failing.value, first)]
+    start = time.monotonic()
+    halfway = start + (deadline - start) / 2  # after it, one drawn example will do: the bugs need time too
     for value in _drawn(failing.strategy, SECOND_CANDIDATES):
-        if time.monotonic() > deadline or len(examples) > AGREEING:
+        if time.monotonic() > deadline or len(examples) > AGREEING or (len(examples) > 1 and time.monotonic() > halfway):
             break
         if _same_example(value, failing.value):
             continue
         values, failed = _values(recording, failing.body, value)
         if values is not None and failed:  # an example the bug shows in: one it does not would prove nothing
             examples.append((value, values))
-    if len(examples) <= AGREEING:
+    if len(examples) < 2:
         return []
     student = recording.target
     scale = measured_study_scale(recording)  # the same mask sizes as the submission's studies
