@@ -126,3 +126,18 @@ def designed_dropout_model(seed, index, steps=1, passes=1):
             lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes,
             origin=("designed_dropout_model", {"seed": seed, "index": index})))
     return models[index]
+
+
+def designed_l2_model(seed, steps=12, passes=1):
+    """A designed training run of a model with two L2-wrapped layers (coefficients 0.05 and 0.5), batch 8,
+    `steps` SGD steps: run first by the L2 checks under every profile, so that a penalty that stops after a
+    few steps shows however few examples are drawn. Its replay line is this call (Scenario.origin)."""
+    rng = np.random.default_rng((seed, 0x12))
+
+    def layer(n_in, n_out, coefficient, activation):
+        weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
+        bias = away_from_zero(rng.uniform(-1.0 + BIAS_MARGIN, 1.0 - BIAS_MARGIN, (1, n_out)), BIAS_MARGIN)
+        return LayerSpec(weights, bias, (Wrap("l2", coefficient),), activation)
+    return Scenario(layers=(layer(4, 6, 0.05, "tanh"), layer(6, 3, 0.5, None)), x=rng.uniform(-2, 2, (8, 4)),
+                    loss="mse", targets=rng.uniform(-2, 2, (8, 3)), lr=0.1, steps=steps,
+                    seed=int(rng.integers(2**32)), passes=passes, origin=("designed_l2_model", {"seed": seed}))

@@ -25,7 +25,8 @@ from ...core.properties import for_all
 from ...core.torch_mirror import expected_trace
 from ...core.masks import REVEALING_MAGNITUDE, read_keep_mask
 from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name
-from ...core.strategies import BIAS_MARGIN, away_from_zero, designed_dropout_model, layer_stacks, scenarios, wrap_chains
+from ...core.strategies import (BIAS_MARGIN, away_from_zero, designed_dropout_model, designed_l2_model, layer_stacks,
+                                scenarios, wrap_chains)
 from ...core.trace import StepRecord, Trace
 from ...grading.mask_checks import mask_study_checks
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
@@ -157,7 +158,7 @@ def dropout_backward_matches_torch(runner, settings):
     for_all(_models_with("dropout", TRAINING_STEPS), settings,
             _compare(runner, "dropout", ("backward", "update"),
                      observe=lambda scenario, expected: tally.add(scenario, expected, scenario.steps)),
-            examples=_designed_models(2, 1, 2))
+            examples=[*_designed_models(2, 1, 2), *_designed_models(12, 1, 4)])
     degenerate = tally.masks.degenerate()
     if degenerate:
         raise AssertionError(
@@ -170,13 +171,15 @@ def dropout_backward_matches_torch(runner, settings):
 def l2_gradient_matches_torch(runner, settings):
     """dL/dW gains 2*coefficient*W of the current weights: every gradient and update over 1-3 steps (or a
     run of 8 or 12: TRAINING_STEPS)."""
-    for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("backward", "update")))
+    for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("backward", "update")),
+            examples=[designed_l2_model(1)])
 
 
 def l2_loss_matches_torch(runner, settings):
     """The forward pass is the wrapped layer's, and coefficient*sum(W**2) read from the wrapper's
     `weights` follows the updated weights at every step (no stale copy)."""
-    for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("forward",)))
+    for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("forward",)),
+            examples=[designed_l2_model(2)])
 
 
 def notebook_l2_cell(runner, settings):
