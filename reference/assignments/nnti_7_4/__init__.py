@@ -98,9 +98,10 @@ def _designed_models(steps, passes, seed):
 
 def dropout_forward_matches_torch(runner, settings):
     """With the masks the layer drew, every Dropout output and the model's output and loss match torch:
-    at each of 1-3 forward passes on the same input, or at the first step of 1-3 SGD steps of
-    training, drawn as Dropout backward draws them (its masks at every step are read too: a layer
-    cannot draw right masks only until it is trained, nor tell this part's training from the next's).
+    at each of 1-3 forward passes on the same input, or at the first step of a training run (1-3
+    SGD steps, or 8 or 12: TRAINING_STEPS), drawn as Dropout backward draws them (its masks at every
+    step are read too: a layer cannot draw right masks only until it is trained, nor tell this
+    part's training from the next's).
     And over all of the check's scenarios (pooled, whatever their shapes: a layer that draws right
     masks only where the mask studies look fails here) the masks drop the fraction their p asks for,
     whatever the sign of the value dropped; two examples or two units of a mask agree as independent
@@ -109,7 +110,7 @@ def dropout_forward_matches_torch(runner, settings):
     tally = masks.ScenarioMasks()
     # Batches up to 12: every scenario shows enough of its masks for the pooled bounds, even in a short run.
     evaluated = _models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12))
-    for_all(evaluated | _models_with("dropout", st.integers(1, 3)), settings, _forward_example(runner, tally),
+    for_all(evaluated | _models_with("dropout", TRAINING_STEPS), settings, _forward_example(runner, tally),
             examples=[*_designed_models(0, 8, 1), *_designed_models(3, 1, 3)])
     tally.judge("over this check's scenarios")
 
