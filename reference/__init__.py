@@ -11,7 +11,7 @@ _EXPORTS = {
     "LayerSpec": "scenario", "Scenario": "scenario", "Wrap": "scenario", "Trace": "trace", "run": "runner",
     "expected_trace": "torch_mirror", "assert_close": "comparator", "assert_traces_close": "comparator",
     "check_trace": "equivalence", "comparable": "equivalence", "replay": "equivalence", "ASSIGNMENT": "tolerances",
-    "designed_dropout_model": "strategies",
+    "designed_dropout_model": "strategies", "designed_l2_model": "strategies",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1062,8 +1062,10 @@ WRONG = (
                        '    if mode == "Train":\n'
                        "        dx = dout * mask\n"
                        "    else:\n")]),
+    # Its backward is the assignment's (dout * mask / p): only the forward (and the net, whose gradients then
+    # are not its loss's) is charged.
     _wrong("rescale_only_in_backward", "divides by p in backward only: forward output unscaled",
-           {FORWARD, BACKWARD, NET}, flat_canonical,
+           {FORWARD, NET}, flat_canonical,
            layers_py=[(_CANONICAL_MASK, "mask = np.random.rand(*x.shape) < p"),
                       ("        dx = dout * mask\n", '        dx = dout * mask / dropout_param["p"]\n')]),
     # -- dropout_backward bugs: backward and the net
