@@ -496,15 +496,6 @@ def seed_fixes_the_mask(runner, settings):
     pool.judge("over this check's calls with distinct seeds")
 
 
-def _kept_factor(x, out):
-    """The one factor the forward multiplied its kept nonzero elements by, or None (none kept, or not one)."""
-    shown = (x != 0) & (out != 0) & np.isfinite(out)
-    if not shown.any():
-        return None
-    factors = out[shown] / x[shown]
-    return float(factors[0]) if np.allclose(factors, factors[0], rtol=1e-5, atol=0) else None
-
-
 class ZerosKept:
     """Where x is exactly 0 the forward's out is 0 kept or dropped, and only dx shows which. A forward whose
     mask does not depend on x keeps those elements as often as the others of the call: given the K
