@@ -396,3 +396,47 @@ def test_the_forward_checks_own_calls_show_a_forward_that_reseeds_when_given_no_
     finally:
         forget_submission_modules()
     assert not passed and "consecutive calls" in message, message
+
+
+# ---- Issue 18: a dropout_backward bug is the backward's alone ---------------------------------------------
+
+def _net_part(submission, tmp_path):
+    try:
+        loaded = cs231n.load_submission(str(submission.write(tmp_path)))
+        (result,) = grade(_runner(loaded), cs231n.PARTS[2:], SETTINGS)
+    finally:
+        forget_submission_modules()
+    return result
+
+
+@pytest.mark.parametrize("name", ["backward_ignores_mask", "backward_divides_by_p_again", "rescale_only_in_backward"])
+def test_a_dropout_backward_that_is_not_its_forwards_derivative_costs_the_net_nothing(name, tmp_path):
+    """The net's dropout_backward calls go to the grader's stand-in (the exact derivative of the forward call
+    whose very cache it is given); where the submission's own runs (calls without the stand-ins, the
+    notebook's cell), a mismatch is excused only when a dropout part fails on its own."""
+    result = _net_part(next(entry for entry in catalogue.CATALOGUE if entry.name == name), tmp_path)
+    assert result.score == result.part.points, [(c.check, c.message[:300]) for c in result.results if not c.passed]
+
+
+def test_a_net_that_hands_dropout_backward_another_layers_cache_loses_the_net(tmp_path):
+    submission = next(entry for entry in catalogue.CATALOGUE if entry.name == "net_passes_the_wrong_dropout_cache")
+    assert _net_part(submission, tmp_path).score == 0
+
+
+def test_the_stand_in_for_dropout_backward_answers_only_for_a_cache_it_saw():
+    """Exact derivative (dout * out / x, 0 where x is 0) for the very cache of a recorded train-mode call;
+    the submission's own dropout_backward for anything else, and whenever nothing is recorded."""
+    own = []
+    recorder = DropoutRecorder(toyframe.functional.dropout_forward,
+                               lambda dout, cache: own.append(cache) or np.full_like(dout, 7.0))
+    x = np.array([[1.0, 0.0, -2.0, 3.0]] * 50)
+    recorder.start()
+    out, cache = recorder(x, {"p": 0.5, "mode": "train"})
+    dout = np.full(x.shape, 2.0)
+    factor = np.where(x != 0, out / np.where(x != 0, x, 1.0), 0.0)
+    assert np.array_equal(recorder.backward_function(dout, cache), dout * factor) and not own
+    assert set(np.unique(factor[x != 0])) == {0.0, 2.0}
+    copy = tuple(list(cache))  # the same contents in a new tuple (tuple(cache) would be cache itself)
+    assert np.all(recorder.backward_function(dout, copy) == 7.0) and own == [copy]
+    recorder.stop()
+    assert np.all(recorder.backward_function(dout, cache) == 7.0)

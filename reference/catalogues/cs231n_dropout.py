@@ -1062,22 +1062,34 @@ WRONG = (
                        '    if mode == "Train":\n'
                        "        dx = dout * mask\n"
                        "    else:\n")]),
-    # Its backward is the assignment's (dout * mask / p): only the forward (and the net, whose gradients then
-    # are not its loss's) is charged.
+    # Its backward is the assignment's (dout * mask / p): only the forward is charged (the net's gradients
+    # are its loss's with the grader's stand-in for dropout_backward; without it, the mismatch is the parts').
     _wrong("rescale_only_in_backward", "divides by p in backward only: forward output unscaled",
-           {FORWARD, NET}, flat_canonical,
+           {FORWARD}, flat_canonical,
            layers_py=[(_CANONICAL_MASK, "mask = np.random.rand(*x.shape) < p"),
                       ("        dx = dout * mask\n", '        dx = dout * mask / dropout_param["p"]\n')]),
-    # -- dropout_backward bugs: backward and the net
+    # -- dropout_backward bugs: backward alone (the net is judged given what its dropout_backward calls returned)
     _wrong("backward_ignores_mask", "backward returns dout unmasked in train mode",
-           {BACKWARD, NET}, flat_canonical,
+           {BACKWARD}, flat_canonical,
            layers_py=[("        dx = dout * mask\n", "        dx = dout\n")]),
     _wrong("backward_forgets_rescale", "backward applies the boolean mask but not the 1/p",
-           {BACKWARD, NET}, cs231n_layout_dropout_sandwich,
+           {BACKWARD}, cs231n_layout_dropout_sandwich,
            cs231n__layers_py=[('dx = dout * cache["mask"] / cache["p"]', 'dx = dout * cache["mask"]')]),
     _wrong("backward_zeroes_kept_units", "backward zeroes the kept positions instead of the dropped ones",
-           {BACKWARD, NET}, cs231n_layout_drop_mask,
+           {BACKWARD}, cs231n_layout_drop_mask,
            cs231n__layers_py=[("        dx[mask] = 0\n", "        dx[~mask] = 0\n")]),
+    _wrong("backward_divides_by_p_again", "backward divides by p although the mask it saved is already scaled",
+           {BACKWARD}, flat_canonical,
+           layers_py=[("        dx = dout * mask\n", '        dx = dout * mask / dropout_param["p"]\n')]),
+    _wrong("backward_masks_in_test_mode", "backward multiplies by 1 / p in test mode (forward is the identity there)",
+           {BACKWARD}, flat_canonical,
+           layers_py=[('    elif mode == "test":\n        dx = dout\n',
+                       '    elif mode == "test":\n        dx = dout / dropout_param["p"]\n')]),
+    # A net bug beside a right dropout_backward: each layer's backward is given the cache of the layer above.
+    _wrong("net_passes_the_wrong_dropout_cache", "the net hands dropout_backward the cache of another hidden layer",
+           {NET}, flat_canonical,
+           fc_net_py=[('dout = dropout_backward(dout, caches["dropout" + str(i)])',
+                       'dout = dropout_backward(dout, caches["dropout" + str(L - i)])')]),
     _wrong("backward_reads_mask_from_output", "backward keeps dout where out != 0: a kept element whose x is 0 "
            "gets no gradient", {BACKWARD}, flat_canonical,
            layers_py=[("    cache = (dropout_param, mask)\n", "    cache = (dropout_param, out)\n"),

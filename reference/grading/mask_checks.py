@@ -113,9 +113,12 @@ def mask_study(study, replay, pre_activations, sampler, max_scale=1.0):
     return check
 
 
-def mask_study_checks(replay, *, pre_activations, sampler, studies=mask_studies.STUDIES, max_scale=1.0):
-    """One Check per study (see mask_study), each counting the statistical bounds it evaluates at most."""
-    return tuple(Check(study.name, mask_study(study, replay, pre_activations, sampler, max_scale),
+def mask_study_checks(replay, *, pre_activations, sampler, studies=mask_studies.STUDIES, max_scale=1.0,
+                      title=None):
+    """One Check per study (see mask_study), each counting the statistical bounds it evaluates at most;
+    title(study) names it for students (default: the study's name, in the drop probability p)."""
+    return tuple(Check(title(study) if title else study.name, mask_study(study, replay, pre_activations, sampler,
+                                                                          max_scale),
                        study.bounds * (MASK_STUDY_EXAMPLES + len(study.designed))) for study in studies)
 
 

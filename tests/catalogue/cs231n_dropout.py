@@ -258,8 +258,29 @@ hostile_fixed_count_on_large_x = Submission(
         "fc_net.py": FC_NET_CANONICAL},
     loses=frozenset({FORWARD}))
 
+# Masks were read only from nets whose biases sit near 1 (every ReLU open): a net that drops only then.
+hostile_inline_drops_only_with_open_biases = Submission(
+    name="hostile_inline_drops_only_with_open_biases",
+    bug="dropout written in the net, applied only when every bias of the layer exceeds 0.3",
+    files={"layers.py": red_inline_correct.files["layers.py"],
+           "fc_net.py": _patched(_INLINE_NET, ("            if train and self.use_dropout:\n",
+                                                "            if train and self.use_dropout and "
+                                                "np.min(self.params['b%d' % i]) > 0.3:\n"))},
+    loses=frozenset({NET}))
+
+hostile_net_drops_only_with_open_biases = Submission(
+    name="hostile_net_drops_only_with_open_biases",
+    bug="the net calls dropout_forward only when every bias of the layer exceeds 0.3",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _patched(FC_NET_CANONICAL, (_NET_DROPOUT_CALL,
+                                                    "                if np.min(b) > 0.3:\n    " + _NET_DROPOUT_CALL),
+                                 ('            if self.use_dropout:\n                dout = dropout_backward(',
+                                  '            if "dropout" + str(i) in caches:\n                dout = dropout_backward('))},
+    loses=frozenset({NET}))
+
 THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
-                  hostile_fixed_count_on_large_x)
+                  hostile_fixed_count_on_large_x, hostile_inline_drops_only_with_open_biases,
+                  hostile_net_drops_only_with_open_biases)
 WRONG = WRONG + THIRD_RED_TEAM
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

@@ -59,7 +59,7 @@ def model_solution():
     """toyframe's cs231n track (trusted side only), loaded like a submission in the flat layout."""
     import toyframe.fc_net
     import toyframe.functional
-    recorder = DropoutRecorder(toyframe.functional.dropout_forward)
+    recorder = DropoutRecorder(toyframe.functional.dropout_forward, toyframe.functional.dropout_backward)
     layers = types.SimpleNamespace(**{name: getattr(toyframe.functional, name) for name in toyframe.functional.__all__})
     fc_net = types.ModuleType("model_fc_net")
     fc_net.FullyConnectedNet = _recording_net(toyframe.fc_net, recorder)
@@ -67,15 +67,15 @@ def model_solution():
 
 
 def _recording_net(module, recorder):
-    """toyframe's FullyConnectedNet with its dropout_forward calls going through `recorder`."""
+    """toyframe's FullyConnectedNet with its dropout calls going through `recorder`."""
     class FullyConnectedNet(module.FullyConnectedNet):
         def loss(self, X, y=None):
-            original = module.dropout_forward
-            module.dropout_forward = recorder.function
+            originals = module.dropout_forward, module.dropout_backward
+            module.dropout_forward, module.dropout_backward = recorder.function, recorder.backward_function
             try:
                 return super().loss(X, y)
             finally:
-                module.dropout_forward = original
+                module.dropout_forward, module.dropout_backward = originals
     return FullyConnectedNet
 
 
@@ -89,12 +89,14 @@ def replay(check, scenario, module):
     imported in this process; raises AssertionError as grading does (a statistic over a whole check's
     calls needs the whole check: only the example's own comparisons run here)."""
     layers = module if hasattr(module, "dropout_forward") else sys.modules.get("cs231n.layers", module)
-    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
+    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None), getattr(layers, "dropout_backward", None))
     if hasattr(module, "FullyConnectedNet"):
         loaded = Loaded(layers, recorder, module)
         for name, value in vars(module).items():  # the net's dropout calls go through the recorder
             if value is recorder.original:
                 setattr(module, name, recorder.function)
+            elif value is recorder.original_backward and value is not None:
+                setattr(module, name, recorder.backward_function)
     else:
         loaded = Loaded(layers, recorder, fc_net_error=AttributeError("no fc_net given"))
     runner = InProcessRunner(loaded, sys.modules[__name__])
@@ -104,6 +106,8 @@ def replay(check, scenario, module):
     evidence = {"dropout_net": NetEvidence, "inline_masks": NetEvidence, "dropout_forward": MaskPool,
                 "seed": MaskPool, "dropout_backward": backward_evidence}.get(check, statistics.MaskTally)()
     example(runner, scenario, evidence)
+    if isinstance(evidence, NetEvidence):
+        evidence.settle(lambda: False)  # a failure held for dropout_backward's verdict shows here
 
 
 # ---- What every dropout_forward call is given ---------------------------------------------------------
@@ -734,27 +738,37 @@ READABLE_INPUTS = (st.tuples(st.integers(8, 40)) | st.tuples(st.integers(2, 6), 
                    | st.tuples(st.integers(2, 4), st.integers(2, 4), st.integers(2, 4)))
 
 
+# Of the nets with dropout, the share drawn as a net is used (biases near 0, about half the ReLUs closed:
+# net_arrays without open_relus), in float64, whose masks show where the ReLUs are open: a net cannot drop
+# only when its parameters look like those the grader reads masks from.
+AS_USED_SHARE = 1 / 3
+
+
 def dropout_net_scenarios(seeds=True):
     """Every net with dropout (keep ratio in [0.25, 0.85]) that a check trains, drawn one way: 1-3 hidden
     layers of 16-40 units, inputs of 8-64 values, every ReLU (almost) open, and N from 1 to
-    readable_batch (so that its masks show in its gradients, whatever N it is given); with a
-    dropout seed or without (seeds=False: without)."""
-    def build(hidden_dims, input_shape, num_classes, keep, reg, dropout_seed, seed, share, dtype):
-        cap = readable_batch(int(np.prod(input_shape)), hidden_dims, keep)
+    readable_batch (so that its masks show in its gradients, whatever N it is given), or, for
+    AS_USED_SHARE of them, parameters as a net in use has them (half its ReLUs closed: N up to
+    readable_batch of half the units); with a dropout seed or without (seeds=False: without)."""
+    def build(hidden_dims, input_shape, num_classes, keep, reg, dropout_seed, seed, share, dtype, as_used):
+        cap = readable_batch(int(np.prod(input_shape)), hidden_dims, keep / 2 if as_used else keep)
         return NetScenario(hidden_dims, input_shape, num_classes, 1 + min(cap - 1, int(share * cap)), keep, reg,
-                           dropout_seed, seed, open_relus=True, dtype=dtype)
+                           dropout_seed, seed, open_relus=not as_used, dtype="float64" if as_used else dtype)
     return st.builds(build, hidden_dims=st.lists(st.integers(16, 40), min_size=1, max_size=3).map(tuple),
                      input_shape=READABLE_INPUTS, num_classes=st.integers(2, 6), keep=st.floats(0.25, 0.85),
                      reg=st.just(0.0) | st.floats(0.0, 1.0),
                      dropout_seed=(st.none() | st.integers(0, 2**31 - 1)) if seeds else st.none(),
-                     seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0), dtype=DTYPE_NAMES)
+                     seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0), dtype=DTYPE_NAMES,
+                     as_used=st.floats(0.0, 1.0).map(lambda draw: draw < AS_USED_SHARE))
 
 
 # Run first: every batch size from 1 up, one and two hidden layers, with and without reg, seeded and not.
 DESIGNED_DROPOUT_NETS = (NetScenario((32, 24), (12,), 4, 4, 0.5, 0.0, None, 3, True),
                          NetScenario((40,), (4, 5), 3, 6, 0.7, 0.3, None, 4, True, "float32"),
                          NetScenario((20, 30), (3, 3, 2), 5, 1, 0.3, 0.5, 5, 5, True),
-                         NetScenario((24,), (16,), 2, 3, 0.6, 0.0, 1234, 6, True))
+                         NetScenario((24,), (16,), 2, 3, 0.6, 0.0, 1234, 6, True),
+                         NetScenario((32, 24), (12,), 4, 2, 0.5, 0.0, None, 7),  # as a net in use has them
+                         NetScenario((40,), (4, 5), 3, 1, 0.75, 0.2, None, 8))
 
 
 def torch_net(X, y, params, reg, masks=None):
@@ -1152,6 +1166,15 @@ class NetEvidence:
         self.pools = {"records": MaskPool(), "gradients": MaskPool()}
         self.as_called = []  # (x, keep, dtype) of each mask the records pool took, in its order
         self.scale = None
+        # Failures that the dx of the net's own dropout_backward calls explain, held until settle().
+        self.pending = []
+
+    def settle(self, backward_defective):
+        """Raises the first failure held back for dropout_backward's verdict, unless backward_defective():
+        then dropout_backward is wrong on its own ('Dropout backward' charges it) and the net was right
+        given what it returned."""
+        if self.pending and not backward_defective():
+            raise AssertionError(self.pending[0])
 
     def require(self, what):
         """Fails closed: no call observed, or more calls unobserved than observed."""
@@ -1206,7 +1229,20 @@ def _net_factors(reply, scenario, X, y, params, context, evidence, drawn_by_drop
             source, what = "records", "with the masks read from your gradients (your dropout_forward's)"
         evidence.read += 1
     _, loss, grads = torch_net(X, y, params, scenario.reg, reading.factors)
-    _compare_loss(reply, loss, grads, context, what)
+    try:
+        _compare_loss(reply, loss, grads, context, what)
+    except AssertionError as failure:
+        if not drawn_by_dropout_forward:
+            raise
+        # Without the grader's stand-ins, a wrong dropout_backward makes the gradients show some other mask:
+        # the failure waits for the verdict on dropout_backward (NetEvidence.settle).
+        evidence.bare["read"] -= 1
+        evidence.bare["unread"] += 1
+        evidence.read -= 1
+        evidence.unreadable += 1
+        evidence.reasons.append("the gradients did not match torch's with the masks they showed")
+        evidence.pending.append(str(failure))
+        return None, None
     return reading, source
 
 
@@ -1239,6 +1275,10 @@ def dropout_net_matches_torch(runner, settings):
     evidence = NetEvidence()
     for_all(dropout_net_scenarios(), settings, lambda scenario: _dropout_net_example(runner, scenario, evidence),
             examples=DESIGNED_DROPOUT_NETS)
+    backward_defective = _once(lambda: _backward_defective(runner, settings))
+    # Without the stand-ins, the gradients are dropout_backward's: they are its loss's derivative only when
+    # dropout_backward is the derivative of dropout_forward, and each of those is its own part's to judge.
+    evidence.settle(lambda: backward_defective() or bool(forward_defects()))
     evidence.require("over this check's scenarios")
 
 
@@ -1338,9 +1378,13 @@ def inline_masks(runner, settings):
     for_all(dropout_net_scenarios(seeds=False), settings,
             lambda scenario: _inline_masks_example(runner, scenario, evidence),
             examples=[scenario for scenario in DESIGNED_DROPOUT_NETS if scenario.dropout_seed is None])
+    backward_defective = _once(lambda: _backward_defective(runner, settings))
+    # Without the stand-ins, the gradients are dropout_backward's: they are its loss's derivative only when
+    # dropout_backward is the derivative of dropout_forward, and each of those is its own part's to judge.
+    evidence.settle(lambda: backward_defective() or bool(forward_defects()))
     evidence.require("over this check's scenarios")
     unread = evidence.bare_unread("over this check's scenarios")
-    if unread and not forward_defects():
+    if unread and not forward_defects() and not backward_defective():
         raise AssertionError(f"{unread}\nYour dropout_forward shows no defect on its own (the 'Dropout forward' part's "
                              f"first check, run again) that would keep these masks from showing")
     if evidence.pools["gradients"].calls or not evidence.recorded:
@@ -1430,21 +1474,43 @@ def notebook_gradient_check(runner, settings):
     """The notebook's cell: N, D, H1, H2, C = 2, 15, 20, 30, 10, the net's own initial weights, seed 123,
     keep ratios 1, 0.75, 0.5 (and 0.5 with reg 0.7): the loss repeats, and each gradient equals the
     numeric gradient of the submission's own loss at 12 entries of every parameter. With dropout the
-    cell needs a dropout_forward that honours its seed: where the part's own seed check says it does
-    not, the cell's dropout runs are not held against the net (its keep-1 run still is)."""
-    honours = []  # whether dropout_forward honours a seed on its own, found once when first needed
+    cell needs a dropout_forward that honours its seed and a dropout_backward that is its derivative:
+    where either dropout part fails on its own, the cell's dropout runs are not held against the net
+    (its keep-1 run still is)."""
+    explained = _once(lambda: not _forward_honours_seeds(runner, settings) or _backward_defective(runner, settings)
+                      or bool(_forward_defects(runner, settings)))
     for scenario in ((1, 0.0), (0.75, 0.0), (0.5, 0.0), (0.5, 0.7)):
         try:
             _notebook_gradients_example(runner, scenario)
         except AssertionError:
-            if scenario[0] == 1:
+            if scenario[0] == 1 or not explained():
                 raise
-            if not honours:
-                honours.append(_forward_honours_seeds(runner, settings))
-            if honours[0]:
-                raise
-            # With dropout, the cell needs a dropout_forward that repeats its mask for a seed: this one does not
-            # ('Dropout forward' charges it), so the cell cannot judge the net here.
+            # With dropout, the cell needs a dropout_forward that repeats its mask for a seed, and a
+            # dropout_backward that is its derivative: one of them fails its own part, which charges it,
+            # so the cell cannot judge the net here (the net's other checks do, with the grader's stand-ins).
+
+
+def _once(find):
+    """find(), called at most once: its first answer kept."""
+    found = []
+
+    def answer():
+        if not found:
+            found.append(find())
+        return found[0]
+    return answer
+
+
+def _backward_defective(runner, settings):
+    """Whether dropout_backward fails the 'Dropout backward' part on its own, run again in a new worker."""
+    stop = getattr(runner, "_stop", None)
+    if callable(stop):
+        stop()
+    try:
+        dropout_backward_matches(runner, settings)
+    except AssertionError:
+        return True
+    return False
 
 
 def _forward_honours_seeds(runner, settings):
@@ -1577,13 +1643,27 @@ def replay_mask_study(name, layers, p, shape, seed, calls=None):
 def _mask_study_replay(study, p, shape, seed, scale):
     arguments = mask_studies.replay_arguments(study, p, shape, seed, scale).replace(", p=", ", layers, p=", 1)
     return (f"(with your layers module imported as layers) from reference.assignments.cs231n_dropout import "
-            f"replay_mask_study; replay_mask_study({arguments})  # p here is the DROP probability, 1 - keep")
+            f"replay_mask_study; replay_mask_study({arguments})\n(In a mask study's message p is the DROP "
+            f"probability: your dropout_forward was called with dropout_param['p'] = {1 - p:.6g}, the keep ratio.)")
+
+
+# The studies speak of the drop probability; here p is the keep ratio, and the checks' titles say so.
+KEEP_TITLES = (("fraction dropped is p", "fraction dropped is 1 - p"), ("Binomial(n, p)", "Binomial(n, 1 - p)"),
+               ("1/(1-p)", "1/p"))
+
+
+def _keep_title(study):
+    title = study.name
+    for drop, keep in KEEP_TITLES:
+        title = title.replace(drop, keep)
+    return title
 
 
 # ---- The parts -------------------------------------------------------------------------------------
 
 MASK_STUDY_CHECKS = tuple(_pooled_study(check, study) for check, study in zip(
-    mask_study_checks(_mask_study_replay, pre_activations=study_values, sampler=sample_masks), mask_studies.STUDIES))
+    mask_study_checks(_mask_study_replay, pre_activations=study_values, sampler=sample_masks, title=_keep_title),
+    mask_studies.STUDIES))
 
 PARTS = (
     Part("Dropout forward", 1.0, (

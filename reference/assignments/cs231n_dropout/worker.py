@@ -36,16 +36,31 @@ def affine_relu_backward(dout, cache):
 
 
 class DropoutRecorder:
-    """Stands in for the submission's dropout_forward wherever its other files import it (`function`, a
-    plain function wearing the original's name, module and docstring): calls it, and while `records`
-    is a list, appends (x, out, p, mode, seed) of each call, copied at once. `unwrapped()` puts the
-    original back in every module that holds the stand-in, for calls whose masks the trusted side reads
-    from the gradients instead (a net cannot tell a recorded call from a real one by looking)."""
+    """Stands in for the submission's dropout_forward and dropout_backward wherever its other files import
+    them (`function`, `backward_function`: plain functions wearing the originals' names, modules and
+    docstrings). While `records` is a list, each forward call's (x, out, p, mode, seed) is appended,
+    copied at once, and a backward call given the very cache of a recorded forward call returns the
+    exact derivative of what that call did (dout * out / x, 0 where x is 0) instead of calling the
+    submission's dropout_backward: the net is judged on its own code ('Dropout backward' judges
+    dropout_backward on its own). Any other call goes to the submission's functions. `unwrapped()`
+    puts the originals back in every module that holds a stand-in, for calls whose masks the trusted
+    side reads from the gradients instead (a net cannot tell a recorded call from a real one by looking)."""
 
-    def __init__(self, original):
+    def __init__(self, original, original_backward=None):
         self.original = original
+        self.original_backward = original_backward
         self.records = None
+        self._caches = []  # (cache, record) of each recorded forward call, worker-side only: matched by identity
         self.function = self._function() if callable(original) else original
+        self.backward_function = self._backward() if callable(original_backward) else original_backward
+
+    def start(self):
+        """A new list of records, kept from here on until stop()."""
+        self.records, self._caches = [], []
+        return self.records
+
+    def stop(self):
+        self.records, self._caches = None, []
 
     def _function(self):
         recorder, original = self, self.original
@@ -56,38 +71,76 @@ class DropoutRecorder:
             out, cache = recorder.original(x, dropout_param, *args, **kwargs)
             if records is not None and isinstance(dropout_param, dict):
                 p, seed, mode = dropout_param.get("p"), dropout_param.get("seed"), dropout_param.get("mode")
-                records.append({"x": before, "out": np.array(out, dtype=np.float64),
-                                "p": float(p) if isinstance(p, (int, float, np.number)) else None,
-                                "mode": mode if isinstance(mode, str) else repr(mode),
-                                "seed": int(seed) if isinstance(seed, (int, np.integer)) else repr(seed)})
+                record = {"x": before, "out": np.array(out, dtype=np.float64),
+                          "p": float(p) if isinstance(p, (int, float, np.number)) else None,
+                          "mode": mode if isinstance(mode, str) else repr(mode),
+                          "seed": int(seed) if isinstance(seed, (int, np.integer)) else repr(seed)}
+                records.append(record)
+                recorder._caches.append((cache, record))
             return out, cache
-        for name in ("__name__", "__qualname__", "__doc__", "__module__"):
-            try:
-                setattr(dropout_forward, name, getattr(original, name))
-            except (AttributeError, TypeError):
-                pass
-        return dropout_forward
+        return _wearing(dropout_forward, original)
+
+    def _backward(self):
+        recorder, original = self, self.original_backward
+
+        def dropout_backward(dout, cache, *args, **kwargs):
+            record = recorder._forward_of(cache) if recorder.records is not None else None
+            exact = _derivative(dout, record) if record is not None else None
+            return exact if exact is not None else recorder.original_backward(dout, cache, *args, **kwargs)
+        return _wearing(dropout_backward, original)
+
+    def _forward_of(self, cache):
+        """The record of the one recorded forward call that returned this very cache, else None."""
+        if cache is None or isinstance(cache, (bool, int, float, str, bytes)):
+            return None
+        found = [record for given, record in self._caches if given is cache]
+        return found[0] if len(found) == 1 else None
 
     def __call__(self, x, dropout_param, *args, **kwargs):
         return self.function(x, dropout_param, *args, **kwargs)
 
     @contextlib.contextmanager
     def unwrapped(self):
-        """The original dropout_forward in every loaded module's namespace that holds the stand-in."""
+        """The original dropout_forward and dropout_backward in every loaded module's namespace that holds
+        a stand-in."""
+        originals = {id(self.function): self.original, id(self.backward_function): self.original_backward}
+        stand_ins = tuple(f for f in (self.function, self.backward_function) if callable(f))
         swapped = []
         for module in list(sys.modules.values()):
             namespace = getattr(module, "__dict__", None)
             if not isinstance(namespace, dict):
                 continue
             for name, value in list(namespace.items()):
-                if value is self.function:
-                    namespace[name] = self.original
-                    swapped.append((namespace, name))
+                if any(value is stand_in for stand_in in stand_ins):
+                    namespace[name] = originals[id(value)]
+                    swapped.append((namespace, name, value))
         try:
             yield
         finally:
-            for namespace, name in swapped:
-                namespace[name] = self.function
+            for namespace, name, value in swapped:
+                namespace[name] = value
+
+
+def _derivative(dout, record):
+    """dout * out / x (0 where x is 0) of a recorded train-mode forward call, in dout's dtype; None when
+    dout is not an array of x's shape."""
+    x, out = record["x"], record["out"]
+    if record.get("mode") != "train" or not isinstance(dout, np.ndarray) or dout.shape != x.shape \
+            or out.shape != x.shape or dout.dtype.kind != "f":
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(x != 0, out / np.where(x != 0, x, 1.0), 0.0)
+    return (dout * factor).astype(dout.dtype, copy=False)
+
+
+def _wearing(stand_in, original):
+    """stand_in with the original's name, module and docstring."""
+    for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(stand_in, name, getattr(original, name))
+        except (AttributeError, TypeError):
+            pass
+    return stand_in
 
 
 @dataclass
@@ -101,6 +154,8 @@ class Loaded:
     def function(self, name):
         if name == "dropout_forward":
             return self.recorder.original
+        if name == "dropout_backward" and callable(self.recorder.original_backward):
+            return self.recorder.original_backward
         found = getattr(self.layers, name, None)
         if not callable(found):
             raise AttributeError(f"layers.py defines no function named {name!r}")
@@ -155,9 +210,11 @@ def load_submission(directory):
     _package("cs231n", root)
     _package("cs231n.classifiers", net_folder)
     layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
-    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None))
+    recorder = DropoutRecorder(getattr(layers, "dropout_forward", None), getattr(layers, "dropout_backward", None))
     if callable(recorder.original):
         layers.dropout_forward = recorder.function
+    if callable(recorder.original_backward):
+        layers.dropout_backward = recorder.backward_function
     loaded = Loaded(layers, recorder)
     try:
         _course_helpers(root)
@@ -280,13 +337,12 @@ def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, 
     for call in range(calls):
         bare = call in unwrapped
         with loaded.recorder.unwrapped() if bare else contextlib.nullcontext():
-            loaded.recorder.records = records = None if bare else []
+            records = [] if bare else loaded.recorder.start()
             try:
                 result = model.loss(np.array(X)) if y is None else model.loss(np.array(X), np.array(y))
             finally:
-                loaded.recorder.records = None
+                loaded.recorder.stop()
         reply = {"scores": _plain(result)} if y is None else _loss_reply(result)
-        records = records or []
         other = [record for record in records if isinstance(record, dict) and record.get("mode", "train") != "train"]
         replies.append({**reply, "records": [record for record in records if not any(record is o for o in other)],
                         "other_records": other})
