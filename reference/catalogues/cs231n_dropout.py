@@ -1041,6 +1041,15 @@ WRONG = (
                                            '        _SEEDED.append(1)\n'
                                            '        np.random.seed(dropout_param["seed"])\n'),
                       ("def dropout_forward(x, dropout_param):\n", "_SEEDED = []\n\n\ndef dropout_forward(x, dropout_param):\n")]),
+    # A forward that raises on some calls: the net's calls of it that raise run with a genuine dropout in
+    # its place (the forward's own check charges it), so the net is judged on its own code.
+    _wrong("forward_raises_in_test_mode", "mask is set in the train branch only: test mode raises "
+           "UnboundLocalError", {FORWARD}, flat_canonical,
+           layers_py=[("    mask = None\n    out = None\n", "    out = None\n")]),
+    _wrong("forward_requires_a_seed", "reseeds with dropout_param['seed'] unconditionally: a call without a "
+           "seed raises KeyError", {FORWARD}, flat_canonical,
+           layers_py=[('    if "seed" in dropout_param:\n        np.random.seed(dropout_param["seed"])\n',
+                       '    np.random.seed(dropout_param["seed"])\n')]),
     _wrong("mask_for_two_dimensions_only", "draws its mask as rand(x.shape[0], x.shape[1]): x of any other rank fails",
            {FORWARD}, flat_canonical,
            layers_py=[(_CANONICAL_MASK, "mask = (np.random.rand(x.shape[0], x.shape[1]) < p) / p")]),

@@ -278,9 +278,25 @@ hostile_net_drops_only_with_open_biases = Submission(
                                   '            if "dropout" + str(i) in caches:\n                dout = dropout_backward('))},
     loses=frozenset({NET}))
 
+# A net's call that dropout_forward raises on runs with a genuine dropout in its place: a forward that raises
+# only inside the net (never in its own checks) would have the grader do the net's dropout.
+hostile_forward_raises_inside_the_net = Submission(
+    name="hostile_forward_raises_inside_the_net",
+    bug="dropout_forward raises whenever its caller is in fc_net.py, so the grader's stand-in drops instead",
+    files={"layers.py": _patched(LAYERS_CANONICAL, (
+        "def dropout_forward(x, dropout_param):\n",
+        "import sys as _sys\n\n\ndef dropout_forward(x, dropout_param):\n"
+        "    frame = _sys._getframe(1)\n"
+        "    while frame is not None:\n"
+        "        if 'fc_net' in frame.f_code.co_filename:\n"
+        "            raise RuntimeError('not here')\n"
+        "        frame = frame.f_back\n")),
+        "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({NET}))
+
 THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
                   hostile_fixed_count_on_large_x, hostile_inline_drops_only_with_open_biases,
-                  hostile_net_drops_only_with_open_biases)
+                  hostile_net_drops_only_with_open_biases, hostile_forward_raises_inside_the_net)
 WRONG = WRONG + THIRD_RED_TEAM
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

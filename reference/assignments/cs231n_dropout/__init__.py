@@ -105,9 +105,12 @@ def replay(check, scenario, module):
         raise ValueError(f"no graded check is called {check!r}")
     evidence = {"dropout_net": NetEvidence, "inline_masks": NetEvidence, "dropout_forward": MaskPool,
                 "seed": MaskPool, "dropout_backward": backward_evidence}.get(check, statistics.MaskTally)()
+    _STOOD_IN.clear()
     example(runner, scenario, evidence)
     if isinstance(evidence, NetEvidence):
-        evidence.settle(lambda: False)  # a failure held for dropout_backward's verdict shows here
+        evidence.settle(lambda: False)  # a failure held for the dropout parts' verdict shows here
+    if _STOOD_IN:
+        raise AssertionError(_STOOD_IN.pop())  # so does a call that dropout_forward raised on
 
 
 # ---- What every dropout_forward call is given ---------------------------------------------------------
@@ -800,8 +803,36 @@ def _net_call(runner, scenario, context, with_labels=True, calls=1, unwrapped=()
         calls=calls, dtype=scenario.dtype, unwrapped=tuple(unwrapped)), context)
     if not isinstance(replies, list) or len(replies) != calls or not all(isinstance(reply, dict) for reply in replies):
         raise AssertionError(f"the net's task gave no answer{context}")
+    for reply in replies:
+        for record in (reply.get("records") or []) + (reply.get("other_records") or []):
+            if isinstance(record, dict) and record.get("raised") and len(_STOOD_IN) < 1:
+                shape = getattr(record.get("x"), "shape", "?")
+                _STOOD_IN.append(f"your dropout_forward raised {record['raised']} when the net called it (x of shape "
+                                 f"{shape}, mode {record.get('mode')!r}, p {record.get('p')!r}), yet it runs in the "
+                                 f"'Dropout forward' part's own check: a net must be judged with the dropout it "
+                                 f"calls{context}")
     held = {key: as_sent(value, scenario.dtype) for key, value in params.items()}
     return as_sent(X, scenario.dtype), y, held, replies
+
+
+# A net call in which the submission's dropout_forward raised runs on with a genuine dropout in its place
+# (worker._standing_in), so the net is judged on its own code; the check then fails unless dropout_forward
+# fails its own part too (then 'Dropout forward' charges it). The first such call of the check being run.
+_STOOD_IN = []
+
+
+def _net_check(check):
+    """check(runner, settings), then the verdict on any net call that dropout_forward raised on."""
+    def run(runner, settings):
+        _STOOD_IN.clear()
+        try:
+            check(runner, settings)
+            if _STOOD_IN and "broken" not in _forward_defects(runner, settings):
+                raise AssertionError(_STOOD_IN[0])
+        finally:
+            _STOOD_IN.clear()
+    run.__name__, run.__doc__ = check.__name__, check.__doc__
+    return run
 
 
 def _compare_loss(reply, loss, grads, context, what):
@@ -1295,6 +1326,15 @@ def _inline_masks_example(runner, scenario, evidence):
     observed = []
     recorded = bool(replies[1 - bare].get("records"))  # the net calls dropout_forward
     for call, reply in enumerate(replies):
+        if call == bare and reply.get("bare_error"):
+            # model.loss raised with the submission's own dropout_forward and dropout_backward in place: unread,
+            # and a failure unless a dropout part fails on its own (NetEvidence.settle).
+            evidence.bare["unread"] += 1
+            evidence.unreadable += 1
+            evidence.reasons.append("model.loss(X, y) raised")
+            evidence.pending.append(f"with your own dropout_forward and dropout_backward in place (no grader's "
+                                    f"stand-in), model.loss(X, y) raised {reply['bare_error']}{context}")
+            continue
         if call == bare:
             reply = {**reply, "records": []}
         reading, source = _net_factors(reply, scenario, X, y, params, context, evidence,
@@ -1678,10 +1718,10 @@ PARTS = (
     )),
     Part("Fully-connected net", 1.5, (
         Check("initialization: weight_scale * randn(in, out), zero biases", initialization_matches, bounds=1),
-        Check("scores in test mode match torch", scores_match_torch),
-        Check("loss and gradients match torch without dropout", loss_matches_torch_without_dropout),
-        Check("loss and gradients match torch with the masks its dropout drew", dropout_net_matches_torch),
-        Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", inline_masks,
+        Check("scores in test mode match torch", _net_check(scores_match_torch)),
+        Check("loss and gradients match torch without dropout", _net_check(loss_matches_torch_without_dropout)),
+        Check("loss and gradients match torch with the masks its dropout drew", _net_check(dropout_net_matches_torch)),
+        Check("dropout written inline: 1 / p, the fraction dropped, a fresh mask per call", _net_check(inline_masks),
               bounds=3 * MaskPool.bounds_for()),
         Check("the notebook's gradient check", notebook_gradient_check),
         Check("the notebook's initial loss", notebook_initial_loss),
