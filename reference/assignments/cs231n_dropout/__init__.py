@@ -1301,15 +1301,12 @@ def dropout_net_matches_torch(runner, settings):
     """Keep ratio in (0, 1): the loss and every gradient match torch given the net's own masks: those its
     dropout_forward calls drew (one per hidden layer, p the keep ratio, each record validated against
     values computed here), or, for dropout written inline, those its gradients show (read_net_factors;
-    N from 1 to readable_batch, every ReLU held open); with a seed, a second loss equals the first.
+    N from 1 to readable_batch, on nets drawn by dropout_net_scenarios); with a seed, a second loss equals the first.
     Fails closed when the masks show in no call, or in fewer calls than they do not."""
     evidence = NetEvidence()
     for_all(dropout_net_scenarios(), settings, lambda scenario: _dropout_net_example(runner, scenario, evidence),
             examples=DESIGNED_DROPOUT_NETS)
-    backward_defective = _once(lambda: _backward_defective(runner, settings))
-    # Without the stand-ins, the gradients are dropout_backward's: they are its loss's derivative only when
-    # dropout_backward is the derivative of dropout_forward, and each of those is its own part's to judge.
-    evidence.settle(lambda: backward_defective() or bool(forward_defects()))
+    evidence.settle(lambda: _backward_defective(runner, settings))
     evidence.require("over this check's scenarios")
 
 
