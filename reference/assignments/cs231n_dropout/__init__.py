@@ -63,7 +63,8 @@ PARTS = (
               bounds=3),
     )),
     Part("Fully-connected net", 1.5, (
-        Check("initialization: weight_scale * randn(in, out), zero biases", initialization_matches, bounds=1),
+        Check("initialization: weight_scale * randn(in, out), zero biases, of the net's dtype", initialization_matches,
+              bounds=1),
         Check("scores in test mode match torch", _net_check(scores_match_torch)),
         Check("loss and gradients match torch without dropout", _net_check(loss_matches_torch_without_dropout)),
         Check("loss and gradients match torch with the masks its dropout drew", _net_check(dropout_net_matches_torch)),

@@ -10,10 +10,10 @@ from ...core import statistics, tolerances
 from ...core.comparator import assert_close
 from ...core.properties import for_all
 from ...grading.parts import implementation
-from .worker import DTYPES
 from .calls import _replay, as_sent, draw_key, dropout_values
 from .pools import MaskPool, _LOG_TERM, _count_bound
 from .reading import _close
+from .worker import DTYPES
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The net's initialization: weight_scale * randn(in, out) per layer, zero biases."""
+"""The net's initialization: weight_scale * randn(in, out) per layer, zero biases, every parameter of the
+net's dtype."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,12 +52,18 @@ def _init_example(runner, scenario, tally=None):
                f"reference.assignments.cs231n_dropout import *; replay('init', {scenario!r}, fc_net)")
     sizes = [scenario.input_dim, *scenario.hidden_dims, scenario.num_classes]
     architecture = (list(scenario.hidden_dims), scenario.input_dim, scenario.num_classes, scenario.weight_scale)
-    params = implementation(lambda: runner.call("net_init", architecture=architecture, keep=scenario.keep,
-                                                construct_seed=scenario.seed, dtype=scenario.dtype), context)
+    reply = implementation(lambda: runner.call("net_init", architecture=architecture, keep=scenario.keep,
+                                               construct_seed=scenario.seed, dtype=scenario.dtype), context)
+    params, dtypes = (reply.get("params"), reply.get("dtypes")) if isinstance(reply, dict) else (None, None)
     expected = {f"{kind}{index}" for index in range(1, len(sizes)) for kind in "Wb"}
     if not isinstance(params, dict) or not expected <= set(params):
         raise AssertionError(f"model.params must hold W1, b1, ..., W{len(sizes) - 1}, b{len(sizes) - 1} once the net is "
                              f"built, got {sorted(params) if isinstance(params, dict) else params!r}{context}")
+    cast = sorted(key for key in expected if not isinstance(dtypes, dict) or dtypes.get(key) != scenario.dtype)
+    if cast:
+        held = dtypes.get(cast[0]) if isinstance(dtypes, dict) else "?"
+        raise AssertionError(f"params[{cast[0]!r}] is {held} where the net was built with dtype={scenario.dtype}: every "
+                             f"parameter must be cast to dtype (the skeleton's self.params[k] = v.astype(dtype)){context}")
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         W, b = params[f"W{index}"], params[f"b{index}"]
         if not isinstance(W, np.ndarray) or W.shape != (n_in, n_out):
@@ -80,5 +87,5 @@ def _init_example(runner, scenario, tally=None):
 def initialization_matches(runner, settings):
     """Once built, model.params holds W_k of shape (in, out) drawn as weight_scale * randn (the mean of
     W^2 / weight_scale^2 of every layer of INIT_MIN weights or more within INIT_RATIO) and b_k zeros,
-    whatever the weight_scale, keep ratio and dtype."""
+    every one of the dtype the net was built with, whatever the weight_scale, keep ratio and dtype."""
     for_all(init_scenarios(), settings, lambda scenario: _init_example(runner, scenario), examples=DESIGNED_INITS)

@@ -4,8 +4,8 @@ import numpy as np
 from ...core import tolerances
 from ...core.comparator import assert_close
 from ...grading.parts import implementation
-from .worker import NOTEBOOK_KEEPS, NOTEBOOK_SIZES, notebook_data
 from .verdicts import _backward_defective, _forward_defects, _forward_honours_seeds, _once
+from .worker import NOTEBOOK_KEEPS, NOTEBOOK_SIZES, notebook_data
 
 
 # The notebook's initial losses at its keep ratios (ASSIGNMENT.md §B): expected values, never in a worker's view.

@@ -9,9 +9,9 @@ from ...core.masks import keep_masks_of_samples
 from ...grading.mask_checks import MIN_SCALE, mask_study_checks, run_study
 from ...grading.parts import Check
 from ...sandbox.runners import InProcessRunner
-from .worker import DTYPES, DropoutRecorder, Loaded
 from .calls import draw_key, dropout_values
 from .pools import MaskPool
+from .worker import DTYPES, DropoutRecorder, Loaded
 
 
 def study_values(shape, seed):
