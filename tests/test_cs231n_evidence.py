@@ -233,16 +233,16 @@ def test_a_mask_study_calls_dropout_forward_as_the_scenarios_do():
 
 def test_the_forward_check_fails_closed_when_no_train_mode_call_shows_a_mask(monkeypatch):
     test_only = cs231n.DropoutScenario((5, 6), 0.5, "test", None, 1)
-    monkeypatch.setattr(cs231n.dropout_checks, "dropout_scenarios", lambda: st.just(test_only))
-    monkeypatch.setattr(cs231n.dropout_checks, "NOTEBOOK_FORWARD", ())
-    monkeypatch.setattr(cs231n.dropout_checks, "POOLED_FORWARD", ())
+    monkeypatch.setattr(cs231n, "dropout_scenarios", lambda: st.just(test_only))
+    monkeypatch.setattr(cs231n, "NOTEBOOK_FORWARD", ())
+    monkeypatch.setattr(cs231n, "POOLED_FORWARD", ())
     passed, message = _passes(FORWARD, _loaded())
     assert not passed and "could be observed" in message, message
 
 
 def test_the_seed_check_fails_closed_on_too_few_elements(monkeypatch):
-    monkeypatch.setattr(cs231n.dropout_checks, "SEED_SHAPES", st.just((20,)))
-    monkeypatch.setattr(cs231n.dropout_checks, "SEED_EXAMPLES", ())
+    monkeypatch.setattr(cs231n, "SEED_SHAPES", st.just((20,)))
+    monkeypatch.setattr(cs231n, "SEED_EXAMPLES", ())
     passed, message = _passes(SEED, _loaded(), settings(SETTINGS, max_examples=1))
     assert not passed and "too few" in message, message
 
