@@ -16,6 +16,7 @@ hint is given then. Never a hint without such a match, and none beyond the time 
 import contextlib
 import resource
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -39,6 +40,7 @@ RAISED = object()
 # What a known bug replayed here (in the grader's own process) may add to its address space: a bug whose
 # arrays broadcast to (N, N, D) on some drawn shape fails with MemoryError instead of taking the box down.
 HINT_MEMORY_BYTES = 512 * 2**20
+ALARM_REPEAT_SECONDS = 0.05  # past the deadline, the alarm goes off again until the block has stopped
 
 
 class HintTimeout(BaseException):
@@ -55,12 +57,19 @@ def guarded(deadline):
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     timed = threading.current_thread() is threading.main_thread()
-    previous = None
+    previous, previous_hook = None, sys.unraisablehook
     if timed:
         def timeout(signum, frame):
             raise HintTimeout()
+
+        def unraisable(event):
+            # The alarm went off in a finalizer or a gc callback (hypothesis has one), where Python cannot
+            # raise: swallowed here (never a test's error), and the alarm, repeating, goes off again.
+            if not isinstance(event.exc_value, HintTimeout):
+                previous_hook(event)
         previous = signal.signal(signal.SIGALRM, timeout)
-        signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()))
+        sys.unraisablehook = unraisable
+        signal.setitimer(signal.ITIMER_REAL, max(0.01, deadline - time.monotonic()), ALARM_REPEAT_SECONDS)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ValueError, OSError):
@@ -71,6 +80,7 @@ def guarded(deadline):
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            sys.unraisablehook = previous_hook
         try:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         except (ValueError, OSError):

@@ -927,12 +927,18 @@ def _init_example(runner, scenario, tally=None):
                f"reference.assignments.cs231n_dropout import *; replay('init', {scenario!r}, fc_net)")
     sizes = [scenario.input_dim, *scenario.hidden_dims, scenario.num_classes]
     architecture = (list(scenario.hidden_dims), scenario.input_dim, scenario.num_classes, scenario.weight_scale)
-    params = implementation(lambda: runner.call("net_init", architecture=architecture, keep=scenario.keep,
-                                                construct_seed=scenario.seed, dtype=scenario.dtype), context)
+    reply = implementation(lambda: runner.call("net_init", architecture=architecture, keep=scenario.keep,
+                                               construct_seed=scenario.seed, dtype=scenario.dtype), context)
+    params, dtypes = (reply.get("params"), reply.get("dtypes")) if isinstance(reply, dict) else (None, None)
     expected = {f"{kind}{index}" for index in range(1, len(sizes)) for kind in "Wb"}
     if not isinstance(params, dict) or not expected <= set(params):
         raise AssertionError(f"model.params must hold W1, b1, ..., W{len(sizes) - 1}, b{len(sizes) - 1} once the net is "
                              f"built, got {sorted(params) if isinstance(params, dict) else params!r}{context}")
+    cast = sorted(key for key in expected if not isinstance(dtypes, dict) or dtypes.get(key) != scenario.dtype)
+    if cast:
+        held = dtypes.get(cast[0]) if isinstance(dtypes, dict) else "?"
+        raise AssertionError(f"params[{cast[0]!r}] is {held} where the net was built with dtype={scenario.dtype}: every "
+                             f"parameter must be cast to dtype (the skeleton's self.params[k] = v.astype(dtype)){context}")
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         W, b = params[f"W{index}"], params[f"b{index}"]
         if not isinstance(W, np.ndarray) or W.shape != (n_in, n_out):
@@ -956,7 +962,7 @@ def _init_example(runner, scenario, tally=None):
 def initialization_matches(runner, settings):
     """Once built, model.params holds W_k of shape (in, out) drawn as weight_scale * randn (the mean of
     W^2 / weight_scale^2 of every layer of INIT_MIN weights or more within INIT_RATIO) and b_k zeros,
-    whatever the weight_scale, keep ratio and dtype."""
+    every one of the dtype the net was built with, whatever the weight_scale, keep ratio and dtype."""
     for_all(init_scenarios(), settings, lambda scenario: _init_example(runner, scenario), examples=DESIGNED_INITS)
 
 
@@ -1714,7 +1720,8 @@ PARTS = (
               bounds=3),
     )),
     Part("Fully-connected net", 1.5, (
-        Check("initialization: weight_scale * randn(in, out), zero biases", initialization_matches, bounds=1),
+        Check("initialization: weight_scale * randn(in, out), zero biases, of the net's dtype", initialization_matches,
+              bounds=1),
         Check("scores in test mode match torch", _net_check(scores_match_torch)),
         Check("loss and gradients match torch without dropout", _net_check(loss_matches_torch_without_dropout)),
         Check("loss and gradients match torch with the masks its dropout drew", _net_check(dropout_net_matches_torch)),

@@ -399,12 +399,14 @@ def _gradient_check(loaded, architecture, keep, reg, seed, construct_seed, X, y,
 
 
 def _net_init(loaded, architecture, keep, construct_seed, dtype="float64"):
-    """model.params of a FullyConnectedNet just built (reg 0, no seed), each array as it is."""
+    """model.params of a FullyConnectedNet just built (reg 0, no seed): {"params": each array's values,
+    "dtypes": each array's dtype}."""
     model = _net(loaded, architecture, keep, 0.0, None, construct_seed, dtype)
     params = getattr(model, "params", None)
     if not isinstance(params, dict):
         raise TypeError(f"model.params must be a dict of the parameters, got {type(params).__name__}")
-    return {str(key): _plain(value) for key, value in params.items()}
+    return {"params": {str(key): _plain(value) for key, value in params.items()},
+            "dtypes": {str(key): str(getattr(value, "dtype", type(value).__name__)) for key, value in params.items()}}
 
 
 # The notebook's check: N, D, H1, H2, C = 2, 15, 20, 30, 10; np.random.seed(231) before X and y; the

@@ -1056,9 +1056,12 @@ def _backward_example(runner, scenario, tally):
     for step in range(scenario.steps):
         at = f" at step {step + 1} of {scenario.steps}" if scenario.steps > 1 else ""
         forward = _forward_pass(runner, X, parameters, scenario.keep_prob, pass_seed(scenario.seed, step), context)
-        # Judged given the forward's own mask: any reading of its cache that gives its A2, or where none
-        # does (a forward bug, which costs its own part; this one then fails closed), its first stored mask.
-        candidates = forward.reproducing or forward.readings[:-1][:1]
+        # Judged given the forward's own mask: any reading of its cache that gives its A2, and its first stored
+        # mask (a forward bug, say no 1 / keep_prob, may let no reading or only a wrong one give its A2: the
+        # forward's part charges that, and a backward right for the mask stored is right).
+        candidates = list(forward.reproducing)
+        candidates += [keep for keep in forward.readings[:-1][:1] if not any(np.array_equal(keep, other)
+                                                                             for other in candidates)]
         if not candidates:
             raise AssertionError(f"the forward pass's cache holds no dropout mask{at} (neither the mask nor the "
                                  f"activation after dropout), so backward cannot use it: fix the forward pass first"
