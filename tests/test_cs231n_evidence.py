@@ -57,8 +57,8 @@ def inline_net(mask=None, scale=None, claim=None, grads=None, dtype=None):
             sizes = [input_dim, *hidden_dims, num_classes]
             self.params = {}
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-                self.params[f"W{i}"] = weight_scale * np.random.randn(n_in, n_out)
-                self.params[f"b{i}"] = np.zeros(n_out)
+                self.params[f"W{i}"] = (weight_scale * np.random.randn(n_in, n_out)).astype(dtype)
+                self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
             self.keep, self.reg, self.layers, self.calls = dropout_keep_ratio, reg, len(sizes) - 1, 0
             self.seed = seed
 

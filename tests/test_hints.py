@@ -157,3 +157,29 @@ def test_the_hint_comes_through_the_worker_and_into_the_message(tmp_path):
     finally:
         runner.close()
     assert _hints_of(results) == {f"Likely cause: {entry.bug}"}
+
+
+def test_a_hint_deadline_that_falls_in_a_finalizer_still_stops_the_replay_and_leaves_nothing_unraisable():
+    """Python cannot raise from a finalizer or a gc callback (hypothesis has one): the alarm is swallowed
+    there, not reported as the check's error, and goes off again until the block stops."""
+    import sys
+    import time
+
+    from reference.grading import hints
+
+    class SlowToDie:
+        def __del__(self):
+            time.sleep(0.2)  # the deadline passes in here
+
+    reported = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        with pytest.raises(hints.HintTimeout):
+            with hints.guarded(time.monotonic() + 0.05):
+                SlowToDie()
+                for _ in range(200):
+                    time.sleep(0.01)
+    finally:
+        sys.unraisablehook = previous
+    assert not reported
