@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import assignments
 from .grading import course as courses
-from .kit_pruning import without_parts
+from .kit_pruning import package_without_parts
 from .sandbox.runners import WORKER_TOYFRAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,16 +78,18 @@ def build_student_kit(output, course=None):
     course = _course(course)
     module = assignments.get(course.assignment)
     package = f"reference/assignments/{assignments.MODULES[course.assignment]}/"
-    own = package + "__init__.py"
     hidden = {part.name for part in course.graded_parts(module.PARTS) if part.visibility != "visible"}
     hidden |= set(course.omit_parts)
     members = [*((name, ROOT / "autograder" / "kit" / name) for name in (*KIT_SCRIPTS, "README.md")),
                *((name, ROOT / name) for name in KIT_FILES),
                *((name, path) for name, path in harness(trusted=False)
                  if not name.startswith("reference/assignments/") or name == "reference/assignments/__init__.py"
-                 or (name.startswith(package) and name != own))]
+                 or name == package + "worker.py")]
+    # The package's trusted modules, each cut of what only the hidden parts used (the worker half stays whole).
+    trusted = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / package).glob("*.py"))
+               if path.name != "worker.py"}
     texts = {COURSE_FILE: courses.student_view(course),
-             own: without_parts((ROOT / own).read_text(encoding="utf-8"), hidden)}
+             **{package + name: text for name, text in package_without_parts(trusted, hidden).items()}}
     return _write(output, texts, members, executable=KIT_SCRIPTS)
 
 

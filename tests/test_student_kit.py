@@ -59,31 +59,50 @@ def test_the_kit_holds_no_solution_and_no_catalogue(tmp_path, assignment):
 
 
 def test_hidden_parts_are_absent_from_the_kit_checks_and_all(tmp_path):
-    """The kit holds its own assignment's module alone, cut of the hidden part's entry, its check and the
-    check's example; its course file does not name the part."""
+    """The kit holds its own assignment's package alone, cut of the hidden part's entry, its check and the
+    check's example, in whichever module they lived; its course file does not name the part."""
     kit = _kit(tmp_path)
-    assert sorted(path.relative_to(kit / "reference" / "assignments").as_posix()
-                  for path in (kit / "reference" / "assignments").rglob("*.py")) == [
-        "__init__.py", "two_layer/__init__.py", "two_layer/worker.py"]
-    module = (kit / "reference" / "assignments" / "two_layer" / "__init__.py").read_text()
+    assignments_folder = kit / "reference" / "assignments"
+    files = sorted(path.relative_to(assignments_folder).as_posix() for path in assignments_folder.rglob("*.py"))
+    assert files[0] == "__init__.py" and all(name.startswith("two_layer/") for name in files[1:])
+    assert {"two_layer/__init__.py", "two_layer/worker.py"} <= set(files)
+    package = "".join((assignments_folder / name).read_text() for name in files)
     for gone in ("Parameter update", "def update_matches", "def _update_example"):
-        assert gone not in module
+        assert gone not in package
     assert "Parameter update" not in (kit / "course.toml").read_text()
     for kept in ("def backward_matches_torch", "def cost_matches_torch", "def replay"):
-        assert kept in module  # the visible parts' checks, the replay entry point
-    assert "def _update(" in (kit / "reference" / "assignments" / "two_layer" / "worker.py").read_text()  # a task
+        assert kept in package  # the visible parts' checks, the replay entry point
+    assert "def _update(" in (assignments_folder / "two_layer" / "worker.py").read_text()  # a task
 
 
-def test_cutting_a_part_keeps_the_module_whole():
-    from reference.kit_pruning import without_parts
-    for name in assignments.MODULES:
-        source = (ROOT / "reference" / "assignments" / assignments.MODULES[name] / "__init__.py").read_text()
-        for part in assignments.get(name).PARTS:
-            pruned = without_parts(source, {part.name})
-            compile(pruned, name, "exec")
-            assert f'Part("{part.name}"' not in pruned and len(pruned) < len(source)
+def _package_sources(name):
+    folder = ROOT / "reference" / "assignments" / assignments.MODULES[name]
+    return {path.name: path.read_text() for path in sorted(folder.glob("*.py")) if path.name != "worker.py"}
+
+
+@pytest.mark.parametrize("name", list(assignments.MODULES))
+def test_cutting_a_part_keeps_the_package_whole(name):
+    """Every part of every assignment, cut alone: each module still compiles, the part's entry is gone and
+    so is every check function no part left uses; the other parts' entries stay."""
+    from reference.kit_pruning import package_without_parts
+    sources = _package_sources(name)
+    for part in assignments.get(name).PARTS:
+        pruned = package_without_parts(sources, {part.name})
+        for module, text in pruned.items():
+            compile(text, module, "exec")
+        assert f'Part("{part.name}"' not in pruned["__init__.py"]
+        assert sum(map(len, pruned.values())) < sum(map(len, sources.values()))
+        everything = "".join(pruned.values())
+        for check in part.checks:
+            function = getattr(check.run, "__name__", "")
+            if function and function.isidentifier() and function not in ("run", "check"):
+                # gone, unless a part left in uses it too (the net's checks run the forward's seed check)
+                assert f"def {function}(" not in everything or everything.count(function) > 1, (part.name, function)
+        for other in assignments.get(name).PARTS:
+            if other is not part:
+                assert f'Part("{other.name}"' in pruned["__init__.py"]
     with pytest.raises(ValueError, match="no Part called Nope"):
-        without_parts(source, {"Nope"})
+        package_without_parts(sources, {"Nope"})
 
 
 # This interpreter inside a kit: its site-packages without their .pth files (-S), so that this checkout's

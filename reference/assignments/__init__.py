@@ -9,11 +9,15 @@ An assignment package is split where trust splits:
   load_submission(directory), which imports the submission's files and returns what TASKS work
   on; TASKS, {name: task(submission, **plain arguments) -> plain values and arrays}, the only
   things the trusted side can ask for;
-- `__init__.py`, the trusted side (hypothesis, torch): NAME; SUBMISSION, one line on what DIR holds;
-  PARTS, a tuple of reference.grading.parts.Part whose checks drive TASKS through a runner and
-  compare the replies with the assignment's PyTorch mirror; model_solution(), the implementation
-  graded without --submission (it must earn every point); and TASKS and load_submission
-  re-exported from its worker half, for trusted implementations run in process.
+- the trusted side (hypothesis, torch), in modules by concern where it is large (its scenarios and
+  torch mirror, each part's checks, the statistics they pool, solution.py, replay.py), declared by
+  `__init__.py`: NAME; SUBMISSION, one line on what DIR holds; PARTS, a tuple of
+  reference.grading.parts.Part whose checks drive TASKS through a runner and compare the replies
+  with the assignment's PyTorch mirror; model_solution(), the implementation graded without
+  --submission (it must earn every point); and TASKS and load_submission re-exported from its
+  worker half, for trusted implementations run in process. A student kit's copy of the package is
+  cut of the hidden parts' checks in whichever module they live (reference.kit_pruning): a replay
+  names its check's module by string, so that nothing but PARTS reaches a check.
 Runners, the sandbox, the comparator, tolerances, statistics, the points table and results.json
 are shared: adding an assignment is adding a package here and its line in MODULES.
 """
