@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .. import assignments
 from . import wire
+from .worker import ERROR_CHARACTERS as WORKER_ERROR_CHARACTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a worker's view may ever hold of toyframe: the skeleton a submission builds on (an assignment
@@ -39,7 +40,9 @@ WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "
 # the working directory; the view goes first on sys.path.
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox.worker import main; main(sys.argv[1:])"
 SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
-ERROR_CHARACTERS = 2000  # of a failure's text from the worker
+# Of a failure's text from the worker: the worker cuts an exception's text at its own ERROR_CHARACTERS and
+# notes how much it cut; a reply longer than that and its note is the worker's doing, cut here.
+ERROR_CHARACTERS = WORKER_ERROR_CHARACTERS + 64
 DEFAULT_WORKER_PYTHON = "/opt/toyframe-harness-worker/bin/python"
 NOT_ROOT = "user (the grader is not root: the worker runs as the grader's own user)"
 REQUIRED_LAYERS = ("user", "no_new_privs", "seccomp", "rlimits", "pdeathsig")
