@@ -28,7 +28,6 @@ from pathlib import Path
 
 from .. import assignments
 from . import wire
-from .worker import ERROR_CHARACTERS as WORKER_ERROR_CHARACTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a worker's view may ever hold of toyframe: the skeleton a submission builds on (an assignment
@@ -40,9 +39,9 @@ WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "
 # the working directory; the view goes first on sys.path.
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox.worker import main; main(sys.argv[1:])"
 SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
-# Of a failure's text from the worker: the worker cuts an exception's text at its own ERROR_CHARACTERS and
-# notes how much it cut; a reply longer than that and its note is the worker's doing, cut here.
-ERROR_CHARACTERS = WORKER_ERROR_CHARACTERS + 64
+# Of a failure's whole text from the worker: its exception's text (which the worker cuts at its own
+# ERROR_CHARACTERS) and the frames of the submission's code that raised it.
+FAILURE_CHARACTERS = 2000
 DEFAULT_WORKER_PYTHON = "/opt/toyframe-harness-worker/bin/python"
 NOT_ROOT = "user (the grader is not root: the worker runs as the grader's own user)"
 REQUIRED_LAYERS = ("user", "no_new_privs", "seccomp", "rlimits", "pdeathsig")
@@ -445,7 +444,7 @@ def landlock_available():
 
 
 def _cut(text):
-    return text if len(text) <= ERROR_CHARACTERS else text[:ERROR_CHARACTERS] + " ... (cut)"
+    return text if len(text) <= FAILURE_CHARACTERS else text[:FAILURE_CHARACTERS] + " ... (cut)"
 
 
 def process_status(pid):
