@@ -6,7 +6,7 @@
 #   the bindings from there (it reads the harness from a copy the grader makes for each run);
 # - /autograder/source (the graded checks, these scripts) is root's alone.
 # Gradescope's image has no local CPU wheel: set PIP_EXTRA_INDEX_URL to PyTorch's CPU wheel index
-# there (see README), or pip may fetch the much larger CUDA build.
+# there (see docs/staff.md), or pip may fetch the much larger CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")"
 umask 022

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import settings
 
 from reference.grading.hints import Hints
-from reference.grading.parts import run_check
+from reference.grading.parts import check_outcome
 from reference.grading.plugin import graded_assignment, graded_course, graded_parts
 from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
 
@@ -44,6 +44,7 @@ def test_check(graded, part, check, record_property):
     isolation, refused = graded["runner"].isolation_report(), graded["runner"].refused
     if isolation is not None or refused:
         record_property("isolation", {**(isolation or {}), "refused": refused})
-    passed, message = run_check(check, graded["runner"], settings(), graded["hints"], part.name)
-    if not passed:
-        pytest.fail(message, pytrace=False)
+    outcome = check_outcome(check, graded["runner"], settings(), graded["hints"], part.name)
+    if not outcome.passed:
+        record_property("hint", outcome.hint)  # data beside the message: the plugin never parses it back
+        pytest.fail(outcome.message, pytrace=False)

@@ -94,8 +94,8 @@ def test_the_student_view_names_the_visible_parts_alone():
     assert kit.limits == course.limits and kit.examples_per_check == 20
 
 
-def _result(name, points, passed, visibility="visible", messages=()):
-    checks = tuple(CheckResult(name, f"check {index}", index >= len(messages), message)
+def _result(name, points, passed, visibility="visible", messages=(), hint=""):
+    checks = tuple(CheckResult(name, f"check {index}", index >= len(messages), message, hint if message else "")
                    for index, message in enumerate([*messages, *[""] * passed]))
     return PartResult(Part(name, points, checks=(), visibility=visibility), checks)
 
@@ -117,8 +117,8 @@ def test_results_are_markdown_with_numbers_statuses_tags_and_hidden_parts_left_o
 
 
 def test_a_likely_cause_is_set_below_the_message_in_words():
-    results = [_result("Dropout backward", 0.5, 0, messages=("dx differs\nReplay: replay(...)\nLikely cause: the mask "
-                                                             "is not applied in backward",))]
+    results = [_result("Dropout backward", 0.5, 0, messages=("dx differs\nReplay: replay(...)",),
+                       hint="the mask is not applied in backward")]
     output = results_json(results, 1.0, assignment="nnti-7.4")["tests"][0]["output"]
     assert output.endswith("```text\ndx differs\nReplay: replay(...)\n```\n**Likely cause:** the mask is not "
                            "applied in backward")

@@ -86,16 +86,22 @@ def test_an_error_in_the_graders_own_code_fails_the_check_without_blaming_the_st
     assert "the implementation raised" not in message
 
 
-def test_overlong_feedback_keeps_the_likely_cause_and_the_ends_of_an_overlong_line():
+def test_overlong_feedback_keeps_the_ends_of_an_overlong_line_and_the_likely_cause_whole():
+    from reference.grading.parts import CheckResult, Part, PartResult
     from reference.grading.plugin import FEEDBACK_CHARACTERS, shortened
+    from reference.grading.results import results_json
     replay = "Replay: replay(" + "0.125, " * 3000 + ")"
-    message = f"grads['W1'] differs\n{replay}\nLikely cause: the mask is not applied in backward"
+    message = f"grads['W1'] differs\n{replay}"
     short = shortened(message)
-    assert len(short) <= FEEDBACK_CHARACTERS and short.endswith("Likely cause: the mask is not applied in backward")
-    assert "characters cut" in short and short.split("\n")[1].endswith("0.125, )")
-    many = "x\n" * 5000 + "Likely cause: y"
-    assert len(shortened(many)) <= FEEDBACK_CHARACTERS and shortened(many).endswith("Likely cause: y")
+    assert len(short) <= FEEDBACK_CHARACTERS and "characters cut" in short and short.split("\n")[1].endswith("0.125, )")
+    many = shortened("x\n" * 5000)
+    assert len(many) <= FEEDBACK_CHARACTERS and many.endswith("(the rest is cut)")
     assert shortened("short") == "short"
+    # the likely cause is data of its own: whatever the message's length, it reaches the student whole
+    check = CheckResult("Dropout backward", "gradients", False, many, "the mask is not applied in backward")
+    output = results_json([PartResult(Part("Dropout backward", 0.5, ()), (check,))], 1.0,
+                          assignment="nnti-7.4")["tests"][0]["output"]
+    assert output.endswith("**Likely cause:** the mask is not applied in backward")
 
 
 def test_a_designed_scenario_replays_as_the_call_that_builds_it():

@@ -22,8 +22,8 @@ def _modules_left_as_found():
 
 
 def _hints_of(results):
-    return {line for result in results for check in result.results for line in check.message.splitlines()
-            if line.startswith("Likely cause:")}
+    """Each check's likely cause, as its feedback's line reads."""
+    return {f"Likely cause: {check.hint}" for result in results for check in result.results if check.hint}
 
 
 def _grade(assignment, implementation, parts=None, bugs=None):

@@ -29,7 +29,6 @@ from hypothesis.reporting import with_reporter
 from ..core import tolerances
 from ..sandbox.runners import InProcessRunner
 from .mask_checks import measured_study_scale
-from .parts import LIKELY_CAUSE
 
 HINT_SECONDS = 5.0  # per failed check
 TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
@@ -148,8 +147,13 @@ class Hints:
                 self._known = known_bugs(self.assignment)
         return self._known
 
+    @staticmethod
+    def recording(runner):
+        """The runner a check sees when hints are on (recording)."""
+        return recording(runner)
+
     def likely_cause(self, error, recording, part, check=""):
-        """The "Likely cause:" line for the failure `error` of the check `check` of `part` on `recording`'s
+        """The likely cause, in words, of the failure `error` of the check `check` of `part` on `recording`'s
         target, or "" when no known bug of that part reproduces it (or the time is spent). The bugs known
         to fail that very check are tried first."""
         failing = getattr(error, "failing_example", None)
@@ -166,7 +170,7 @@ class Hints:
         if not matches:
             return ""
         others = "".join(f" (or: {bug.description})" for bug in matches[1:2])
-        return f"{LIKELY_CAUSE}{matches[0].description}{others}"
+        return f"{matches[0].description}{others}"
 
 
 def _matching(failing, recording, candidates, assignment, deadline):

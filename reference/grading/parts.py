@@ -14,7 +14,7 @@ from hypothesis import settings as Settings
 from hypothesis.errors import FlakyFailure, HypothesisException
 
 
-LIKELY_CAUSE = "Likely cause: "  # how a failure's hint line starts (reference.grading.hints, results)
+LIKELY_CAUSE = "Likely cause: "  # how Outcome.text sets the hint below a failure's message
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,25 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What one check found: whether it passed, the failure's message (what differs, the scenario, a
+    replay line), and the likely cause a known bug names (reference.grading.hints), kept apart."""
+    passed: bool
+    message: str = ""
+    hint: str = ""
+
+    def text(self):
+        """The message with the hint as its last line, for a person reading one text."""
+        return self.message + (f"\n{LIKELY_CAUSE}{self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
 class CheckResult:
     part: str
     check: str
     passed: bool
     message: str = ""
+    hint: str = ""  # the likely cause, in words (reference.grading.hints), or ""
 
 
 @dataclass(frozen=True)
@@ -71,41 +85,46 @@ def implementation(call, context=""):
 
 
 def run_check(check, runner, settings, hints=None, part=""):
-    """-> (passed, message). Anything the implementation raises fails the check; a runner that cannot
-    run anything more (grading refused, its time budget spent) fails it at once, without examples.
-    hints: a reference.grading.hints.Hints, which may add a "Likely cause:" line to a failure of a
-    check of `part`."""
+    """-> (passed, message): check_outcome's, the hint as the message's last line."""
+    outcome = check_outcome(check, runner, settings, hints, part)
+    return outcome.passed, outcome.text()
+
+
+def check_outcome(check, runner, settings, hints=None, part=""):
+    """-> Outcome. Anything the implementation raises fails the check; a runner that cannot run anything
+    more (grading refused, its time budget spent) fails it at once, without examples. hints: a
+    reference.grading.hints.Hints, which may name the likely cause of a failure of a check of `part`."""
     runner.begin_check()
     unavailable = runner.unavailable()
     if unavailable:
-        return False, unavailable
+        return Outcome(False, unavailable)
     if hints is not None:
-        from .hints import recording
-        runner = recording(runner)
+        runner = hints.recording(runner)
+    hint = ""
     try:
         check.run(runner, settings)
     except FlakyFailure as error:
         # A failure hypothesis could not repeat: the implementation draws other masks on a rerun (its
         # own unseeded stream), and this scenario's masks happen to hide the bug then. It stands.
-        outcome = False, (describe_failure(error.exceptions[0]) + "\nNote: this example did not fail when it "
-                          "ran again: the implementation behaves differently from run to run (a random stream "
-                          "of its own, say). The failure above stands; replay it a few times to see it.")
+        message = (describe_failure(error.exceptions[0]) + "\nNote: this example did not fail when it "
+                   "ran again: the implementation behaves differently from run to run (a random stream "
+                   "of its own, say). The failure above stands; replay it a few times to see it.")
     except HypothesisException:
         raise  # the harness's own mistake (a health check, say): never blamed on the submission
     except AssertionError as error:
         hint = hints.likely_cause(error, runner, part, check.name) if hints is not None else ""
-        outcome = False, describe_failure(error) + (f"\n{hint}" if hint else "")
+        message = describe_failure(error)
     except Exception as error:  # noqa: BLE001
         # Every call into the implementation turns what it raises into an AssertionError with its
         # example (implementation()): this came from the grader's own code. Not credited (a reply
         # could provoke it on purpose), and not blamed on the student either.
-        outcome = False, ("The grader failed while checking this, which is not your code's fault as far as "
-                          "it can tell; please tell course staff.\n" + "".join(
-                              traceback.format_exception(type(error), error, error.__traceback__, limit=-4)))
+        message = ("The grader failed while checking this, which is not your code's fault as far as "
+                   "it can tell; please tell course staff.\n" + "".join(
+                       traceback.format_exception(type(error), error, error.__traceback__, limit=-4)))
     else:
-        return True, ""
+        return Outcome(True)
     gc.collect()  # what the failure left in reference cycles goes now, not checks later
-    return outcome
+    return Outcome(False, message, hint)
 
 
 def describe_failure(error):
@@ -125,8 +144,10 @@ def grade(runner, parts, settings=None, hints=None):
     results = []
     for part in parts:
         runner.reset()
-        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, *run_check(
-            check, runner, settings, hints, part.name)) for check in part.checks)))
+        outcomes = [check_outcome(check, runner, settings, hints, part.name) for check in part.checks]
+        results.append(PartResult(part, tuple(CheckResult(part.name, check.name, outcome.passed, outcome.message,
+                                                          outcome.hint)
+                                              for check, outcome in zip(part.checks, outcomes))))
     return results
 
 

@@ -22,29 +22,28 @@ from hypothesis import settings
 from .. import assignments
 from ..sandbox import runners as sandbox
 from . import course as courses
-from .parts import LIKELY_CAUSE, CheckResult, PartResult, format_table
+from .parts import CheckResult, PartResult, format_table
 from .profiles import register_profiles
 from .results import NOT_RUN, results_json, run_facts, write_atomically
 
 MARKER = "grading"
 FEEDBACK_CHARACTERS = 4000  # per failed check: the minimal example, the differences, the replay line
 LINE_CHARACTERS = 1200  # of one line of it (a replay holding a batch's arrays): its middle is cut
+HINT_CHARACTERS = 600  # of its likely cause (a known bug's description, and the others that matched)
 
 
 def shortened(message):
     """A failed check's feedback within FEEDBACK_CHARACTERS: an overlong line keeps its start and end, the
-    message its start, and the likely cause (its last line, reference.grading.hints) always survives."""
-    body, separator, cause = message.rpartition("\n" + LIKELY_CAUSE)
-    if not separator:
-        body, cause = message, ""
+    message its start (the likely cause is data of its own, never cut)."""
     lines = [line if len(line) <= LINE_CHARACTERS else
              f"{line[:LINE_CHARACTERS - 300]} ... ({len(line) - LINE_CHARACTERS + 100} characters cut) ... {line[-200:]}"
-             for line in body.split("\n")]
+             for line in message.split("\n")]
     body = "\n".join(lines)
-    room = FEEDBACK_CHARACTERS - len(separator) - len(cause)
-    if len(body) > room:
-        body = body[:max(0, room - 24)] + "\n... (the rest is cut)"
-    return body + separator + cause
+    if len(body) > FEEDBACK_CHARACTERS:
+        body = body[:FEEDBACK_CHARACTERS - 24] + "\n... (the rest is cut)"
+    return body
+
+
 GRADED_MODULE = "test_assignment.py"  # where the grading items live
 
 
@@ -135,9 +134,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def part_results(outcomes, parts):
-    """{(part, check): (passed, message)} -> a PartResult per part of `parts`, in their order."""
+    """{(part, check): (passed, message, hint)} -> a PartResult per part of `parts`, in their order."""
     return [PartResult(part, tuple(CheckResult(part.name, check.name, *outcomes.get((part.name, check.name), (
-        False, NOT_RUN))) for check in part.checks)) for part in parts]
+        False, NOT_RUN, ""))) for check in part.checks)) for part in parts]
 
 
 class Points:
@@ -165,7 +164,7 @@ class Points:
         key = (properties["part"], properties["check"])
         if report.failed or key not in self.outcomes:
             message = "" if report.passed else str(report.longrepr)
-            self.outcomes[key] = (report.passed, shortened(message))
+            self.outcomes[key] = (report.passed, shortened(message), str(properties.get("hint") or "")[:HINT_CHARACTERS])
         part = next(part for part in graded_parts(self.config) if part.name == key[0])
         if part.name not in self.finished_parts and all((part.name, check.name) in self.outcomes
                                                         for check in part.checks):

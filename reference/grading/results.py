@@ -14,7 +14,6 @@ import re
 import secrets
 from pathlib import Path
 
-from .parts import LIKELY_CAUSE
 
 LIBRARIES = ("numpy", "torch", "hypothesis", "pytest")
 NOT_RUN = "not run"  # the message of a check without an outcome
@@ -59,10 +58,9 @@ def _test(number, result, assignment):
 def _failure(check):
     """A failed check in Markdown: its name, its message verbatim, and its likely cause (reference.grading.hints)
     in words below the block."""
-    message, _, cause = check.message.rpartition("\n" + LIKELY_CAUSE)
-    if not message:
+    if not check.hint:
         return f"#### {check.check}\n{code_block(check.message)}"
-    return f"#### {check.check}\n{code_block(message)}\n**Likely cause:** {cause}"
+    return f"#### {check.check}\n{code_block(check.message)}\n**Likely cause:** {check.hint}"
 
 
 def code_block(text):

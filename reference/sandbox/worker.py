@@ -72,7 +72,7 @@ WALLS_MODULES = ("pyseccomp", "seccomp", "landlock", f"{__package__}.isolation")
 def _forget_the_walls_modules():
     """Out of sys.modules once the walls are up (nothing imports them again): a submission that looks there
     for the sandbox's modules, to behave only while graded, does not find them. The kernel's walls stay;
-    other traces of a grader remain (README, Security), so this only raises the bar."""
+    other traces of a grader remain (docs/security.md), so this only raises the bar."""
     for name in list(sys.modules):
         if name.partition(".")[0] in WALLS_MODULES[:3] or name == WALLS_MODULES[3]:
             del sys.modules[name]
