@@ -201,7 +201,7 @@ def main(argv=None):
     parser.add_argument("--cores", default="0", help="the CPU list for taskset (default: one core, 0)")
     parser.add_argument("--only", nargs="+", help="grade only the submissions of these names")
     args = parser.parse_args(argv)
-    from reference.sandbox.runners import Limits
+    from reference.sandbox.limits import Limits
     print(f"profile {args.profile}, taskset -c {args.cores}; the worker's address space limit "
           f"{Limits().memory_bytes / 2**20:.0f} MiB; budget {WALL_BUDGET_S:.0f} s wall, {MEMORY_BUDGET_MB:.0f} MiB "
           "peak RSS over the process tree (the grader and every descendant); MiB throughout")

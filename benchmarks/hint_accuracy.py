@@ -23,7 +23,7 @@ from reference import assignments  # noqa: E402
 from reference.grading.hints import Hints  # noqa: E402
 from reference.grading.parts import grade  # noqa: E402
 from reference.grading.profiles import register_profiles  # noqa: E402
-from reference.sandbox.runners import InProcessRunner  # noqa: E402
+from reference.grading.in_process import InProcessRunner  # noqa: E402
 from tests.catalogue import forget_submission_modules  # noqa: E402
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from . import assignments
 from .grading import course as courses
 from .kit_pruning import package_without_parts
-from .sandbox.runners import WORKER_TOYFRAME
+from .sandbox.view import WORKER_TOYFRAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ("setup.sh", "run_autograder")

@@ -9,7 +9,9 @@ from hypothesis import settings
 from reference.grading.hints import Hints
 from reference.grading.parts import check_outcome
 from reference.grading.plugin import graded_assignment, graded_course, graded_parts
-from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
+from reference.sandbox.runners import SubmissionRunner
+from reference.grading.in_process import InProcessRunner
+from reference.sandbox.limits import Limits
 
 
 def pytest_generate_tests(metafunc):

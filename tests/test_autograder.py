@@ -16,7 +16,7 @@ import pytest
 from reference.autograder import build
 from tests.gradescope import validate
 from tests.submissions import write_submission
-from reference.sandbox.runners import NOT_ROOT
+from reference.sandbox.limits import NOT_ROOT
 from tests.submissions.attacks import attacking_submission
 from tests.submissions.hostile import HOSTILE_DROPOUTS
 

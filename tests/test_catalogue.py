@@ -22,7 +22,7 @@ import reference
 from reference.core import tolerances
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import CheckResult, PartResult, run_check
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 from reference.core.scenario import LayerSpec, Scenario, Wrap
 from reference.catalogues import wrong_dropouts, wrong_l2
 from tests.catalogue import correct

@@ -17,7 +17,9 @@ from hypothesis import settings as Settings
 
 from reference import assignments
 from reference.grading.parts import grade, run_check
-from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
+from reference.sandbox.runners import SubmissionRunner
+from reference.grading.in_process import InProcessRunner
+from reference.sandbox.limits import Limits
 from tests.catalogue import cs231n_dropout, forget_submission_modules, two_layer
 
 CATALOGUES = {"cs231n-dropout": cs231n_dropout.CATALOGUE, "two-layer": two_layer.CATALOGUE}

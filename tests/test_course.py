@@ -16,7 +16,7 @@ from reference.autograder import build
 from reference.grading import course as courses
 from reference.grading.parts import CheckResult, Part, PartResult
 from reference.grading.results import code_block, results_json
-from reference.sandbox.runners import Limits
+from reference.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from reference.assignments import cs231n_dropout as cs231n
 from reference.assignments.cs231n_dropout import (DropoutRecorder, Loaded, MaskPool, NetScenario, Unreadable,
                                                   net_arrays, read_net_factors, readable_batch, torch_net)
 from reference.grading.parts import Check, grade, run_check
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 from tests.catalogue import cs231n_dropout as catalogue
 from tests.catalogue import forget_submission_modules
 

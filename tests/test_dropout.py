@@ -10,7 +10,7 @@ import toyframe
 from reference import replay
 from reference.assignments import nnti_7_4
 from reference.core.mask_studies import PROBABILITIES, STUDIES
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 from reference.core.strategies import DROP_PROBABILITIES, SEEDS, bounded_arrays, layer_stacks, scenarios, wrap_chains
 
 

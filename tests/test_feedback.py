@@ -8,7 +8,7 @@ from reference.core import mask_studies
 from reference.core import properties
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import run_check
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 from reference.core.scenario import WRAPPERS
 from reference.catalogues import wrong_dropouts, wrong_l2
 

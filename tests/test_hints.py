@@ -10,7 +10,8 @@ from reference import assignments
 from reference.catalogues import known_bugs, wrong_dropouts, wrong_l2
 from reference.grading.hints import TOTAL_HINT_SECONDS, Hints, Recording, _close
 from reference.grading.parts import grade
-from reference.sandbox.runners import InProcessRunner, SubmissionRunner
+from reference.sandbox.runners import SubmissionRunner
+from reference.grading.in_process import InProcessRunner
 from tests.catalogue import correct, cs231n_dropout, forget_submission_modules, two_layer
 
 @pytest.fixture(autouse=True)

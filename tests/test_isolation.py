@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from reference.sandbox import runners as sandbox
+from reference.sandbox import limits, processes, view
 from reference.grading.results import write_atomically
-from reference.sandbox.runners import IsolationRefused, Limits, SubmissionFailure, SubmissionRunner, WorkerIdentity
+from reference.sandbox.runners import IsolationRefused, SubmissionFailure, SubmissionRunner
+from reference.sandbox.limits import Limits, WorkerIdentity
 from reference.assignments import nnti_7_4
 from tests.submissions import CORRECT_DROPOUT, write_submission
 from tests.submissions.attacks import attacking_submission, control_script
@@ -80,7 +81,7 @@ class Scene:
 
 
 def _state(pid):
-    status = sandbox.process_status(pid)
+    status = processes.process_status(pid)
     return status and status[0]
 
 
@@ -225,7 +226,7 @@ def test_results_are_written_atomically_over_whatever_is_at_the_path(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "fifo.json", "link.json"]
 
 
-WORKER_PYTHON = os.environ.get("HARNESS_WORKER_PYTHON", sandbox.DEFAULT_WORKER_PYTHON)
+WORKER_PYTHON = os.environ.get("HARNESS_WORKER_PYTHON", limits.DEFAULT_WORKER_PYTHON)
 
 
 @pytest.mark.skipif(not AS_ROOT or not os.access(WORKER_PYTHON, os.X_OK),
@@ -234,7 +235,7 @@ def test_the_grader_run_as_an_ordinary_user_grades_and_names_the_missing_wall(wo
     """A student's laptop: the grader is not root, so the worker keeps the grader's user, and says so."""
     for package in ("reference",):
         shutil.copytree(ROOT / package, world / "harness" / package, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in sandbox.WORKER_TOYFRAME:
+    for name in view.WORKER_TOYFRAME:
         (world / "harness" / "toyframe" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / "toyframe" / name, world / "harness" / "toyframe" / name)
     write_submission(world / "submission")

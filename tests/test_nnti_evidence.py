@@ -7,7 +7,7 @@ from hypothesis import settings
 from reference.assignments import nnti_7_4
 from reference.core import statistics
 from reference.grading.parts import run_check
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 from tests.submissions.hostile import HOSTILE_DROPOUTS, SHARED_MASK_BUT_WHERE_STUDIED
 
 DROPOUT_CHECKS = [check for part in nnti_7_4.PARTS if part.graded == "dropout" for check in part.checks]

@@ -14,7 +14,8 @@ from reference import assignments
 from reference.assignments import nnti_7_4
 from reference.assignments.nnti_7_4 import PARTS
 from reference.grading.parts import grade, total_score
-from reference.sandbox.runners import Limits, SubmissionRunner
+from reference.sandbox.runners import SubmissionRunner
+from reference.sandbox.limits import Limits
 from tests.submissions import CORRECT_DROPOUT, CORRECT_L2, as_submission_file, write_submission
 from tests.catalogue import correct
 from tests.submissions.hostile import HOARDS_MEMORY_THEN_CORRECT, HOSTILE_DROPOUTS
@@ -143,7 +144,7 @@ def test_the_workers_view_holds_what_the_worker_runs_and_no_trusted_source(tmp_p
     or other assignment is there for a submission to read and raise in its feedback."""
     import shutil
 
-    from reference.sandbox.runners import build_view
+    from reference.sandbox.view import build_view
     (tmp_path / "two_layer_net.py").write_text("x = 1\n")
     view = build_view(tmp_path, name)
     try:

@@ -11,7 +11,7 @@ from reference.assignments import nnti_7_4
 from reference.grading import mask_checks
 from reference.grading.parts import run_check
 from reference.core import statistics
-from reference.sandbox.runners import InProcessRunner
+from reference.grading.in_process import InProcessRunner
 
 PROBABILITIES = st.floats(0.01, 0.99)
 

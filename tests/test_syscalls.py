@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from reference.sandbox import isolation
-from reference.sandbox import runners as sandbox
-from reference.sandbox.runners import Limits, SubmissionFailure, SubmissionRunner, WorkerIdentity
+from reference.sandbox import limits, processes
+from reference.sandbox.runners import SubmissionFailure, SubmissionRunner
+from reference.sandbox.limits import Limits, WorkerIdentity
 from tests.submissions import CORRECT_L2, write_submission
 
 AS_ROOT = os.geteuid() == 0
@@ -171,7 +172,7 @@ def _targets(world, victim):
 
 
 def _ipc_objects_of(uid):
-    rows = [row for kind, _, _ in sandbox.SYSV_IPC for row in sandbox._sysv_table(kind)]
+    rows = [row for kind, _, _ in processes.SYSV_IPC for row in processes._sysv_table(kind)]
     return [row for row in rows if uid in (row.get("uid"), row.get("cuid"))]
 
 
@@ -212,14 +213,14 @@ def test_every_refused_family_and_every_call_nobody_listed_fails_in_the_worker(w
             report = runner.isolation
         finally:
             runner.close()
-        assert sandbox.process_status(victim.pid)[0] not in ("T", "t", "Z")  # not stopped, traced or killed
+        assert processes.process_status(victim.pid)[0] not in ("T", "t", "Z")  # not stopped, traced or killed
     finally:
         victim.kill()
         victim.wait()
     found = re.search(r"PROBES(\{.*?\})END", str(failure.value))
     assert found, str(failure.value)
     inside = json.loads(found.group(1))
-    assert report["missing"] == ([] if AS_ROOT else [sandbox.NOT_ROOT]), report
+    assert report["missing"] == ([] if AS_ROOT else [limits.NOT_ROOT]), report
     # the control: what the kernel grants a plain process of the worker's user, the filter refuses
     if X86_64:
         assert {name: control.get(name) for name in GRANTED_UNWALLED} == GRANTED_UNWALLED, control
@@ -394,7 +395,7 @@ def test_a_segment_left_under_the_workers_user_is_removed_when_the_worker_stops(
     assert _ipc_objects_of(LEFTOVER_UID) == []
     assert any(f"shm {segment} " in line for line in runner.ipc_removed), runner.ipc_removed
     assert any(f"msg {queue} " in line for line in runner.ipc_removed), runner.ipc_removed
-    assert [line for line in runner.ipc_removed if line in sandbox.ipc_objects_removed()] == runner.ipc_removed
+    assert [line for line in runner.ipc_removed if line in processes.ipc_objects_removed()] == runner.ipc_removed
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="removing another user's objects needs root")
@@ -407,14 +408,14 @@ def test_the_cleanup_removes_every_kind_of_object_of_that_user_and_nobody_elses(
     other = _as_user(LEFTOVER_UID + 1, lambda libc: libc.shmget(0, 4096, 0o1000 | 0o600))
     try:
         assert min(made.values()) >= 0 and other >= 0, made
-        removed = sandbox.remove_ipc_objects(LEFTOVER_UID)
+        removed = processes.remove_ipc_objects(LEFTOVER_UID)
         assert _ipc_objects_of(LEFTOVER_UID) == []
         assert sorted(line.split()[2] for line in removed if line.startswith("System V")) == ["msg", "sem", "shm"]
         assert "POSIX message queue /leftover-61990 (owner 61990)" in removed
         assert len(_ipc_objects_of(LEFTOVER_UID + 1)) == 1  # another user's segment stays
-        assert sandbox.remove_ipc_objects(LEFTOVER_UID) == []
+        assert processes.remove_ipc_objects(LEFTOVER_UID) == []
     finally:
-        sandbox.remove_ipc_objects(LEFTOVER_UID + 1)
+        processes.remove_ipc_objects(LEFTOVER_UID + 1)
 
 
 @pytest.mark.slow
@@ -433,7 +434,7 @@ def test_a_grading_reports_the_ipc_objects_it_removed_in_results_json(tmp_path, 
                                     f"--results-json={results}"], cwd=Path(__file__).resolve().parent.parent,
                                    env=environment, capture_output=True, text=True, timeout=600)
     finally:
-        leftover = sandbox.remove_ipc_objects(LEFTOVER_UID)
+        leftover = processes.remove_ipc_objects(LEFTOVER_UID)
     assert results.exists(), completed.stdout[-3000:]
     isolation_report = json.loads(results.read_text())["extra_data"]["isolation"]
     assert leftover == []

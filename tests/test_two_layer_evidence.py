@@ -17,7 +17,9 @@ from reference.assignments.two_layer import (EXACT, Evidence, ForwardPass, _Tall
 from reference.assignments.two_layer.worker import Loaded
 from reference.core import statistics
 from reference.grading.parts import grade, run_check
-from reference.sandbox.runners import InProcessRunner, Limits, SubmissionRunner
+from reference.sandbox.runners import SubmissionRunner
+from reference.grading.in_process import InProcessRunner
+from reference.sandbox.limits import Limits
 from tests.catalogue import two_layer as catalogue
 
 SETTINGS = settings(max_examples=5, derandomize=True, database=None, deadline=None)

@@ -5,7 +5,7 @@
 An assignment package is split where trust splits:
 - `worker.py`, the worker half, the only file of the assignment that enters a worker's view (the
   standard library, numpy and the harness's numpy-only modules alone): WORKER_TOYFRAME, the
-  toyframe files its submissions build on (a subset of reference.sandbox.runners.WORKER_TOYFRAME);
+  toyframe files its submissions build on (a subset of reference.sandbox.view.WORKER_TOYFRAME);
   load_submission(directory), which imports the submission's files and returns what TASKS work
   on; TASKS, {name: task(submission, **plain arguments) -> plain values and arrays}, the only
   things the trusted side can ask for;

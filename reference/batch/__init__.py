@@ -86,7 +86,7 @@ def grade_one(submission, slot, assignment=None, course=None, profile="grading",
             _kill_group(process)  # the worker follows its parent (PR_SET_PDEATHSIG)
             if os.geteuid() == 0 and (row.error or process.returncode not in (0, 1)):
                 # a grading stopped midway cleaned nothing up: no IPC object of its worker's user passes to the next
-                from ..sandbox.runners import remove_ipc_objects
+                from ..sandbox.processes import remove_ipc_objects
                 remove_ipc_objects(int(environment.get("HARNESS_WORKER_UID", 65534)))
         row.seconds = round(time.monotonic() - start, 1)
         document = _results(results)

@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from .. import assignments
 from ..grading import course as courses
-from ..sandbox.runners import Limits
+from ..sandbox.limits import Limits
 from . import GRADED_CHECKS, MARGIN_SECONDS, grade_all, submissions_in
 from .summary import maximum_score, write_csv, write_histogram, write_summary
 

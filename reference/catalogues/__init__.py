@@ -1,7 +1,7 @@
 """The catalogues of known bugs, the trusted side's data: realistic wrong implementations of each
 assignment, each with a one-line description and the parts its bug costs. The grader replays them for
 its "Likely cause:" hints (reference.grading.hints); the tests grade them all (each must lose exactly
-its parts). Never in a worker's view (which holds reference.sandbox.runners.worker_modules alone) nor
+its parts). Never in a worker's view (which holds reference.sandbox.view.worker_modules alone) nor
 in a student kit (reference.autograder.TRUSTED_ONLY): they are nearly right implementations.
 
 - nnti-7.4: wrong_dropouts.py and wrong_l2.py, classes (the docstring's first line is the bug), with

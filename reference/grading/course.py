@@ -3,7 +3,7 @@
     assignment = "nnti-7.4"      # which assignment the file configures (reference.assignments)
     examples_per_check = 300     # grading strength: examples per check in the grading profile (default 300)
 
-    [limits]                     # the worker's limits (default: reference.sandbox.runners.Limits)
+    [limits]                     # the worker's limits (default: reference.sandbox.limits.Limits)
     total_seconds = 420          # the whole grading; once spent, the remaining checks fail
     call_seconds = 20            # one call into the submission
     memory_mb = 320              # the worker's address space (with the grader: within a 768 MB box)

@@ -27,7 +27,7 @@ from hypothesis import settings as Settings
 from hypothesis.reporting import with_reporter
 
 from ..core import tolerances
-from ..sandbox.runners import InProcessRunner
+from ..grading.in_process import InProcessRunner
 from .mask_checks import measured_study_scale
 
 HINT_SECONDS = 5.0  # per failed check

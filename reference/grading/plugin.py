@@ -20,7 +20,7 @@ import pytest
 from hypothesis import settings
 
 from .. import assignments
-from ..sandbox import runners as sandbox
+from ..sandbox import processes, runners
 from . import course as courses
 from .parts import CheckResult, PartResult, format_table
 from .profiles import register_profiles
@@ -199,10 +199,10 @@ class Points:
             terminalreporter.write_line(f"worker walls: {walls}")
         path = self.config.getoption("--results-json")
         if path:
-            leftovers = sandbox.stop_all_workers()  # results only once every worker is gone, checked
+            leftovers = runners.stop_all_workers()  # results only once every worker is gone, checked
             if leftovers:
                 self.isolation = {**(self.isolation or {}), "left running": leftovers}
             if self.isolation:  # a worker ran: the IPC objects it left in the kernel, removed (none expected)
-                self.isolation = {**self.isolation, "ipc objects removed": sandbox.ipc_objects_removed()}
+                self.isolation = {**self.isolation, "ipc objects removed": processes.ipc_objects_removed()}
             self._write(complete=True)
             terminalreporter.write_line(f"results written to {path}")

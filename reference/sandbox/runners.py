@@ -1,6 +1,6 @@
-"""Runners: where an implementation runs. The trusted side only ever sees plain arrays from them.
+"""SubmissionRunner: where a student's files run. The trusted side only ever sees plain arrays from it
+(reference.grading.in_process.InProcessRunner runs trusted implementations through the same tasks).
 
-- InProcessRunner: trusted classes (toyframe's own, the catalogue) in this process.
 - SubmissionRunner: a student's files in a worker process (reference.sandbox.worker), which sees only its
   view (a copy of the harness without the model solution, and a read-only copy of the submission),
   runs as another user when the grader is root, and raises the kernel's walls
@@ -10,117 +10,36 @@
   dies, hangs or answers nonsense, the call fails with SubmissionFailure and the next call starts a
   new worker; whenever a worker is stopped, its whole session is killed and checked gone.
 """
-import ast
 import os
 import pickle
 import resource
 import select
 import shutil
-import signal
 import subprocess
-import sys
-import tempfile
 import time
-import warnings
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import assignments
 from . import wire
+from .limits import INSTALL_HELP, Limits, WorkerIdentity, _assess
+from .processes import kill_session, remove_ipc_objects
+from .view import build_view
 
-ROOT = Path(__file__).resolve().parents[2]
-# What a worker's view may ever hold of toyframe: the skeleton a submission builds on (an assignment
-# names the files it needs, a subset). Never toyframe's Dropout or regularization, its cs231n
-# functions or its two-layer net: they are model solutions.
-WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
-                   "layers/linear.py", "layers/wrapper.py")
 # `python -I -B -c BOOTSTRAP VIEW ...`: isolated mode ignores PYTHON* variables, the user's site and
 # the working directory; the view goes first on sys.path.
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox.worker import main; main(sys.argv[1:])"
-SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
 # Of a failure's whole text from the worker: its exception's text (which the worker cuts at its own
 # ERROR_CHARACTERS) and the frames of the submission's code that raised it.
 FAILURE_CHARACTERS = 2000
-DEFAULT_WORKER_PYTHON = "/opt/toyframe-harness-worker/bin/python"
-NOT_ROOT = "user (the grader is not root: the worker runs as the grader's own user)"
-REQUIRED_LAYERS = ("user", "no_new_privs", "seccomp", "rlimits", "pdeathsig")
-INSTALL_HELP = ("see README.md, 'Install layout': the worker's interpreter (HARNESS_WORKER_PYTHON, else this "
-                "one) must be runnable by the worker's user, with numpy, pyseccomp and landlock")
 
 
 class SubmissionFailure(AssertionError):
     """The submission could not answer a call: it raised, exited, hung, or sent something malformed."""
 
 
-class InProcessRunner:
-    """Runs a trusted implementation (the model solution, a catalogue entry) of `assignment` (a module
-    of reference.assignments, default nnti-7.4) here, through the same tasks and the same wire format
-    as a worker, so that a check sees the same kind of replies from either runner.
-    study_scale: the size of the mask studies' masks, as a fraction of their full size (None:
-    measured, see reference.grading.mask_checks.study_scale)."""
-
-    def __init__(self, implementation, assignment=None, study_scale=None):
-        self.implementation = implementation
-        self.assignment = assignment or assignments.get()
-        self.study_scale = study_scale
-
-    def call(self, task, **args):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # as in a worker, whose output nobody reads: a warning is not a failure
-            return wire.decode(wire.encode(self.assignment.TASKS[task](self.implementation, **args)))
-
-    # Trusted code needs no worker: nothing to begin, reset, refuse or report.
-    refused = None
-
-    def begin_check(self):
-        pass
-
-    def reset(self):
-        pass
-
-    def isolation_report(self):
-        return None
-
-    def unavailable(self):
-        return None
-
-
 class IsolationRefused(SubmissionFailure):
     """Run as root, grading stops when a wall of the worker is missing: a message for staff."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    call_seconds: float = 20.0
-    # The worker's address space (RLIMIT_AS: all of it, resident or not). Gradescope's smallest box holds
-    # 768 MB for every process in it: this limit plus the grader's own peak (300-410 MiB with torch, the
-    # most while hypothesis shrinks a wrong submission's failures; benchmarks/grading_budget.py) must fit.
-    # A worker starts at 100 MiB (Python, numpy, OpenBLAS with one thread); grading right or wrong code
-    # took it to 108-178 MiB, which leaves a correct submission some 140 MiB to spare.
-    memory_bytes: int = 320 * 2**20
-    cpu_seconds: int = 600
-    total_seconds: float = 420.0  # the whole grading, well inside Gradescope's default 10 minutes
-    start_seconds: float = 60.0   # for the worker to raise and prove its walls
-
-
-@dataclass(frozen=True)
-class WorkerIdentity:
-    """Who the worker runs as: when the grader is root, an unprivileged user (HARNESS_WORKER_UID and
-    HARNESS_WORKER_GID, default nobody/nogroup 65534) and its interpreter (HARNESS_WORKER_PYTHON,
-    default this one)."""
-    python: str
-    uid: int | None
-    gid: int | None
-
-    @classmethod
-    def from_environment(cls, environ=os.environ):
-        if os.geteuid() != 0:
-            return cls(environ.get("HARNESS_WORKER_PYTHON") or sys.executable, None, None)
-        # root's own interpreter may live where nobody can enter: else the one ./run makes for workers
-        fallback = DEFAULT_WORKER_PYTHON if os.access(DEFAULT_WORKER_PYTHON, os.X_OK) else sys.executable
-        return cls(environ.get("HARNESS_WORKER_PYTHON") or fallback, int(environ.get("HARNESS_WORKER_UID", 65534)),
-                   int(environ.get("HARNESS_WORKER_GID", 65534)))
 
 
 class SubmissionRunner:
@@ -324,268 +243,5 @@ def stop_all_workers():
     return leftovers
 
 
-# -- System V IPC and POSIX message queues: kernel objects that outlive the process that made them --
-
-_IPC_REMOVED = []  # what remove_ipc_objects removed in this process, for the isolation report
-SYSV_IPC = (("shm", "shmid", "shmctl"), ("msg", "msqid", "msgctl"), ("sem", "semid", "semctl"))
-IPC_RMID = 0
-MQUEUE_MOUNT = "/dev/mqueue"
-# Run as root when no mqueue file system is mounted: one is, in a mount namespace of its own (gone
-# with the process), and the queues of the user in argv[1] are removed; their names are printed.
-_MQUEUE_SCRIPT = """
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-if libc.unshare(0x00020000) or libc.mount(b"none", b"/", None, 0x44000, None):  # CLONE_NEWNS; MS_REC|MS_PRIVATE
-    sys.exit(3)
-if libc.mount(b"mqueue", b"/tmp", b"mqueue", 0, None):  # over /tmp, in this namespace alone
-    sys.exit(4)
-for name in os.listdir("/tmp"):
-    if os.stat(os.path.join("/tmp", name)).st_uid == int(sys.argv[1]):
-        os.unlink(os.path.join("/tmp", name))
-        print(name)
-"""
-
-
-def ipc_objects_removed():
-    """Descriptions of the IPC objects workers left behind that this process removed (none, so far)."""
-    return list(_IPC_REMOVED)
-
-
-def remove_ipc_objects(uid, creators=()):
-    """Remove every System V shared memory segment, message queue and semaphore set that user `uid`
-    owns or created, and every POSIX message queue it owns (uid None: none of these), plus every
-    segment a pid in `creators` created (whoever owns it now); a description of each one removed."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    removed = []
-    for kind, id_column, control in SYSV_IPC:
-        for row in _sysv_table(kind):
-            created_here = kind == "shm" and row.get("cpid") in creators
-            if not (created_here or (uid is not None and uid in (row.get("uid"), row.get("cuid")))):
-                continue
-            identifier = row[id_column]
-            if getattr(libc, control)(identifier, *((0,) if kind == "sem" else ()), IPC_RMID, None) == 0:
-                size = f", {row['size']} bytes" if kind == "shm" else ""
-                removed.append(f"System V {kind} {identifier} (owner {row.get('uid')}, creator {row.get('cuid')}"
-                               f"{size})")
-    if uid is not None:
-        removed += [f"POSIX message queue /{name} (owner {uid})" for name in _remove_mqueues(uid)]
-    _IPC_REMOVED.extend(removed)
-    return removed
-
-
-def _sysv_table(kind):
-    """The rows of /proc/sysvipc/KIND as {column: int}."""
-    try:
-        lines = Path("/proc/sysvipc", kind).read_text().splitlines()
-    except OSError:
-        return []
-    header = lines[0].split() if lines else []
-    rows = []
-    for line in lines[1:]:
-        try:
-            rows.append(dict(zip(header, map(int, line.split()))))
-        except ValueError:
-            continue
-    return rows
-
-
-def _remove_mqueues(uid):
-    """Unlink the POSIX message queues that `uid` owns; their names."""
-    mounted = any(line.split()[1:3] == [MQUEUE_MOUNT, "mqueue"] for line in _mounts())
-    if mounted:
-        names = []
-        for name in os.listdir(MQUEUE_MOUNT):
-            path = os.path.join(MQUEUE_MOUNT, name)
-            try:
-                if os.stat(path).st_uid == uid:
-                    os.unlink(path)
-                    names.append(name)
-            except OSError:
-                pass
-        return names
-    if os.geteuid() != 0:
-        return []
-    try:
-        completed = subprocess.run([sys.executable, "-I", "-S", "-c", _MQUEUE_SCRIPT, str(uid)],
-                                   capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return completed.stdout.split() if completed.returncode == 0 else []
-
-
-def _mounts():
-    try:
-        return Path("/proc/self/mounts").read_text().splitlines()
-    except OSError:
-        return []
-
-
-def _assess(layers, proofs, as_root):
-    """The worker's report, with what is missing: a layer that did not go up, or an attempt that was
-    not refused. Landlock counts only where this kernel offers it; another user only when the grader
-    is root (an ordinary user has no other to give the worker)."""
-    required = [layer for layer in REQUIRED_LAYERS if as_root or layer != "user"]
-    required += ["landlock"] if landlock_available() else []
-    missing = [f"{layer} ({layers.get(f'{layer} (why not)', 'not active')})" for layer in required
-               if not layers.get(layer)]
-    missing += [f"{attempt}: {outcome}" for attempt, outcome in proofs.items() if outcome != "refused"]
-    if not as_root:
-        missing.append(NOT_ROOT)
-    return {"layers": layers, "proofs": proofs, "missing": missing}
-
-
-def landlock_available():
-    try:
-        import landlock
-        return landlock.landlock_abi_version() >= 1
-    except Exception:  # noqa: BLE001 - no binding, no syscall, disabled at boot
-        return False
-
-
 def _cut(text):
     return text if len(text) <= FAILURE_CHARACTERS else text[:FAILURE_CHARACTERS] + " ... (cut)"
-
-
-def process_status(pid):
-    """(state letter, session id) of process `pid` from /proc, or None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # state ppid pgrp session ...
-    except (OSError, IndexError):
-        return None
-    return fields[0], int(fields[3])
-
-
-def session_members(session):
-    """Pids of the live (not zombie) processes in `session`."""
-    statuses = ((int(path.name), process_status(path.name)) for path in Path("/proc").glob("[0-9]*"))
-    return [pid for pid, status in statuses if status and status[1] == session and status[0] != "Z"]
-
-
-def kill_session(session, attempts=100):
-    """SIGKILL every process of `session` until none is left; the pids still there at the end."""
-    for _ in range(attempts):
-        members = session_members(session)
-        if not members:
-            return []
-        for pid in members:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
-    return members
-
-
-def worker_modules(assignment_name):
-    """The harness files a worker of `assignment_name` runs, relative to the checkout: the worker
-    (reference.sandbox.worker), the assignment's worker half, and every module of `reference` they
-    import, at any depth (read from their import statements, function-level ones included). The
-    view holds these and nothing else of the harness: no check, mirror, hint, catalogue, course
-    data or expected value, not even another assignment's worker half."""
-    package = assignments.MODULES[assignment_name]
-    pending = [ROOT / "reference" / "sandbox" / "worker.py", ROOT / "reference" / "assignments" / package / "worker.py"]
-    found = {}
-    while pending:
-        path = pending.pop()
-        relative = path.relative_to(ROOT).as_posix()
-        if relative in found:
-            continue
-        found[relative] = path
-        pending += _imported_files(path)
-    return found
-
-
-def _worker_toyframe(assignment_name):
-    """The assignment worker half's WORKER_TOYFRAME, read from its source: building a view imports
-    nothing of the assignment (whose package holds its trusted side)."""
-    path = ROOT / "reference" / "assignments" / assignments.MODULES[assignment_name] / "worker.py"
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and [getattr(target, "id", None) for target in node.targets] == ["WORKER_TOYFRAME"]:
-            return ast.literal_eval(node.value)
-    return ()
-
-
-def _imported_files(path):
-    """The files of `reference` that the module at `path` imports, with the __init__.py of each package on
-    the way (a folder without one is a namespace package, as are a worker view's assignment folders)."""
-    module = path.relative_to(ROOT).with_suffix("").parts
-    package = module[:-1]
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names += [alias.name.split(".") for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = list(package[:len(package) - node.level + 1]) if node.level else []
-            target = base + (node.module.split(".") if node.module else [])
-            names.append(target)
-            names += [target + [alias.name] for alias in node.names]  # `from . import wire` names a module
-    files = []
-    for parts in names:
-        if not parts or parts[0] != "reference":
-            continue
-        for depth in range(1, len(parts) + 1):
-            stem = ROOT.joinpath(*parts[:depth])
-            for candidate in (stem / "__init__.py", stem.with_suffix(".py")):
-                if candidate.is_file() and not _is_trusted_package(candidate):
-                    files.append(candidate)
-    return files
-
-
-def _is_trusted_package(path):
-    """reference's own __init__.py (the trusted side's exports) and an assignment package's (its trusted
-    side): a worker never runs them, reaching the modules below as those of namespace packages."""
-    parts = path.relative_to(ROOT).parts
-    return parts == ("reference", "__init__.py") or (
-        len(parts) == 4 and parts[:2] == ("reference", "assignments") and parts[3] == "__init__.py")
-
-
-def build_view(directory, assignment_name=assignments.DEFAULT):
-    """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
-    writable by it): VIEW/reference (worker_modules(assignment_name) alone), VIEW/toyframe (the
-    assignment's WORKER_TOYFRAME, of this module's WORKER_TOYFRAME), VIEW/submission (a copy of the
-    submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
-    SUBMISSION_BYTES in all), VIEW/home (empty: the worker's HOME and working directory)."""
-    view = Path(tempfile.mkdtemp(prefix="grading-view-"))
-    try:
-        for relative, path in worker_modules(assignment_name).items():
-            _place(path, view / relative)
-        for name in _worker_toyframe(assignment_name):
-            if name not in WORKER_TOYFRAME:
-                raise ValueError(f"toyframe/{name} may not enter a worker's view (see WORKER_TOYFRAME)")
-            _place(ROOT / "toyframe" / name, view / "toyframe" / name)
-        _copy_submission(Path(directory), view / "submission")
-        (view / "home").mkdir()
-        for folder, _, files in os.walk(view):
-            os.chmod(folder, 0o755)
-            for name in files:
-                os.chmod(os.path.join(folder, name), 0o644)
-    except BaseException:
-        shutil.rmtree(view, ignore_errors=True)
-        raise
-    return view
-
-
-def _place(source, target):
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-
-
-def _copy_submission(source, target):
-    target.mkdir()
-    if not source.is_dir():
-        return
-    total = 0
-    for folder, folders, files in os.walk(source):  # os.walk follows no link to a folder
-        folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "__pycache__")
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            size = path.stat().st_size
-            if size > SUBMISSION_FILE_BYTES or total + size > SUBMISSION_BYTES:
-                continue
-            total += size
-            destination = target / path.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)

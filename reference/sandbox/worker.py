@@ -3,7 +3,7 @@
 Started by reference.sandbox.runners (its own session, limits set, stdin closed, another user when
 the grader is root, `python -I -B`) with the bootstrap in reference.sandbox.runners.BOOTSTRAP, as
     main([VIEW, REQUEST_FD, REPLY_FD, GRADER_PID, ASSIGNMENT])
-VIEW is the worker's world: the harness modules the worker runs (reference.sandbox.runners.build_view),
+VIEW is the worker's world: the harness modules the worker runs (reference.sandbox.view.build_view),
 and the submission in VIEW/submission. The assignment's worker half (reference.assignments.NAME.worker:
 load_submission and TASKS) is imported first; then the kernel's walls go up
 (reference.sandbox.isolation), are proved, and the first reply reports them; only then is the

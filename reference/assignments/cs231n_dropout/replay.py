@@ -4,7 +4,7 @@ import sys
 import importlib
 
 from ...core.statistics import MaskTally
-from ...sandbox.runners import InProcessRunner
+from ...grading.in_process import InProcessRunner
 from .net import _STOOD_IN
 from .net_masks import NetEvidence
 from .worker import DropoutRecorder, Loaded

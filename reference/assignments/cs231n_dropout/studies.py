@@ -8,7 +8,7 @@ from ...core import mask_studies
 from ...core.masks import keep_masks_of_samples
 from ...grading.mask_checks import MIN_SCALE, mask_study_checks, run_study
 from ...grading.parts import Check
-from ...sandbox.runners import InProcessRunner
+from ...grading.in_process import InProcessRunner
 from .calls import draw_key, dropout_values
 from .pools import MaskPool
 from .worker import DTYPES, DropoutRecorder, Loaded

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
+# The toyframe files its submissions build on (of reference.sandbox.view.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ()
 
 KEEP_ARGUMENTS = ("dropout_keep_ratio", "dropout")  # the 2020+ release's spelling, and the 2019 one's

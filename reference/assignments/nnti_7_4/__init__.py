@@ -261,7 +261,7 @@ def replay_mask_study(name, dropout_class, p, shape, seed, calls=None):
     """Run the mask study called `name` on `dropout_class` in this process, as grading does: raises
     AssertionError naming what is wrong."""
     from ...grading.mask_checks import run_study
-    from ...sandbox.runners import InProcessRunner
+    from ...grading.in_process import InProcessRunner
     run_study(InProcessRunner({"dropout": dropout_class}, sys.modules[__name__]), name, p, shape, seed, calls,
               pre_activations=study_pre_activations, sampler=sample_masks)
 

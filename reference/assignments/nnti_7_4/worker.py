@@ -7,7 +7,7 @@ import os
 import sys
 import types
 
-# The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
+# The toyframe files its submissions build on (of reference.sandbox.view.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
                    "layers/linear.py", "layers/wrapper.py")
 

@@ -3,7 +3,7 @@ import sys
 
 import importlib
 
-from ...sandbox.runners import InProcessRunner
+from ...grading.in_process import InProcessRunner
 from .forward import _batch, forward_matches_torch
 from .worker import loaded
 

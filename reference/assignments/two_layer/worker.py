@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The toyframe files its submissions build on (of reference.sandbox.runners.WORKER_TOYFRAME).
+# The toyframe files its submissions build on (of reference.sandbox.view.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ()
 
 FILE = "two_layer_net.py"
