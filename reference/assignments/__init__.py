@@ -19,12 +19,28 @@ An assignment package is split where trust splits:
   cut of the hidden parts' checks in whichever module they live (reference.kit_pruning): a replay
   names its check's module by string, so that nothing but PARTS reaches a check.
 Runners, the sandbox, the comparator, tolerances, statistics, the points table and results.json
-are shared: adding an assignment is adding a package here and its line in MODULES.
+are shared: adding an assignment is adding a package here (found by its worker's NAME) and, for its
+hints, a catalogue (reference.catalogues).
 """
+import ast
 import importlib
+from pathlib import Path
 
-MODULES = {"nnti-7.4": "nnti_7_4", "cs231n-dropout": "cs231n_dropout", "two-layer": "two_layer"}
+
+def _discovered():
+    """{NAME: package}: every package here whose worker.py declares NAME = "..." (read from its text, not
+    imported: a worker's view, which holds worker halves alone, finds the same)."""
+    found = {}
+    for worker in sorted(Path(__file__).parent.glob("*/worker.py")):
+        for node in ast.parse(worker.read_text(encoding="utf-8")).body:
+            if (isinstance(node, ast.Assign) and [getattr(target, "id", None) for target in node.targets] == ["NAME"]
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                found[node.value.value] = worker.parent.name
+    return dict(sorted(found.items(), key=lambda item: item[0] != DEFAULT))  # the default first
+
+
 DEFAULT = "nnti-7.4"
+MODULES = _discovered()
 
 
 def _package(name):

@@ -5,11 +5,12 @@ its parts). Never in a worker's view (which holds reference.sandbox.view.worker_
 in a student kit (reference.autograder.TRUSTED_ONLY): they are nearly right implementations.
 
 - nnti-7.4: wrong_dropouts.py and wrong_l2.py, classes (the docstring's first line is the bug), with
-  CAUGHT_BY naming the checks each must fail;
+  CAUGHT_BY naming the checks each must fail (nnti_7_4.py makes them KnownBugs);
 - cs231n-dropout and two-layer: cs231n_dropout.py and two_layer.py, whole submissions as data
   (submission.Submission: name, bug, files, loses), the correct styles they are patched from included.
 """
 import functools
+import importlib
 import tempfile
 from dataclasses import dataclass
 
@@ -28,31 +29,23 @@ class KnownBug:
 
 
 def known_bugs(assignment):
-    """The KnownBugs of `assignment` (a module of reference.assignments), in catalogue order."""
-    return _KNOWN.get(assignment.NAME, lambda module: ())(assignment)
-
-
-def _nnti(assignment):
-    from . import wrong_dropouts, wrong_l2
-    part_of = {check.name: part.name for part in assignment.PARTS for check in part.checks}
-    return tuple(KnownBug(cls.__name__, cls.__doc__.strip().splitlines()[0], frozenset(map(part_of.get, checks)),
-                          functools.partial(dict, {kind: cls}), frozenset(checks))
-                 for kind, module in (("dropout", wrong_dropouts), ("l2", wrong_l2))
-                 for cls, checks in module.CAUGHT_BY.items())
-
-
-def _file_based(catalogue):
-    def bugs(assignment):
-        module = __import__(f"{__name__}.{catalogue}", fromlist=["WRONG"])
-        return tuple(KnownBug(entry.name, entry.bug, entry.loses, functools.partial(_load, assignment, entry))
-                     for entry in module.WRONG)
-    return bugs
+    """The KnownBugs of `assignment` (a module of reference.assignments), in catalogue order: its catalogue
+    is the module of this package named as the assignment's package, found by that name; it defines
+    known_bugs(assignment), or WRONG, whole submissions as data (submission.Submission). None: no hints."""
+    package = assignment.__name__.rpartition(".")[2]
+    try:
+        catalogue = importlib.import_module(f"{__name__}.{package}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{package}":
+            raise
+        return ()
+    if hasattr(catalogue, "known_bugs"):
+        return tuple(catalogue.known_bugs(assignment))
+    return tuple(KnownBug(entry.name, entry.bug, entry.loses, functools.partial(_load, assignment, entry))
+                 for entry in getattr(catalogue, "WRONG", ()))
 
 
 def _load(assignment, entry):
     """The assignment's loaded submission of the catalogue entry, from a folder written for the load."""
     with tempfile.TemporaryDirectory(prefix="known-bug-") as folder:
         return assignment.load_submission(str(entry.write(folder)))
-
-
-_KNOWN = {"nnti-7.4": _nnti, "cs231n-dropout": _file_based("cs231n_dropout"), "two-layer": _file_based("two_layer")}

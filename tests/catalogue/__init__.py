@@ -4,10 +4,12 @@ the worker alone. The known-wrong implementations themselves are the trusted sid
 (reference/catalogues/: its "Likely cause:" hints replay them)."""
 import sys
 
-# What loading a file-based submission in this process registers (layers, fc_net, cs231n.*, two_layer_net, the
-# course helpers' stand-ins): tests and reports that load several in turn forget them between loads.
-SUBMISSION_MODULES = {"cs231n", "layers", "layer_utils", "fc_net", "two_layer_net", "fast_layers", "im2col",
-                      "im2col_cython"}
+from reference import assignments
+
+# What loading a file-based submission in this process registers (each assignment's worker says: layers,
+# fc_net, cs231n.*, two_layer_net, ...): tests and reports that load several in turn forget them between loads.
+SUBMISSION_MODULES = {module for name in assignments.MODULES
+                      for module in assignments.worker_half(name).SUBMISSION_MODULES}
 
 
 def forget_submission_modules():

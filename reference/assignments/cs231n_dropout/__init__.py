@@ -45,10 +45,9 @@ from .replay import replay  # noqa: F401 - a replay line imports * from this pac
 from .solution import model_solution  # noqa: F401
 from .studies import MASK_STUDY_CHECKS, _pooled_study, replay_mask_study, sample_masks  # noqa: F401
 from .verdicts import _net_check
-from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
+from .worker import NAME, TASKS, load_submission  # noqa: F401 - the worker half, also run in process
 from .worker import DropoutRecorder, Loaded  # noqa: F401 - for replays and tests
 
-NAME = "cs231n-dropout"
 SUBMISSION = "layers.py and fc_net.py at the top, or cs231n/layers.py and cs231n/classifiers/fc_net.py"
 
 PARTS = (

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+NAME = "cs231n-dropout"  # how the grader, a course file and a student name this assignment (found by this line)
+# The modules that loading a submission registers in sys.modules (a process that loads several forgets them).
+SUBMISSION_MODULES = ("cs231n", "layers", "layer_utils", "fc_net", "fast_layers", "im2col", "im2col_cython")
+
 # The toyframe files its submissions build on (of reference.sandbox.view.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ()
 

@@ -31,9 +31,8 @@ from ...core.trace import StepRecord, Trace
 from ...grading.mask_checks import mask_study_checks
 from ...grading.parts import Check, Part, false_alarm_budget, implementation
 from ...sandbox.runners import SubmissionFailure
-from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
+from .worker import NAME, TASKS, load_submission  # noqa: F401 - the worker half, also run in process
 
-NAME = "nnti-7.4"
 SUBMISSION = "layers/Dropout.py and layers/L2regularization.py (or both files at the top)"
 
 

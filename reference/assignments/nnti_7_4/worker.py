@@ -7,6 +7,10 @@ import os
 import sys
 import types
 
+NAME = "nnti-7.4"  # how the grader, a course file and a student name this assignment (found by this line)
+# The modules that loading a submission registers in sys.modules (a process that loads several forgets them).
+SUBMISSION_MODULES = ()
+
 # The toyframe files its submissions build on (of reference.sandbox.view.WORKER_TOYFRAME).
 WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
                    "layers/linear.py", "layers/wrapper.py")

@@ -47,9 +47,8 @@ from .replay import replay, replay_forward  # noqa: F401
 from .scenarios import SEEDS, NetScenario, draw_scenario, net_arrays, net_scenarios  # noqa: F401
 from .solution import model_solution  # noqa: F401
 from .update import update_matches
-from .worker import TASKS, load_submission  # noqa: F401 - the worker half, also run in process
+from .worker import NAME, TASKS, load_submission  # noqa: F401 - the worker half, also run in process
 
-NAME = "two-layer"
 SUBMISSION = "two_layer_net.py at the top"
 
 PARTS = (
