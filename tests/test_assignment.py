@@ -48,5 +48,5 @@ def test_check(graded, part, check, record_property):
         record_property("isolation", {**(isolation or {}), "refused": refused})
     outcome = check_outcome(check, graded["runner"], settings(), graded["hints"], part.name)
     if not outcome.passed:
-        record_property("hint", outcome.hint)  # data beside the message: the plugin never parses it back
+        record_property("causes", [[description, list(parts)] for description, parts in outcome.causes])  # data
         pytest.fail(outcome.message, pytrace=False)

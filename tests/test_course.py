@@ -208,3 +208,18 @@ def test_the_autograder_zip_bakes_the_course_file_in(tmp_path):
     assert completed.returncode == 2 and "visibility: must be one of" in completed.stderr
     assert not (tmp_path / "b.zip").exists()
     assert build(tmp_path / "c.zip", courses.parse(EXAMPLE)).exists()
+
+
+def test_a_likely_cause_never_names_a_bug_said_to_cost_a_part_the_submission_earned():
+    """Two known bugs reproduce a forward failure; the first would cost the backward too, which passed."""
+    causes = (("no 1/keep_prob, in forward or backward", ("Backward with dropout", "Forward with dropout")),
+              ("no 1/keep_prob in forward", ("Forward with dropout",)))
+    forward = PartResult(Part("Forward with dropout", 1.0, checks=()),
+                         (CheckResult("Forward with dropout", "A2", False, "A2 differs", "", causes),))
+    backward = PartResult(Part("Backward with dropout", 1.0, checks=()),
+                          (CheckResult("Backward with dropout", "grads", True),))
+    output = results_json([forward, backward], 1.0, assignment="two-layer")["tests"][0]["output"]
+    assert output.endswith("**Likely cause:** no 1/keep_prob in forward")
+    lost_both = PartResult(backward.part, (CheckResult("Backward with dropout", "grads", False, "dW1 differs"),))
+    output = results_json([forward, lost_both], 1.0, assignment="two-layer")["tests"][0]["output"]
+    assert output.endswith("**Likely cause:** no 1/keep_prob, in forward or backward (or: no 1/keep_prob in forward)")

@@ -29,6 +29,7 @@ from hypothesis.reporting import with_reporter
 from ..core import tolerances
 from ..grading.in_process import InProcessRunner
 from .mask_checks import measured_study_scale
+from .parts import worded
 
 HINT_SECONDS = 5.0  # per failed check
 TOTAL_HINT_SECONDS = 12.0  # per grading: a submission failing every check still grades in its budget
@@ -152,25 +153,27 @@ class Hints:
         """The runner a check sees when hints are on (recording)."""
         return recording(runner)
 
-    def likely_cause(self, error, recording, part, check=""):
-        """The likely cause, in words, of the failure `error` of the check `check` of `part` on `recording`'s
-        target, or "" when no known bug of that part reproduces it (or the time is spent). The bugs known
-        to fail that very check are tried first."""
+    def likely_causes(self, error, recording, part, check=""):
+        """The known bugs of `part` that reproduce the failure `error` of the check `check` on `recording`'s
+        target (at most two, as (description, the parts each costs)), none when no known bug does (or
+        the time is spent). The bugs known to fail that very check are tried first."""
         failing = getattr(error, "failing_example", None)
         candidates = sorted((bug for bug in self.known_bugs() if part in bug.parts), key=lambda bug: check not in
                             bug.checks)
         if failing is None or not candidates or self.seconds_left <= 0:
-            return ""
+            return ()
         start = time.monotonic()
         try:
             matches = _matching(failing, recording, candidates, self.assignment,
                                 start + min(HINT_SECONDS, self.seconds_left))
         finally:
             self.seconds_left -= time.monotonic() - start
-        if not matches:
-            return ""
-        others = "".join(f" (or: {bug.description})" for bug in matches[1:2])
-        return f"{matches[0].description}{others}"
+        return tuple((bug.description, tuple(sorted(bug.parts))) for bug in matches[:2])
+
+    def likely_cause(self, error, recording, part, check=""):
+        """likely_causes in words (worded), "" for none."""
+        return worded(self.likely_causes(error, recording, part, check))
+
 
 
 def _matching(failing, recording, candidates, assignment, deadline):

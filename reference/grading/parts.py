@@ -8,6 +8,7 @@ The assignments (reference.assignments) declare their parts; nothing here knows 
 import gc
 import math
 import traceback
+import weakref
 from dataclasses import dataclass
 
 from hypothesis import settings as Settings
@@ -40,6 +41,7 @@ class Outcome:
     passed: bool
     message: str = ""
     hint: str = ""
+    causes: tuple = ()  # the known bugs the hint names: (description, the parts each costs)
 
     def text(self):
         """The message with the hint as its last line, for a person reading one text."""
@@ -53,6 +55,7 @@ class CheckResult:
     passed: bool
     message: str = ""
     hint: str = ""  # the likely cause, in words (reference.grading.hints), or ""
+    causes: tuple = ()  # the known bugs it names: (description, the parts each costs)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,33 @@ def implementation(call, context=""):
         raise AssertionError(f"{describe_failure(error)}{context}") from None
 
 
+# What each part's checks found in this grading, per runner: {part: failed}. A later part's check may
+# excuse a defect that an earlier part charges (a net judged given its own dropout_forward, say): it asks
+# here rather than trying the earlier part again, which a submission could tell apart from the grading.
+_GRADED = weakref.WeakKeyDictionary()
+
+
+def part_failed(runner, part):
+    """True when a check of `part` failed on `runner` in this grading, False when its checks passed,
+    None when none of them ran on it."""
+    return _GRADED.get(getattr(runner, "target", runner), {}).get(part)
+
+
+def _note(runner, part, passed):
+    try:
+        graded = _GRADED.setdefault(runner, {})
+    except TypeError:  # a runner that cannot be weakly referenced keeps no record
+        return
+    graded[part] = graded.get(part, False) or not passed
+
+
+def worded(causes):
+    """The likely cause in words: the first known bug's description, the second's after "or"."""
+    if not causes:
+        return ""
+    return causes[0][0] + "".join(f" (or: {description})" for description, _ in causes[1:2])
+
+
 def run_check(check, runner, settings, hints=None, part=""):
     """-> (passed, message): check_outcome's, the hint as the message's last line."""
     outcome = check_outcome(check, runner, settings, hints, part)
@@ -94,13 +124,20 @@ def check_outcome(check, runner, settings, hints=None, part=""):
     """-> Outcome. Anything the implementation raises fails the check; a runner that cannot run anything
     more (grading refused, its time budget spent) fails it at once, without examples. hints: a
     reference.grading.hints.Hints, which may name the likely cause of a failure of a check of `part`."""
+    outcome = _outcome(check, runner, settings, hints, part)
+    if part:
+        _note(runner, part, outcome.passed)
+    return outcome
+
+
+def _outcome(check, runner, settings, hints, part):
     runner.begin_check()
     unavailable = runner.unavailable()
     if unavailable:
         return Outcome(False, unavailable)
     if hints is not None:
         runner = hints.recording(runner)
-    hint = ""
+    causes = ()
     try:
         check.run(runner, settings)
     except FlakyFailure as error:
@@ -112,7 +149,7 @@ def check_outcome(check, runner, settings, hints=None, part=""):
     except HypothesisException:
         raise  # the harness's own mistake (a health check, say): never blamed on the submission
     except AssertionError as error:
-        hint = hints.likely_cause(error, runner, part, check.name) if hints is not None else ""
+        causes = hints.likely_causes(error, runner, part, check.name) if hints is not None else ()
         message = describe_failure(error)
     except Exception as error:  # noqa: BLE001
         # Every call into the implementation turns what it raises into an AssertionError with its
@@ -124,7 +161,7 @@ def check_outcome(check, runner, settings, hints=None, part=""):
     else:
         return Outcome(True)
     gc.collect()  # what the failure left in reference cycles goes now, not checks later
-    return Outcome(False, message, hint)
+    return Outcome(False, message, worded(causes), causes)
 
 
 def describe_failure(error):
@@ -146,7 +183,7 @@ def grade(runner, parts, settings=None, hints=None):
         runner.reset()
         outcomes = [check_outcome(check, runner, settings, hints, part.name) for check in part.checks]
         results.append(PartResult(part, tuple(CheckResult(part.name, check.name, outcome.passed, outcome.message,
-                                                          outcome.hint)
+                                                          outcome.hint, outcome.causes)
                                               for check, outcome in zip(part.checks, outcomes))))
     return results
 

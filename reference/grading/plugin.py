@@ -134,9 +134,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def part_results(outcomes, parts):
-    """{(part, check): (passed, message, hint)} -> a PartResult per part of `parts`, in their order."""
+    """{(part, check): (passed, message, hint, causes)} -> a PartResult per part of `parts`, in their order."""
     return [PartResult(part, tuple(CheckResult(part.name, check.name, *outcomes.get((part.name, check.name), (
-        False, NOT_RUN, ""))) for check in part.checks)) for part in parts]
+        False, NOT_RUN, "", ()))) for check in part.checks)) for part in parts]
+
+
+def _causes(recorded):
+    """The known bugs a check's hint names, as the test recorded them: ((description, parts), ...)."""
+    if not isinstance(recorded, list):
+        return ()
+    return tuple((str(description)[:HINT_CHARACTERS], tuple(map(str, parts))) for description, parts in recorded[:2])
 
 
 class Points:
@@ -164,7 +171,7 @@ class Points:
         key = (properties["part"], properties["check"])
         if report.failed or key not in self.outcomes:
             message = "" if report.passed else str(report.longrepr)
-            self.outcomes[key] = (report.passed, shortened(message), str(properties.get("hint") or "")[:HINT_CHARACTERS])
+            self.outcomes[key] = (report.passed, shortened(message), "", _causes(properties.get("causes")))
         part = next(part for part in graded_parts(self.config) if part.name == key[0])
         if part.name not in self.finished_parts and all((part.name, check.name) in self.outcomes
                                                         for check in part.checks):

@@ -14,6 +14,8 @@ import re
 import secrets
 from pathlib import Path
 
+from .parts import worded
+
 
 LIBRARIES = ("numpy", "torch", "hypothesis", "pytest")
 NOT_RUN = "not run"  # the message of a check without an outcome
@@ -24,7 +26,9 @@ NOT_GRADED = ("Not graded: the grader stopped before this part (its time budget,
 def results_json(results, execution_time, *, assignment, complete=True, isolation=None, run=None):
     """The document for `results` (PartResults, in the parts' order). complete=False: the grading is still
     under way, the parts without a result yet are reported as not graded."""
-    tests = [_test(number, result, assignment) for number, result in enumerate(results, 1)]
+    lost = {result.part.name for result in results if result.score < result.part.points}
+    graded = {result.part.name for result in results}
+    tests = [_test(number, result, assignment, lost, graded, complete) for number, result in enumerate(results, 1)]
     output = markdown_table(results)
     if isolation and isolation.get("refused"):
         output = f"**Grading was refused:** {isolation['refused']}\n\n{output}"
@@ -39,14 +43,26 @@ def results_json(results, execution_time, *, assignment, complete=True, isolatio
             "tests": tests, "extra_data": extra}
 
 
-def _test(number, result, assignment):
+def likely_cause(check, lost, graded, complete=True):
+    """The check's likely cause in words, naming only known bugs that cost nothing this grading kept: a
+    bug said to cost a part the submission earned (among the parts graded, once the grading is complete)
+    would name the wrong bug. Without the bugs' parts (a hint as text alone), the hint as it is."""
+    if not check.causes:
+        return check.hint
+    kept = [(description, parts) for description, parts in check.causes
+            if not complete or not (set(parts) & graded) - lost]
+    return worded(kept)
+
+
+def _test(number, result, assignment, lost=frozenset(), graded=frozenset(), complete=True):
     part = result.part
     failed = [check for check in result.results if not check.passed]
     if all(check.message == NOT_RUN for check in result.results):
         blocks = [NOT_GRADED]
     else:
         blocks = [f"**{result.passed} of {len(result.results)} checks passed.**"]
-        blocks += [_failure(check) for check in failed if check.message != NOT_RUN]
+        blocks += [_failure(check, likely_cause(check, lost, graded, complete)) for check in failed
+                   if check.message != NOT_RUN]
         blocks += [f"Not run: {check.check}" for check in failed if check.message == NOT_RUN]
     return {"name": part.name, "number": str(number), "score": result.score, "max_score": part.points,
             "status": "failed" if failed else "passed", "visibility": part.visibility,
@@ -55,12 +71,12 @@ def _test(number, result, assignment):
             "extra_data": {"checks": len(result.results), "failed_checks": [check.check for check in failed]}}
 
 
-def _failure(check):
+def _failure(check, hint):
     """A failed check in Markdown: its name, its message verbatim, and its likely cause (reference.grading.hints)
     in words below the block."""
-    if not check.hint:
+    if not hint:
         return f"#### {check.check}\n{code_block(check.message)}"
-    return f"#### {check.check}\n{code_block(check.message)}\n**Likely cause:** {check.hint}"
+    return f"#### {check.check}\n{code_block(check.message)}\n**Likely cause:** {hint}"
 
 
 def code_block(text):

@@ -294,9 +294,39 @@ hostile_forward_raises_inside_the_net = Submission(
         "fc_net.py": FC_NET_CANONICAL},
     loses=frozenset({NET}))
 
+# Dropout nets were drawn small (batch <= 17, layers of 16-40 units, keep <= 0.85, two calls a net): a net
+# that drops only inside those ranges (the fourth red team's), caught on nets of the sizes the notebook trains.
+def _net_drops_only_if(condition, helper=""):
+    return _patched(FC_NET_CANONICAL + helper, (_NET_DROPOUT_CALL, f"                if {condition}:\n    " + _NET_DROPOUT_CALL),
+                    ('            if self.use_dropout:\n                dout = dropout_backward(',
+                     '            if "dropout" + str(i) in caches:\n                dout = dropout_backward('))
+
+
+hostile_net_drops_only_on_small_batches = Submission(
+    name="hostile_net_drops_only_on_small_batches", bug="the net calls dropout_forward only on batches of 24 or fewer",
+    files={"layers.py": LAYERS_CANONICAL, "fc_net.py": _net_drops_only_if("X.shape[0] <= 24")},
+    loses=frozenset({NET}))
+
+hostile_net_drops_only_in_its_first_calls = Submission(
+    name="hostile_net_drops_only_in_its_first_calls",
+    bug="the net calls dropout_forward in its first two training calls only",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _net_drops_only_if("_first_calls(self, i)", helper=(
+               "\n\ndef _first_calls(net, layer):\n"
+               "    net._calls = getattr(net, '_calls', 0) + (layer == 1)\n"
+               "    return net._calls <= 2\n"))},
+    loses=frozenset({NET}))
+
+hostile_net_skips_dropout_for_high_keep = Submission(
+    name="hostile_net_skips_dropout_for_high_keep", bug="the net calls dropout_forward only for keep ratios up to 0.86",
+    files={"layers.py": LAYERS_CANONICAL, "fc_net.py": _net_drops_only_if("self.dropout_param['p'] <= 0.86")},
+    loses=frozenset({NET}))
+
 THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
                   hostile_fixed_count_on_large_x, hostile_inline_drops_only_with_open_biases,
-                  hostile_net_drops_only_with_open_biases, hostile_forward_raises_inside_the_net)
+                  hostile_net_drops_only_with_open_biases, hostile_forward_raises_inside_the_net,
+                  hostile_net_drops_only_on_small_batches, hostile_net_drops_only_in_its_first_calls,
+                  hostile_net_skips_dropout_for_high_keep)
 WRONG = WRONG + THIRD_RED_TEAM
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

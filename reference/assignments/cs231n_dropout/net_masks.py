@@ -6,7 +6,7 @@ from ...core import tolerances
 from ...core.comparator import assert_close
 from ...core.properties import for_all
 from .calls import _replay
-from .net import DESIGNED_DROPOUT_NETS, _compare_loss, _net_call, dropout_net_scenarios, torch_net
+from .net import DESIGNED_DROPOUT_NETS, NetScenario, _compare_loss, _net_call, dropout_net_scenarios, torch_net
 from .pools import MaskPool
 from .reading import _read_factors, _recorded_factors
 from .verdicts import _backward_defective, _forward_defects, _forward_defects_as_called, _once
@@ -134,8 +134,65 @@ def dropout_net_matches_torch(runner, settings):
     evidence = NetEvidence()
     for_all(dropout_net_scenarios(), settings, lambda scenario: _dropout_net_example(runner, scenario, evidence),
             examples=DESIGNED_DROPOUT_NETS)
+    for scenario in IN_USE_NETS:
+        _in_use_example(runner, scenario, evidence)
     evidence.settle(lambda: _backward_defective(runner, settings))
     evidence.require("over this check's scenarios")
+
+
+# Nets of the sizes the notebook trains (batch 100, 3072 inputs, two hidden layers of 100, float32, biases
+# near 0, keep ratios up to 0.97), IN_USE_CALLS training calls on each: no batch this large shows its masks
+# in its gradients, but a net that calls dropout_forward is judged given its records as at any size, and
+# every net must drop: never the loss and gradients of the net without dropout, nor one loss at every call.
+IN_USE_NETS = (NetScenario((100, 100), (3072,), 10, 100, 0.5, 0.0, None, 21, dtype="float32"),
+               NetScenario((100, 100), (3072,), 10, 100, 0.9, 0.01, None, 22, dtype="float32"),
+               NetScenario((100, 50), (3, 32, 32), 10, 100, 0.97, 0.0, None, 23, dtype="float64"))
+IN_USE_CALLS = 5
+# The largest difference from the no-dropout gradients, relative to their largest entry, that counts as
+# none: a float32 net's own rounding is ~1e-6 of it; a dropping net's, a 1 / keep scale of 3% and more.
+NO_DROPOUT_SHARE = 1e-4
+
+
+def _dropped_nothing(reply, loss, grads):
+    returned = reply.get("grads")
+    if not isinstance(returned, dict) or set(returned) != set(grads):
+        return False
+    for key, expected in grads.items():
+        got = np.asarray(returned[key], dtype=np.float64)
+        if got.shape != expected.shape:
+            return False
+        if np.abs(got - expected).max() > NO_DROPOUT_SHARE * max(np.abs(expected).max(), 1e-12):
+            return False
+    return True
+
+
+def _in_use_example(runner, scenario, evidence):
+    context = _replay("in_use", scenario, "fc_net")
+    X, y, params, replies = _net_call(runner, scenario, context, calls=IN_USE_CALLS)
+    _, plain_loss, plain_grads = torch_net(X, y, params, scenario.reg)
+    losses = []
+    for call, reply in enumerate(replies, start=1):
+        at = f" (call {call} of {IN_USE_CALLS} of model.loss(X, y) on one net)"
+        records = reply.get("records")
+        if records:
+            reading = _recorded_factors(records, scenario, X, params, at + context)
+            _, loss, grads = torch_net(X, y, params, scenario.reg, reading.factors)
+            _compare_loss(reply, loss, grads, at + context, "with the masks your dropout_forward calls drew")
+            evidence.recorded += 1
+        elif _dropped_nothing(reply, plain_loss, plain_grads):
+            raise AssertionError(
+                f"in train mode with keep ratio {scenario.keep:g}, model.loss(X, y){at} gave the gradients of the "
+                f"net without dropout: it dropped nothing and scaled nothing, on a batch of {scenario.n} of "
+                f"{scenario.input_dim} values through hidden layers of {list(scenario.hidden_dims)} ({scenario.dtype}), "
+                f"as the notebook trains{context}")
+        losses.append(np.asarray(reply.get("loss"), dtype=np.float64).item()
+                      if np.asarray(reply.get("loss")).size == 1 else None)
+    # (A net that called dropout_forward draws what dropout_forward draws: its masks' freshness is judged
+    # with its records, inline_masks, where a dropout_forward that repeats its masks is charged instead.)
+    recorded = any(reply.get("records") for reply in replies)
+    if not recorded and None not in losses and len(set(losses)) == 1:
+        raise AssertionError(f"in train mode with keep ratio {scenario.keep:g}, {IN_USE_CALLS} calls of model.loss(X, y) "
+                             f"on one net gave one loss, {losses[0]!r}: each call must draw its masks afresh{context}")
 
 
 def unwrapped_call(scenario):

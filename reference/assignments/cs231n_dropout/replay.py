@@ -19,6 +19,7 @@ EXAMPLES = {"dropout_forward": ("dropout_checks", "_dropout_forward_example", "M
             "init": ("net_init", "_init_example", "MaskTally"),
             "dropout_net": ("net_masks", "_dropout_net_example", "NetEvidence"),
             "inline_masks": ("net_masks", "_inline_masks_example", "NetEvidence"),
+            "in_use": ("net_masks", "_in_use_example", "NetEvidence"),
             "notebook_gradients": ("notebook", "_notebook_gradients_example", "MaskTally")}
 
 
