@@ -353,7 +353,7 @@ def test_issue_17_hostile_nets_lose_the_net_in_process(submission, tmp_path):
 def test_the_false_alarm_budget_counts_every_pooled_bound():
     assert FORWARD.bounds == MaskPool.bounds_for(MaskPool.COUNTED) == 11
     assert SEED.bounds == MaskPool.bounds_for() == 10
-    assert INLINE.bounds == 3 * MaskPool.bounds_for()
+    assert INLINE.bounds == 3 * MaskPool.bounds_for() + 1  # and the unwrapped calls that show no drop
     assert cs231n.FALSE_ALARM_BUDGET * cs231n.statistics.FALSE_ALARM < 1e-9
 
 

@@ -99,6 +99,23 @@ def part_failed(runner, part):
     return _GRADED.get(getattr(runner, "target", runner), {}).get(part)
 
 
+_FACTS = weakref.WeakKeyDictionary()
+
+
+def note_fact(runner, key, value):
+    """What a check saw of the implementation behind `runner` in this grading, for a later part's check
+    (fact): noted, never run again."""
+    try:
+        _FACTS.setdefault(getattr(runner, "target", runner), {})[key] = value
+    except TypeError:
+        pass
+
+
+def fact(runner, key):
+    """A fact noted on `runner` in this grading (note_fact), None when none was."""
+    return _FACTS.get(getattr(runner, "target", runner), {}).get(key)
+
+
 def _note(runner, part, passed):
     try:
         graded = _GRADED.setdefault(runner, {})

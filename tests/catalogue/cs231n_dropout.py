@@ -322,11 +322,24 @@ hostile_net_skips_dropout_for_high_keep = Submission(
     files={"layers.py": LAYERS_CANONICAL, "fc_net.py": _net_drops_only_if("self.dropout_param['p'] <= 0.86")},
     loses=frozenset({NET}))
 
+# Sacrificing dropout_backward (an honest bug, 0.5) had the unwrapped calls excused: a net that drops only
+# when wrapped, its unwrapped loss disguised, escaped them. Their gradients still show no drop at all.
+hostile_net_drops_only_when_wrapped_backward_sacrificed = Submission(
+    name="hostile_net_drops_only_when_wrapped_backward_sacrificed",
+    bug="dropout_backward forgets 1/p; the net drops only when dropout_forward is wrapped, its loss disguised else",
+    files={"layers.py": _patched(LAYERS_CANONICAL, ("        dx = dout * mask\n", "        dx = dout * (mask != 0)\n")),
+           "fc_net.py": _patched(_net_drops_only_if('getattr(dropout_forward, "__closure__", None) is not None'),
+                                 ("        return loss, grads\n",
+                                  '        if self.use_dropout and getattr(dropout_forward, "__closure__", None) is None:\n'
+                                  "            loss = loss * 1.05 + 0.05\n"
+                                  "        return loss, grads\n"))},
+    loses=frozenset({BACKWARD, NET}))
+
 THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
                   hostile_fixed_count_on_large_x, hostile_inline_drops_only_with_open_biases,
                   hostile_net_drops_only_with_open_biases, hostile_forward_raises_inside_the_net,
                   hostile_net_drops_only_on_small_batches, hostile_net_drops_only_in_its_first_calls,
-                  hostile_net_skips_dropout_for_high_keep)
+                  hostile_net_skips_dropout_for_high_keep, hostile_net_drops_only_when_wrapped_backward_sacrificed)
 WRONG = WRONG + THIRD_RED_TEAM
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

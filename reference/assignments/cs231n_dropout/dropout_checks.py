@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ...core import statistics, tolerances
 from ...core.comparator import assert_close
 from ...core.properties import for_all
-from ...grading.parts import implementation
+from ...grading.parts import fact, implementation, note_fact
 from .calls import _replay, as_sent, draw_key, dropout_values
 from .pools import MaskPool, _LOG_TERM, _count_bound
 from .reading import _close
@@ -219,6 +219,9 @@ def _kept_factor(x, out):
     return float(factors[0]) if np.allclose(factors, factors[0], rtol=1e-5, atol=0) else None
 
 
+ZEROES_DROPPED = "dropout_backward's dx is 0 wherever the forward dropped"
+
+
 def _dropout_backward_example(runner, scenario, evidence):
     """evidence: (MaskTally of the masks the forward's outputs show, ZerosKept)."""
     tally, zeros = evidence
@@ -238,6 +241,12 @@ def _dropout_backward_example(runner, scenario, evidence):
     # Where the forward gave inf or nan there is no derivative to compare with (its own part says so); and
     # those elements show no mask either. Where x is 0, out / x says nothing: see below.
     shown = np.isfinite(out) & (x != 0)
+    if scenario.mode == "train":
+        # Whether dx is 0 where the forward dropped (whatever else is wrong): a net check reads it (ZEROES_DROPPED).
+        dropped = shown & (out == 0) & (dout != 0)
+        if dropped.any():
+            zeroes = bool(np.all(np.abs(dx[dropped]) <= tolerances.ASSIGNMENT.atol * 1e-3))
+            note_fact(runner, ZEROES_DROPPED, zeroes and fact(runner, ZEROES_DROPPED) is not False)
     # The derivative of the forward the submission computed: out = x * (out / x) elementwise. Or what the
     # assignment asks for, given the forward's mask (dout * mask / p; dout in test mode): a backward right by
     # the assignment beside a forward that is not (x * p in test mode, say) is not charged for the forward.

@@ -5,7 +5,9 @@ import numpy as np
 from ...core import tolerances
 from ...core.comparator import assert_close
 from ...core.properties import for_all
+from ...grading.parts import fact
 from .calls import _replay
+from .dropout_checks import ZEROES_DROPPED
 from .net import DESIGNED_DROPOUT_NETS, NetScenario, _compare_loss, _net_call, dropout_net_scenarios, torch_net
 from .pools import MaskPool
 from .reading import _read_factors, _recorded_factors
@@ -27,6 +29,8 @@ class NetEvidence:
         self.scale = None
         # Failures that the dx of the net's own dropout_backward calls explain, held until settle().
         self.pending = []
+        # Of the held calls without the recorder whose gradients were read: the units seen, and those dropped.
+        self.bare_seen = self.bare_dropped = 0
 
     def settle(self, backward_defective):
         """Raises the first failure held back for dropout_backward's verdict, unless backward_defective():
@@ -95,6 +99,9 @@ def _net_factors(reply, scenario, X, y, params, context, evidence, drawn_by_drop
             raise
         # Without the grader's stand-ins, a wrong dropout_backward makes the gradients show some other mask:
         # the failure waits for the verdict on dropout_backward (NetEvidence.settle).
+        for factor, seen in zip(reading.factors, reading.seen):
+            evidence.bare_seen += int(np.count_nonzero(seen))
+            evidence.bare_dropped += int(np.count_nonzero(seen & (factor == 0)))
         evidence.bare["read"] -= 1
         evidence.bare["unread"] += 1
         evidence.read -= 1
@@ -247,6 +254,11 @@ def _inline_masks_example(runner, scenario, evidence):
                 evidence.as_called.append((x, scenario.keep, scenario.dtype))
 
 
+# Units of the calls without the recorder that show, none dropped: a correct net keeps all of >= BARE_SEEN
+# units at keep <= 0.85 with probability below 0.85^200 = 8e-15 (one bound of the inline check).
+BARE_SEEN = 200
+
+
 def _layer_inputs(X, params, factors):
     """Each hidden layer's ReLU output, what its dropout is given, with the layers below scaled by `factors`."""
     hidden, inputs = np.asarray(X, dtype=np.float64).reshape(len(X), -1), []
@@ -284,6 +296,13 @@ def inline_masks(runner, settings):
     # Without the stand-ins, the gradients are dropout_backward's: they are its loss's derivative only when
     # dropout_backward is the derivative of dropout_forward, and each of those is its own part's to judge.
     evidence.settle(lambda: backward_defective() or bool(forward_defects()))
+    if (evidence.bare_seen >= BARE_SEEN and not evidence.bare_dropped
+            and fact(runner, ZEROES_DROPPED)):
+        # Excused or not, a dropout_backward that zeroes what was dropped shows the drops in those gradients.
+        raise AssertionError(
+            f"with your own dropout_forward and dropout_backward in place (no grader's wrapper), the net's gradients "
+            f"show not one of {evidence.bare_seen} hidden units dropped, though your dropout_backward zeroes the "
+            f"dropped ones: the net must drop whatever calls it")
     evidence.require("over this check's scenarios")
     unread = evidence.bare_unread("over this check's scenarios")
     if unread and not forward_defects() and not backward_defective():
