@@ -8,7 +8,7 @@ from hypothesis import settings
 
 from reference import assignments
 from reference.catalogues import known_bugs, wrong_dropouts, wrong_l2
-from reference.grading.hints import TOTAL_HINT_SECONDS, Hints, Recording, _close
+from reference.grading.hints import Hints, Recording, _close
 from reference.grading.parts import grade
 from reference.sandbox.runners import SubmissionRunner
 from reference.grading.in_process import InProcessRunner
@@ -25,6 +25,15 @@ def _modules_left_as_found():
 def _hints_of(results):
     """Each check's likely cause, as its feedback's line reads."""
     return {f"Likely cause: {check.hint}" for result in results for check in result.results if check.hint}
+
+
+@pytest.fixture(autouse=True)
+def _hint_time_for_a_loaded_machine(monkeypatch):
+    """Which bug a hint names is what these tests prove; its time budget is a benchmark's (hint_accuracy):
+    on a machine busy with other tests a replay may take far longer than grading allows it."""
+    from reference.grading import hints
+    monkeypatch.setattr(hints, "HINT_SECONDS", 60.0)
+    monkeypatch.setattr(hints, "TOTAL_HINT_SECONDS", 240.0)
 
 
 def _grade(assignment, implementation, parts=None, bugs=None):
@@ -95,7 +104,8 @@ def test_without_a_catalogue_no_hint_is_given():
     """A student kit has no reference/catalogues: no known bug, no hint, nothing run."""
     hints = Hints(assignments.get("nnti-7.4"), known_bugs=())
     assert hints.likely_cause(_Failure(), recording=None, part="Dropout forward") == ""
-    assert hints.seconds_left == TOTAL_HINT_SECONDS
+    from reference.grading import hints as hints_module
+    assert hints.seconds_left == hints_module.TOTAL_HINT_SECONDS  # (as the fixture sets it)
 
 
 def test_a_failure_without_an_example_gets_no_hint():
