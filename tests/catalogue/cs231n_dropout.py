@@ -201,7 +201,9 @@ hostile_cheats_after_400_calls = Submission(
     bug="dropout_forward is honest for its first 400 calls, then cuts masks from one fixed pool of numbers",
     files={"layers.py": _forward_honest_only_if(_FROZEN, "_count() <= 400", "_frozen(x.shape, p)"),
            "fc_net.py": FC_NET_CANONICAL},
-    loses=frozenset({FORWARD, NET}))
+    # The net is the canonical one: its masks are dropout_forward's, which the forward part charges (its verdict
+    # in this grading excuses the net; no forward run again in a fresh worker, honest for 400 calls, is asked).
+    loses=frozenset({FORWARD}))
 
 hostile_net_scales_only_where_checked = Submission(
     name="hostile_net_scales_only_where_checked",
