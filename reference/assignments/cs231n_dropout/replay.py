@@ -1,10 +1,9 @@
 """One graded example of a cs231n-dropout check, run again on the student's module in this process."""
 import sys
 
-import importlib
-
 from ...core.statistics import MaskTally
 from ...grading.in_process import InProcessRunner
+from ...grading.replays import replayed_example
 from .net import _STOOD_IN
 from .net_masks import NetEvidence
 from .worker import DropoutRecorder, Loaded
@@ -23,19 +22,6 @@ EXAMPLES = {"dropout_forward": ("dropout_checks", "_dropout_forward_example", "M
             "notebook_gradients": ("notebook", "_notebook_gradients_example", "MaskTally")}
 
 
-def _example(check):
-    """(example, evidence factory) of `check`; ValueError for a check not graded here."""
-    module, example, evidence = EXAMPLES.get(check, (None, None, None))
-    try:
-        found = getattr(importlib.import_module(f".{module}", __package__), example, None) if module else None
-    except ImportError:  # a student kit's copy, without a hidden part's module
-        found = None
-    if found is None:
-        raise ValueError(f"no graded check is called {check!r}: one of {', '.join(EXAMPLES)}")
-    return found, MaskTally if evidence == "MaskTally" else getattr(importlib.import_module(f".{module}", __package__),
-                                                                     evidence)
-
-
 def replay(check, scenario, module):
     """Run one graded example of `check` on the student's `module` (layers, or fc_net for the net's checks),
     imported in this process; raises AssertionError as grading does (a statistic over a whole check's
@@ -52,7 +38,7 @@ def replay(check, scenario, module):
     else:
         loaded = Loaded(layers, recorder, fc_net_error=AttributeError("no fc_net given"))
     runner = InProcessRunner(loaded, sys.modules[__package__])
-    example, evidence = _example(check)
+    example, evidence = replayed_example(__package__, EXAMPLES, check, shared={"MaskTally": MaskTally})
     evidence = evidence()
     _STOOD_IN.clear()
     example(runner, scenario, evidence)

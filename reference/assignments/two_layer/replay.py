@@ -1,9 +1,8 @@
 """One graded example of a two-layer check, run again on the student's module in this process."""
 import sys
 
-import importlib
-
 from ...grading.in_process import InProcessRunner
+from ...grading.replays import replayed_example
 from .forward import _batch, forward_matches_torch
 from .worker import loaded
 
@@ -13,22 +12,10 @@ EXAMPLES = {"forward": ("forward", "_forward_example", "Evidence"), "cost": ("co
             "backward": ("backward", "_backward_example", "_Tally"), "update": ("update", "_update_example", None)}
 
 
-def _example(check):
-    """(example, evidence factory) of `check`; ValueError for a check not graded here."""
-    module, example, evidence = EXAMPLES.get(check, (None, None, None))
-    try:
-        found = getattr(importlib.import_module(f".{module}", __package__), example, None) if module else None
-    except ImportError:  # a student kit's copy, without a hidden part's module
-        found = None
-    if found is None:
-        raise ValueError(f"no graded check is called {check!r}: one of {', '.join(EXAMPLES)}")
-    return found, getattr(importlib.import_module(f".{module}", __package__), evidence) if evidence else lambda: None
-
-
 def replay(check, scenario, module):
     """Run one graded example of `check` ("forward", "cost", "backward" or "update") on `module`, the
     student's two_layer_net imported in this process; raises AssertionError as grading does."""
-    example, evidence = _example(check)
+    example, evidence = replayed_example(__package__, EXAMPLES, check)
     runner = InProcessRunner(loaded(module), sys.modules[__package__])
     example(runner, scenario, evidence())
 
