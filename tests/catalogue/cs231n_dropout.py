@@ -337,11 +337,22 @@ hostile_net_drops_only_when_wrapped_backward_sacrificed = Submission(
                                   "        return loss, grads\n"))},
     loses=frozenset({BACKWARD, NET}))
 
+# The stand-ins were put in place before fc_net.py was imported: a net that kept dropout_forward from its
+# import saw the grader's function there (a closure) at every call, wrapped or not, and dropped only then.
+hostile_net_drops_only_if_its_import_saw_the_grader = Submission(
+    name="hostile_net_drops_only_if_its_import_saw_the_grader",
+    bug="the net calls dropout_forward only when the function it bound at import is a closure (the grader's)",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _net_drops_only_if('getattr(_AT_IMPORT[0], "__closure__", None) is not None',
+                                           helper="\n\n_AT_IMPORT = [dropout_forward]\n")},
+    loses=frozenset({NET}))
+
 THIRD_RED_TEAM = (hostile_forward_drops_only_float64, hostile_net_drops_only_float64, hostile_net_drops_only_when_wrapped,
                   hostile_fixed_count_on_large_x, hostile_inline_drops_only_with_open_biases,
                   hostile_net_drops_only_with_open_biases, hostile_forward_raises_inside_the_net,
                   hostile_net_drops_only_on_small_batches, hostile_net_drops_only_in_its_first_calls,
-                  hostile_net_skips_dropout_for_high_keep, hostile_net_drops_only_when_wrapped_backward_sacrificed)
+                  hostile_net_skips_dropout_for_high_keep, hostile_net_drops_only_when_wrapped_backward_sacrificed,
+                  hostile_net_drops_only_if_its_import_saw_the_grader)
 WRONG = WRONG + THIRD_RED_TEAM
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

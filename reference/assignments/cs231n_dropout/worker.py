@@ -111,26 +111,37 @@ class DropoutRecorder:
     def __call__(self, x, dropout_param, *args, **kwargs):
         return self.function(x, dropout_param, *args, **kwargs)
 
+    def install(self):
+        """The stand-ins in every loaded module's namespace that holds an original, once every file is
+        imported: a name a submission bound at import is the very function real use binds, so nothing
+        it kept from its import tells a grading from a notebook run."""
+        return self._swap({id(self.original): self.function, id(self.original_backward): self.backward_function})
+
     @contextlib.contextmanager
     def unwrapped(self):
         """The original dropout_forward and dropout_backward in every loaded module's namespace that holds
         a stand-in."""
-        originals = {id(self.function): self.original, id(self.backward_function): self.original_backward}
-        stand_ins = tuple(f for f in (self.function, self.backward_function) if callable(f))
+        swapped = self._swap({id(self.function): self.original, id(self.backward_function): self.original_backward})
+        try:
+            yield
+        finally:
+            for namespace, name, value in swapped:
+                namespace[name] = value
+
+    @staticmethod
+    def _swap(replacements):
+        """Each module-level name bound to a key's function rebound to its value; [(namespace, name, old)]."""
         swapped = []
         for module in list(sys.modules.values()):
             namespace = getattr(module, "__dict__", None)
             if not isinstance(namespace, dict):
                 continue
             for name, value in list(namespace.items()):
-                if any(value is stand_in for stand_in in stand_ins):
-                    namespace[name] = originals[id(value)]
+                replacement = replacements.get(id(value)) if callable(value) else None
+                if replacement is not None and replacement is not value:
+                    namespace[name] = replacement
                     swapped.append((namespace, name, value))
-        try:
-            yield
-        finally:
-            for namespace, name, value in swapped:
-                namespace[name] = value
+        return swapped
 
 
 def _standing_in(x, dropout_param):
@@ -223,8 +234,8 @@ def _load(name, path=None, source=None, aliases=()):
 
 
 def load_submission(directory):
-    """Loaded: layers.py imported (as cs231n.layers, layers and cs231n.classifiers.layers alike), its
-    dropout_forward replaced everywhere by a DropoutRecorder, then layer_utils and fc_net; an error in
+    """Loaded: layers.py imported (as cs231n.layers, layers and cs231n.classifiers.layers alike), then
+    layer_utils and fc_net, then dropout_forward/backward replaced everywhere by a DropoutRecorder; an error in
     fc_net.py (or layer_utils.py) is kept for the net's tasks, so the dropout parts still grade."""
     root = os.path.join(directory, "cs231n") if os.path.isfile(os.path.join(directory, "cs231n", "layers.py")) \
         else directory
@@ -236,10 +247,6 @@ def load_submission(directory):
     _package("cs231n.classifiers", net_folder)
     layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
     recorder = DropoutRecorder(getattr(layers, "dropout_forward", None), getattr(layers, "dropout_backward", None))
-    if callable(recorder.original):
-        layers.dropout_forward = recorder.function
-    if callable(recorder.original_backward):
-        layers.dropout_backward = recorder.backward_function
     loaded = Loaded(layers, recorder)
     try:
         _course_helpers(root)
@@ -255,6 +262,7 @@ def load_submission(directory):
         loaded.fc_net = _load("cs231n.classifiers.fc_net", net_file, aliases=("fc_net", "cs231n.fc_net"))
     except Exception as error:  # noqa: BLE001 - the net's tasks report it
         loaded.fc_net_error = error
+    recorder.install()
     return loaded
 
 
