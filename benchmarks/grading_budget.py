@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reference.catalogues import wrong_dropouts, wrong_l2  # noqa: E402
-from tests.catalogue import correct, cs231n_dropout, two_layer  # noqa: E402
+from tests.catalogue import correct, cs231n_dropout, two_layer, whole_submission_catalogues  # noqa: E402
 from tests.submissions import as_submission_file, write_submission  # noqa: E402
 from tests.submissions.hostile import HOARD_ALL_MEMORY, HOARD_MEMORY, HOARDS_MEMORY_THEN_CORRECT  # noqa: E402
 
@@ -90,6 +90,20 @@ SUBMISSIONS = {
                                          hoarding="two_layer_net.py"),
     },
 }
+
+
+def _from_catalogue(catalogue, hoarding):
+    """An assignment named nowhere above: its catalogue's first correct and first wrong submission, and the
+    correct one hoarding memory from the top of its file `hoarding` (the first file it holds)."""
+    right = next(entry for entry in catalogue if not entry.loses)
+    wrong = next((entry for entry in catalogue if entry.loses), None)
+    return {"correct": _entry(catalogue, right.name),
+            **({f"wrong: {wrong.name}": _entry(catalogue, wrong.name)} if wrong else {}),
+            "hostile: hoards memory": _entry(catalogue, right.name, hoarding=hoarding or next(iter(right.files)))}
+
+
+for _name, _catalogue in whole_submission_catalogues().items():
+    SUBMISSIONS.setdefault(_name, _from_catalogue(_catalogue, None))
 
 
 def _status(pid):

@@ -10,8 +10,6 @@ full through the worker (SubmissionRunner, walls up), exactly the parts of its `
 every other part its points.
 """
 
-import importlib
-import importlib.util
 
 import hypothesis
 import pytest
@@ -23,13 +21,9 @@ from reference.grading.parts import grade, run_check
 from reference.sandbox.runners import SubmissionRunner
 from reference.grading.in_process import InProcessRunner
 from reference.sandbox.limits import Limits
-from tests.catalogue import cs231n_dropout, forget_submission_modules
+from tests.catalogue import cs231n_dropout, forget_submission_modules, whole_submission_catalogues
 
-# Every assignment whose catalogue holds whole submissions (tests/catalogue/PACKAGE.py: the trusted catalogue
-# and the hostile submissions graded through the worker alone).
-CATALOGUES = {name: importlib.import_module(f"tests.catalogue.{package}").CATALOGUE
-              for name, package in assignments.MODULES.items()
-              if importlib.util.find_spec(f"tests.catalogue.{package}") is not None}
+CATALOGUES = whole_submission_catalogues()
 EVERY = [(name, submission) for name, catalogue in CATALOGUES.items() for submission in catalogue]
 WRONG = [(name, submission) for name, submission in EVERY if submission.loses]
 CORRECT = [(name, submission) for name, submission in EVERY if not submission.loses]

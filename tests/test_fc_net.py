@@ -17,7 +17,7 @@ NOTEBOOK_INITIAL_LOSSES = {1: 2.3004790897684924, 0.75: 2.302371489704412, 0.5: 
 
 
 def test_notebook_initial_losses_and_gradient_checks():
-    """ASSIGNMENT.md §B, replayed in order: the global RNG runs on through every model and check."""
+    """docs/assignments/cs231n-dropout.md, replayed in order: the global RNG runs on through every model and check."""
     np.random.seed(231)
     n, d, h1, h2, c = 2, 15, 20, 30, 10
     x = np.random.randn(n, d)

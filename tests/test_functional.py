@@ -15,7 +15,7 @@ from toyframe.functional import (affine_backward, affine_forward, dropout_backwa
                                  relu_forward, softmax_loss)
 from toyframe.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
-# ASSIGNMENT.md §B: seed 231, x = randn(500, 500) + 10, keep p in (0.25, 0.4, 0.7), drawn in turn.
+# docs/assignments/cs231n-dropout.md: seed 231, x = randn(500, 500) + 10, keep p in (0.25, 0.4, 0.7), drawn in turn.
 NOTEBOOK_MEANS = (10.014059116977283, 9.977917658761159, 9.987811912159426)
 NOTEBOOK_ZERO_FRACTIONS = (0.749784, 0.600796, 0.30074)
 KEEP_PROBABILITIES = st.floats(0.05, 1.0)

@@ -1,4 +1,4 @@
-"""The notebook's own checks (ASSIGNMENT.md section A), reproduced by toyframe.
+"""The notebook's own checks (docs/assignments/nnti-7.4.md), reproduced by toyframe.
 
 The golden numbers are the assignment's (printed by the course notebook or by torch), never
 values computed by toyframe. Cells that depend on NumPy's global RNG run after np.random.seed(123)

@@ -23,7 +23,7 @@ points = 2.0
 [parts."Parameter update"]
 visibility = "hidden"
 '''
-# Every graded class and function of the three assignments (ASSIGNMENT.md §D).
+# Every graded class and function of the three assignments (docs/assignments/).
 GRADED_NAMES = {"Dropout", "L2regularization", "L1regularization", "dropout_forward", "dropout_backward",
                 "FullyConnectedNet", "forward_propagation_with_dropout", "compute_cost_with_regularization",
                 "backward_propagation_with_dropout", "update_parameters"}

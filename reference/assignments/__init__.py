@@ -1,4 +1,4 @@
-"""The assignments the harness grades, one package each (ASSIGNMENT.md §D), all through one contract:
+"""The assignments the harness grades, one package each (docs/assignments/), all through one contract:
 
     python -m pytest --assignment NAME --submission DIR --results-json FILE
 

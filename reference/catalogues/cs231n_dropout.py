@@ -1,5 +1,5 @@
 """Student submissions for `cs231n-dropout` (cs231n assignment 2, dropout notebook; p is the KEEP
-probability), as data: each is the folder a student hands in (ASSIGNMENT.md §D).
+probability), as data: each is the folder a student hands in (docs/assignments/).
 
 A submission is `layers.py` and `fc_net.py` at the folder top, or cs231n's own layout
 `cs231n/layers.py` and `cs231n/classifiers/fc_net.py`, with an optional `layer_utils.py` beside

@@ -1,4 +1,4 @@
-"""The notebook's L2 cell (ASSIGNMENT.md §A), its PyTorch half and expected loss: the trusted side's.
+"""The notebook's L2 cell (docs/assignments/nnti-7.4.md), its PyTorch half and expected loss: the trusted side's.
 
 Its toyframe half (reference.core.notebook_cell) runs a (possibly untrusted) L2regularization
 class in the worker; this half rebuilds the same weights from the same seed, so neither needs the
@@ -6,7 +6,7 @@ other's objects, and the expected values never enter a worker's view.
 """
 from .notebook_cell import COEFFICIENT, LEARNING_RATE, _cell
 
-NOTEBOOK_L2_LOSS = 1.98874978912894  # ASSIGNMENT.md: exact log-softmax, torch float64
+NOTEBOOK_L2_LOSS = 1.98874978912894  # docs/assignments/nnti-7.4.md: exact log-softmax, torch float64
 
 
 def torch_l2_cell_loss_after_step():

@@ -1,4 +1,4 @@
-"""The notebook's L2 cell (ASSIGNMENT.md §A), its toyframe half: run in the worker on the student's
+"""The notebook's L2 cell (docs/assignments/nnti-7.4.md), its toyframe half: run in the worker on the student's
 L2regularization (numpy and toyframe's skeleton only; the expected values stay in reference.core.notebook)."""
 import numpy as np
 

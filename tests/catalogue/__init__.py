@@ -2,6 +2,8 @@
 file-based assignments, the catalogues of reference/catalogues/ plus the hostile submissions graded through
 the worker alone. The known-wrong implementations themselves are the trusted side's data
 (reference/catalogues/: its "Likely cause:" hints replay them)."""
+import importlib
+import importlib.util
 import sys
 
 from reference import assignments
@@ -18,3 +20,11 @@ def forget_submission_modules():
     for name in gone:
         del sys.modules[name]
     return gone
+
+
+def whole_submission_catalogues():
+    """{assignment: its CATALOGUE} for every assignment whose catalogue holds whole submissions
+    (tests/catalogue/PACKAGE.py: the trusted catalogue plus the hostile submissions graded through the worker)."""
+    return {name: importlib.import_module(f"tests.catalogue.{package}").CATALOGUE
+            for name, package in assignments.MODULES.items()
+            if importlib.util.find_spec(f"tests.catalogue.{package}") is not None}

@@ -1,4 +1,4 @@
-"""cs231n-dropout (ASSIGNMENT.md §B/§D, seed 004): cs231n assignment 2's dropout notebook, p the KEEP probability.
+"""cs231n-dropout (docs/assignments/cs231n-dropout.md, seed 004): cs231n assignment 2's dropout notebook, p the KEEP probability.
 
 A submission: DIR/layers.py and DIR/fc_net.py, or cs231n's own layout DIR/cs231n/layers.py and
 DIR/cs231n/classifiers/fc_net.py, with an optional layer_utils.py beside layers.py (else the

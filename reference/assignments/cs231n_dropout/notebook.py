@@ -8,7 +8,7 @@ from .verdicts import _backward_defective, _forward_defects, _forward_honours_se
 from .worker import NOTEBOOK_KEEPS, NOTEBOOK_SIZES, notebook_data
 
 
-# The notebook's initial losses at its keep ratios (ASSIGNMENT.md §B): expected values, never in a worker's view.
+# The notebook's initial losses at its keep ratios (docs/assignments/cs231n-dropout.md): expected values, never in a worker's view.
 NOTEBOOK_LOSSES = (2.3004790897684924, 2.302371489704412, 2.3042759220785896)
 
 
@@ -64,7 +64,7 @@ def notebook_gradient_check(runner, settings):
 
 
 def notebook_initial_loss(runner, settings):
-    """The notebook's initial loss without dropout, 2.3004790897684924 (ASSIGNMENT.md §B): the weights
+    """The notebook's initial loss without dropout, 2.3004790897684924 (docs/assignments/cs231n-dropout.md): the weights
     drawn as weight_scale * randn(in, out) in layer order, biases 0. (With dropout the initial losses
     depend on how the masks are drawn, which any correct scheme may do its own way: not graded.)"""
     context = "\nReplay: run the notebook's cell that prints the initial losses for dropout_keep_ratio 1, 0.75, 0.5"

@@ -1,4 +1,4 @@
-"""nnti-7.4 (ASSIGNMENT.md §A, seed 003): the Dropout and L2regularization wrappers of the toy framework.
+"""nnti-7.4 (docs/assignments/nnti-7.4.md, seed 003): the Dropout and L2regularization wrappers of the toy framework.
 
 A submission: DIR/layers/Dropout.py and DIR/layers/L2regularization.py (or both at DIR's top),
 written against the course skeleton (`from layers import Linear` resolves to toyframe's).

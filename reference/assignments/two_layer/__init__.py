@@ -1,4 +1,4 @@
-"""two-layer (ASSIGNMENT.md §C/§D, seeds 000 and 001): a column-major 2-layer tanh/sigmoid net with
+"""two-layer (docs/assignments/two-layer.md, seeds 000 and 001): a column-major 2-layer tanh/sigmoid net with
 inverted dropout on the hidden layer and an L2-regularized cross-entropy, in the deeplearning.ai style.
 
 A submission: DIR/two_layer_net.py, numpy only, defining
