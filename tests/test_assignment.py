@@ -47,6 +47,9 @@ def test_check(graded, part, check, record_property):
     if isolation is not None or refused:
         record_property("isolation", {**(isolation or {}), "refused": refused})
     outcome = check_outcome(check, graded["runner"], settings(), graded["hints"], part.name)
+    handin = graded["runner"].handin_report()
+    if handin:
+        record_property("handin", handin)
     if not outcome.passed:
         record_property("causes", [[description, list(parts)] for description, parts in outcome.causes])  # data
         pytest.fail(outcome.message, pytrace=False)

@@ -14,6 +14,7 @@ from reference.batch import Row, grade_all, submissions_in
 from reference.batch.__main__ import main
 from reference.batch.summary import maximum_score, write_csv, write_histogram, write_summary
 from tests.catalogue import two_layer
+from tests.submissions.handins import as_notebook, nested, zipped
 
 PARTS = {"Forward with dropout": 1.0, "Regularized cost": 0.5, "Backward with dropout": 1.0, "Parameter update": 0.5}
 
@@ -53,20 +54,26 @@ def test_the_summary_gives_the_distribution_the_parts_and_the_common_failures(tm
     assert "- `dave`: timed out after 540 s" in text
 
 
-def test_submissions_are_the_folders_under_the_given_one(tmp_path):
+def test_submissions_are_the_folders_zips_and_notebooks_under_the_given_one(tmp_path):
     for name in ("b", "a", ".hidden"):
         (tmp_path / name).mkdir()
     (tmp_path / "notes.txt").write_text("not a submission")
-    assert [path.name for path in submissions_in(tmp_path)] == ["a", "b"]
-    with pytest.raises(ValueError, match="holds no submission folder"):
+    (tmp_path / "carol.zip").write_bytes(b"PK")
+    (tmp_path / "dave.ipynb").write_text("{}")
+    (tmp_path / "erin.ZIP").symlink_to(tmp_path / "carol.zip")
+    assert [path.name for path in submissions_in(tmp_path)] == ["a", "b", "carol.zip", "dave.ipynb"]
+    with pytest.raises(ValueError, match="holds no submission"):
         submissions_in(tmp_path / "a")
     with pytest.raises(ValueError, match="is not a folder of submissions"):
         submissions_in(tmp_path / "missing")
+    (tmp_path / "a.zip").write_bytes(b"PK")
+    with pytest.raises(ValueError, match=r"share a row name \(a\)"):
+        submissions_in(tmp_path)
 
 
 @pytest.mark.parametrize("arguments, message", [
     (["MISSING", "--output", "g.csv"], "is not a folder of submissions"),
-    (["EMPTY", "--output", "g.csv"], "holds no submission folder"),
+    (["EMPTY", "--output", "g.csv"], "holds no submission"),
     (["EMPTY", "--output", "g.csv", "--jobs", "0"], "--jobs must be at least 1"),
     (["EMPTY", "--output", "g.csv", "--assignment", "nnti-7.5"], "invalid choice"),
 ])
@@ -142,10 +149,13 @@ for attempt in (lambda: os.kill(os.getppid(), signal.SIGKILL),
 
 def _submissions(folder):
     """Two-layer submissions: right, wrong, one that does not parse, one that hangs at import, one that
-    attacks the grader at import and is otherwise right."""
+    attacks the grader at import and is otherwise right; the right one again as a zip of a folder and as
+    a notebook that trains forever at its top level."""
     for name in ("correct_tuple_cache_binomial", "mask_discarded_in_backward"):
         next(entry for entry in two_layer.CATALOGUE if entry.name == name).write(folder)
     right = next(entry for entry in two_layer.CORRECT if entry.name == "correct_tuple_cache_binomial")
+    zipped(nested(folder / ".to_zip", right.files), folder / "zipped.zip")
+    (folder / "notebook.ipynb").write_text((as_notebook(folder / ".notebook", right.files) / "homework.ipynb").read_text())
     for name, text in (("crash", "def forward_propagation_with_dropout(:\n"), ("hang", "while True:\n    pass\n"),
                        ("cheat", CHEATER + right.files["two_layer_net.py"])):
         (folder / name).mkdir()
@@ -165,7 +175,7 @@ def test_a_folder_of_submissions_each_costing_only_its_own_row(tmp_path, capsys)
         table = {line["submission"]: line for line in csv.DictReader(stream)}
     assert {name: float(line["total"]) for name, line in table.items()} == {
         "cheat": 3.0, "correct_tuple_cache_binomial": 3.0, "crash": 0.0, "hang": 0.0,
-        "mask_discarded_in_backward": 2.0}
+        "mask_discarded_in_backward": 2.0, "zipped": 3.0, "notebook": 3.0}
     assert table["mask_discarded_in_backward"]["Backward with dropout"] == "0"
     assert table["mask_discarded_in_backward"]["failed_checks"].startswith("Backward with dropout: ")
     assert table["hang"]["failed_checks"].startswith("Forward with dropout: ")  # the grader's own deadlines
@@ -173,5 +183,5 @@ def test_a_folder_of_submissions_each_costing_only_its_own_row(tmp_path, capsys)
     feedback = json.loads((tmp_path / "feedback" / "mask_discarded_in_backward.json").read_text())
     assert "**Likely cause:**" in feedback["tests"][2]["output"]  # each student's feedback, hint included
     summary = (tmp_path / "grades.md").read_text()
-    assert "5 submissions graded, 0 whose grading failed" in summary and (tmp_path / "grades.png").is_file()
+    assert "7 submissions graded, 0 whose grading failed" in summary and (tmp_path / "grades.png").is_file()
     assert "grading two-layer" in capsys.readouterr().err  # tqdm's bar

@@ -27,7 +27,11 @@ from reference.sandbox import isolation
 from reference.sandbox import limits, processes
 from reference.sandbox.runners import SubmissionFailure, SubmissionRunner
 from reference.sandbox.limits import Limits, WorkerIdentity
+from reference.core.strategies import designed_dropout_model
 from tests.submissions import CORRECT_L2, write_submission
+
+# A call that uses the submission's Dropout class (whose file raises what it found as it is imported).
+OBSERVE_DROPOUT = {"scenario": designed_dropout_model(seed=1, index=0, steps=0, passes=1), "graded": "dropout"}
 
 AS_ROOT = os.geteuid() == 0
 X86_64 = platform.machine() == "x86_64"
@@ -209,7 +213,7 @@ def test_every_refused_family_and_every_call_nobody_listed_fails_in_the_worker(w
                                                    l2=CORRECT_L2), LIMITS)
         try:
             with pytest.raises(SubmissionFailure) as failure:
-                runner.call("observe")
+                runner.call("observe", **OBSERVE_DROPOUT)  # the Dropout class reports its probes as it loads
             report = runner.isolation
         finally:
             runner.close()
@@ -347,7 +351,7 @@ def test_what_honest_code_does_still_works_in_the_worker(world):
     runner = SubmissionRunner(submission, LIMITS)
     try:
         with pytest.raises(SubmissionFailure) as failure:
-            runner.call("observe")
+            runner.call("observe", **OBSERVE_DROPOUT)
     finally:
         runner.close()
     found = re.search(r"HONEST(\{.*?\})END", str(failure.value))

@@ -2,7 +2,7 @@
 
     python -m reference.batch SUBMISSIONS --output grades.csv [--jobs N] [--assignment NAME | --grading-config COURSE]
 
-Every folder directly under SUBMISSIONS is one student's submission. Each is graded by the contract
+Every folder, .zip and .ipynb directly under SUBMISSIONS is one student's submission. Each is graded by the contract
 (`python -m pytest --assignment NAME --submission DIR --results-json FILE`) in a process of its own,
 whose worker has the same walls as any grading; run as root, the submissions graded at the same time
 get workers of different users (BATCH_UIDS), so that no student's code can signal or trace another's.
@@ -44,15 +44,28 @@ class Row:
     error: str = ""  # the grading itself failed: timed out, no results
 
 
+HANDED_IN_FILES = (".zip", ".ipynb")  # a file that is a whole submission by itself
+
+
 def submissions_in(folder):
-    """The submission folders directly under `folder` (sorted; hidden entries and files skipped)."""
+    """The submissions directly under `folder`, sorted: each folder, .zip and .ipynb (hidden entries and
+    other files skipped). A student's row is named after it (a file's without its suffix)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder of submissions")
-    found = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+    found = sorted(path for path in folder.iterdir() if not path.name.startswith(".") and not path.is_symlink()
+                   and (path.is_dir() or (path.is_file() and path.name.lower().endswith(HANDED_IN_FILES))))
     if not found:
-        raise ValueError(f"{folder} holds no submission folder (one folder per student)")
+        raise ValueError(f"{folder} holds no submission (one folder, .zip or .ipynb per student)")
+    stems = [_row_name(path) for path in found]
+    twice = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if twice:
+        raise ValueError(f"{folder}: two submissions would share a row name ({', '.join(twice)}): rename one")
     return found
+
+
+def _row_name(path):
+    return path.name if path.is_dir() else path.name.rsplit(".", 1)[0]
 
 
 def grading_command(submission, results, assignment=None, course=None, profile="grading"):
@@ -71,7 +84,7 @@ def grade_one(submission, slot, assignment=None, course=None, profile="grading",
     environment = dict(os.environ)
     if os.geteuid() == 0 and slot:
         environment["HARNESS_WORKER_UID"] = environment["HARNESS_WORKER_GID"] = str(BATCH_UIDS + slot)
-    row = Row(Path(submission).name)
+    row = Row(_row_name(Path(submission)))
     with tempfile.TemporaryDirectory(prefix="batch-") as scratch:
         results = Path(scratch) / "results.json"
         start = time.monotonic()

@@ -42,5 +42,9 @@ class InProcessRunner:
         return None
 
 
+    def handin_report(self):
+        return []
+
+
     def unavailable(self):
         return None

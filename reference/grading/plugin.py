@@ -155,6 +155,7 @@ class Points:
         self.config = config
         self.outcomes = {}
         self.isolation = None
+        self.handin = []  # how the hand-in was read: notes for the student
         self.started = time.monotonic()
         self.finished_parts = set()
 
@@ -166,6 +167,8 @@ class Points:
         properties = dict(report.user_properties)
         if properties.get("isolation"):
             self.isolation = properties["isolation"]
+        if properties.get("handin"):
+            self.handin = properties["handin"]
         if "part" not in properties or (report.passed and report.when != "call"):
             return
         key = (properties["part"], properties["check"])
@@ -191,7 +194,8 @@ class Points:
         run = run_facts({"name": settings.get_current_profile_name(), "max_examples": profile.max_examples,
                          "derandomize": profile.derandomize}, graded_course(self.config))
         document = results_json(part_results(outcomes, parts), time.monotonic() - self.started,
-                                assignment=assignment.NAME, complete=complete, isolation=self.isolation, run=run)
+                                assignment=assignment.NAME, complete=complete, isolation=self.isolation, run=run,
+                                handin=self.handin)
         write_atomically(self.config.getoption("--results-json"), json.dumps(document, indent=2))
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -200,6 +204,8 @@ class Points:
         results = part_results(self.outcomes, graded_parts(self.config))
         terminalreporter.write_sep("=", "points")
         terminalreporter.write_line(format_table(results))
+        for note in self.handin:
+            terminalreporter.write_line(f"hand-in: {note}")
         if self.isolation:
             missing = self.isolation.get("missing") or []
             walls = f"MISSING {'; '.join(missing)}" if missing else "all active"

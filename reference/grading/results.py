@@ -23,13 +23,15 @@ NOT_GRADED = ("Not graded: the grader stopped before this part (its time budget,
               "itself). Please tell course staff.")
 
 
-def results_json(results, execution_time, *, assignment, complete=True, isolation=None, run=None):
+def results_json(results, execution_time, *, assignment, complete=True, isolation=None, run=None, handin=()):
     """The document for `results` (PartResults, in the parts' order). complete=False: the grading is still
     under way, the parts without a result yet are reported as not graded."""
     lost = {result.part.name for result in results if result.score < result.part.points}
     graded = {result.part.name for result in results}
     tests = [_test(number, result, assignment, lost, graded, complete) for number, result in enumerate(results, 1)]
     output = markdown_table(results)
+    if handin:
+        output = f"{output}\n\n**How your hand-in was read**\n\n" + "\n".join(f"- {_inline(note)}" for note in handin)
     if isolation and isolation.get("refused"):
         output = f"**Grading was refused:** {isolation['refused']}\n\n{output}"
     if not complete:
@@ -41,6 +43,15 @@ def results_json(results, execution_time, *, assignment, complete=True, isolatio
     return {"score": math.fsum(result.score for result in results), "execution_time": round(execution_time, 3),
             "output": output, "output_format": "md", "test_output_format": "md", "stdout_visibility": "hidden",
             "tests": tests, "extra_data": extra}
+
+
+def _inline(text):
+    """A note in a Markdown list item: one line, its backticks kept as code spans, nothing else interpreted."""
+    pieces = " ".join(str(text).split()).split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: no code spans
+        pieces = ["'".join(pieces)]
+    return "`".join(piece if index % 2 else re.sub(r"([\\*_\[\]<>#|])", r"\\\1", piece)
+                    for index, piece in enumerate(pieces))
 
 
 def likely_cause(check, lost, graded, complete=True):

@@ -34,6 +34,17 @@ BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from reference.sandbox
 FAILURE_CHARACTERS = 2000
 
 
+HANDIN_NOTES, HANDIN_NOTE_CHARACTERS = 31, 400
+
+
+def handin_notes(notes):
+    """The worker's notes on the hand-in as the feedback may show them: strings, cut and counted (the
+    worker can send anything; nothing here decides a grade)."""
+    if not isinstance(notes, list):
+        return []
+    return [note[:HANDIN_NOTE_CHARACTERS] for note in notes[:HANDIN_NOTES] if isinstance(note, str)]
+
+
 class SubmissionFailure(AssertionError):
     """The submission could not answer a call: it raised, exited, hung, or sent something malformed."""
 
@@ -57,11 +68,13 @@ class SubmissionRunner:
         self.isolation = None
         self.leftovers = []  # pids of a worker's session that outlived every SIGKILL (none, so far)
         self.ipc_removed = []  # IPC objects its workers left behind, removed when they stopped (none, so far)
+        self.left_out = []  # the submission's files too large for the view
+        self.handin = []  # what reading the hand-in noted (the worker's words, checked and cut: feedback only)
         self._process = self._requests = self._replies = None
         self._broken = self._refused = None
         self._checks_begun = self._broken_in_check = 0
         self._budget_end = time.monotonic() + limits.total_seconds
-        self._view = build_view(self.directory, self.assignment_name)
+        self._view = build_view(self.directory, self.assignment_name, left_out=self.left_out)
         _RUNNERS.add(self)
 
     # -- the Runner interface --
@@ -101,6 +114,11 @@ class SubmissionRunner:
                 pass
         return self.isolation
 
+    def handin_report(self):
+        """What the student should know of how their hand-in was read: files too large to enter the
+        view, and the worker's notes (a notebook's cells not run, which file was graded, ...)."""
+        return [f"{path}: too large, not read" for path in self.left_out[:10]] + self.handin
+
     def close(self):
         self._stop()
         shutil.rmtree(self._view, ignore_errors=True)
@@ -132,6 +150,8 @@ class SubmissionRunner:
                        "sys.exit, os._exit, a crash, or the memory limit")
         except wire.WireError as error:
             self._fail(f"the submission's process sent a malformed reply: {error}")
+        if isinstance(reply, dict) and "handin" in reply:
+            self.handin = handin_notes(reply["handin"])
         if not isinstance(reply, dict) or reply.get("ok") is not True:
             error = reply.get("error") if isinstance(reply, dict) else None
             raise SubmissionFailure(_cut(error) if isinstance(error, str) else "the submission's call failed")

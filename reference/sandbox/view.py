@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 # functions or its two-layer net: they are model solutions.
 WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "model.py", "layers/__init__.py",
                    "layers/linear.py", "layers/wrapper.py")
-SUBMISSION_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 20 * 2**20
+# What of a submission enters the view: a file of at most SUBMISSION_FILE_BYTES (a notebook or a zip, whose
+# outputs or other members are mostly not read: ARCHIVE_FILE_BYTES), at most SUBMISSION_BYTES in all.
+SUBMISSION_FILE_BYTES, ARCHIVE_FILE_BYTES, SUBMISSION_BYTES = 2 * 2**20, 32 * 2**20, 64 * 2**20
+ARCHIVES = (".ipynb", ".zip")
+READ = (".py", ".ipynb", ".zip")  # what reference.handin reads of a hand-in
 
 
 def worker_modules(assignment_name):
@@ -81,12 +85,13 @@ def _is_trusted_package(path):
         len(parts) == 4 and parts[:2] == ("reference", "assignments") and parts[3] == "__init__.py")
 
 
-def build_view(directory, assignment_name=assignments.DEFAULT):
+def build_view(directory, assignment_name=assignments.DEFAULT, left_out=None):
     """The worker's world, a new folder (mode 755, files 644: readable by the worker's user, never
     writable by it): VIEW/reference (worker_modules(assignment_name) alone), VIEW/toyframe (the
     assignment's WORKER_TOYFRAME, of this module's WORKER_TOYFRAME), VIEW/submission (a copy of the
     submission's regular files, no links followed; at most SUBMISSION_FILE_BYTES each and
-    SUBMISSION_BYTES in all), VIEW/home (empty: the worker's HOME and working directory)."""
+    SUBMISSION_BYTES in all, or the one file handed in; what the caps left out goes in `left_out`),
+    VIEW/home (empty: the worker's HOME and working directory)."""
     view = Path(tempfile.mkdtemp(prefix="grading-view-"))
     try:
         for relative, path in worker_modules(assignment_name).items():
@@ -95,7 +100,9 @@ def build_view(directory, assignment_name=assignments.DEFAULT):
             if name not in WORKER_TOYFRAME:
                 raise ValueError(f"toyframe/{name} may not enter a worker's view (see WORKER_TOYFRAME)")
             _place(ROOT / "toyframe" / name, view / "toyframe" / name)
-        _copy_submission(Path(directory), view / "submission")
+        skipped = _copy_submission(Path(directory), view / "submission")
+        if left_out is not None:
+            left_out[:] = skipped
         (view / "home").mkdir()
         for folder, _, files in os.walk(view):
             os.chmod(folder, 0o755)
@@ -113,20 +120,34 @@ def _place(source, target):
 
 
 def _copy_submission(source, target):
+    """The submission's regular files (a folder's, or the one file handed in alone), within the caps;
+    returns the paths left out for their size, for the student's feedback."""
     target.mkdir()
-    if not source.is_dir():
-        return
-    total = 0
-    for folder, folders, files in os.walk(source):  # os.walk follows no link to a folder
-        folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "__pycache__")
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            size = path.stat().st_size
-            if size > SUBMISSION_FILE_BYTES or total + size > SUBMISSION_BYTES:
-                continue
-            total += size
-            destination = target / path.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+    if source.is_file() and not source.is_symlink():
+        files = [(source.parent, source.name)]
+    elif source.is_dir():
+        files = []
+        for folder, folders, names in os.walk(source):  # os.walk follows no link to a folder
+            folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "__pycache__")
+            files += [(Path(folder), name) for name in sorted(names)]
+    else:
+        return []
+    total, left_out = 0, []
+    # what the hand-in's reader reads first (a dataset beside the code must not crowd it out); only those
+    # are said when left out
+    files.sort(key=lambda entry: not entry[1].lower().endswith(READ))
+    for folder, name in files:
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        size = path.stat().st_size
+        cap = ARCHIVE_FILE_BYTES if name.lower().endswith(ARCHIVES) else SUBMISSION_FILE_BYTES
+        if size > cap or total + size > SUBMISSION_BYTES:
+            if name.lower().endswith(READ):
+                left_out.append(f"{path.relative_to(source.parent if source.is_file() else source)} ({size} bytes)")
+            continue
+        total += size
+        destination = target / (name if source.is_file() else path.relative_to(source))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+    return left_out

@@ -15,6 +15,9 @@ import pickle
 import sys
 import traceback
 
+from ..handin.signatures import SignatureMismatch
+from ..handin.sources import HandInError
+
 # A friendly early error for honest mistakes (opening a socket, writing a file): the wall is the
 # kernel's (reference.sandbox.isolation), not this hook, which the submission's own code could undo.
 FORBIDDEN_EVENTS = ("socket.", "subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
@@ -46,6 +49,7 @@ def main(argv):
         submission, load_error = assignment.load_submission(directory), None
     except BaseException as error:  # noqa: BLE001 - whatever the submission does at import
         submission, load_error = None, _describe(error, "importing the submission", directory)
+    notes = _handin_notes()  # what reading the hand-in noted, sent with the first reply
     while True:
         frame = wire.read_frame(requests)
         if frame is None:
@@ -58,12 +62,22 @@ def main(argv):
                 reply = {"ok": True, "result": assignment.TASKS[request["task"]](submission, **request["args"])}
             except BaseException as error:  # noqa: BLE001 - SystemExit included: it fails one call, not grading
                 reply = {"ok": False, "error": _describe(error, "running the submission", directory)}
+        if notes is not None:
+            reply["handin"], notes = notes, None
         try:
             payload = wire.encode(reply)
         except wire.WireError as error:
             payload = wire.encode({"ok": False, "error": f"the submission returned something that is not a plain "
                                                          f"array: {error}"})
         wire.write_frame(replies, payload)
+
+
+def _handin_notes():
+    try:
+        from ..handin.handin import report
+        return [str(note) for note in report()]
+    except BaseException:  # noqa: BLE001 - notes are feedback only: a submission that broke them loses them
+        return []
 
 
 WALLS_MODULES = ("pyseccomp", "seccomp", "landlock", f"{__package__}.isolation")
@@ -85,6 +99,8 @@ def _describe(error, doing, directory):
         text = str(error)
     except BaseException:  # noqa: BLE001 - a __str__ that raises
         text = "(its message could not be read)"
+    if isinstance(error, (HandInError, SignatureMismatch)):
+        return text[:ERROR_CHARACTERS]  # the hand-in's own plain sentence (a file missing, empty, unparsable)
     if len(text) > ERROR_CHARACTERS:
         text = text[:ERROR_CHARACTERS] + f" ... ({len(text) - ERROR_CHARACTERS} characters cut)"
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)

@@ -19,6 +19,7 @@ def forget_submission_modules():
     gone = {name: module for name, module in sys.modules.items() if name.split(".")[0] in SUBMISSION_MODULES}
     for name in gone:
         del sys.modules[name]
+    sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "HandInModules"]
     return gone
 
 

@@ -3,14 +3,16 @@ import spelling cs231n uses, and the tasks the trusted side may ask of them. The
 assignment that enters the worker's view: the standard library and numpy alone.
 """
 import contextlib
-import importlib.util
 import inspect
-import os
 import sys
 import types
 from dataclasses import dataclass
 
 import numpy as np
+
+from ...handin.handin import HandIn
+from ...handin.signatures import called
+from ...handin.sources import HandInError, Source, Wanted
 
 NAME = "cs231n-dropout"  # how the grader, a course file and a student name this assignment (found by this line)
 # The modules that loading a submission registers in sys.modules (a process that loads several forgets them).
@@ -206,64 +208,66 @@ class Loaded:
         return found
 
 
-def _package(name, path):
+def _load(name, source, aliases=()):
+    """The module `name` from the course's own `source`, also known by each of `aliases`."""
     module = types.ModuleType(name)
-    module.__path__ = [path]
-    module.__package__ = name
-    sys.modules[name] = module
-    return module
-
-
-def _load(name, path=None, source=None, aliases=()):
-    """The module `name` from the file `path` (or from `source`), also known by each of `aliases`."""
-    if path is not None:
-        spec = importlib.util.spec_from_file_location(name, path)
-    else:
-        spec = importlib.util.spec_from_loader(name, loader=None)
-    module = importlib.util.module_from_spec(spec)
+    module.__package__ = name.rpartition(".")[0]
     for alias in (name, *aliases):
         sys.modules[alias] = module
     parent, _, child = name.rpartition(".")
     if parent:
         setattr(sys.modules[parent], child, module)
-    if path is not None:
-        spec.loader.exec_module(module)
-    else:
-        exec(compile(source, f"<course's {name}>", "exec"), module.__dict__)
+    exec(compile(source, f"<course's {name}>", "exec"), module.__dict__)
     return module
 
 
+LAYERS = Wanted("layers.py", ("dropout_forward", "dropout_backward"), places=("layers.py", "cs231n/layers.py"))
+NET = Wanted("fc_net.py", ("FullyConnectedNet",), places=("fc_net.py", "cs231n/classifiers/fc_net.py"))
+
+
 def load_submission(directory):
-    """Loaded: layers.py imported (as cs231n.layers, layers and cs231n.classifiers.layers alike), then
-    layer_utils and fc_net, then dropout_forward/backward replaced everywhere by a DropoutRecorder; an error in
-    fc_net.py (or layer_utils.py) is kept for the net's tasks, so the dropout parts still grade."""
-    root = os.path.join(directory, "cs231n") if os.path.isfile(os.path.join(directory, "cs231n", "layers.py")) \
-        else directory
-    if not os.path.isfile(os.path.join(root, "layers.py")):
-        raise FileNotFoundError("layers.py was not found at the top of the submission (nor in cs231n/)")
-    classifiers = os.path.join(root, "classifiers")
-    net_folder = classifiers if os.path.isfile(os.path.join(classifiers, "fc_net.py")) else root
-    _package("cs231n", root)
-    _package("cs231n.classifiers", net_folder)
-    layers = _load("cs231n.layers", os.path.join(root, "layers.py"), aliases=("layers", "cs231n.classifiers.layers"))
+    """Loaded: layers.py found anywhere in the hand-in (or a notebook defining dropout_forward/backward),
+    imported as cs231n.layers, layers and cs231n.classifiers.layers alike; then layer_utils (the hand-in's
+    beside layers.py, else the course's) and fc_net; then dropout_forward/backward replaced everywhere by a
+    DropoutRecorder. An error in fc_net.py (or layer_utils.py), or its absence, is kept for the net's tasks,
+    so the dropout parts still grade."""
+    handin = HandIn(directory)
+    source = handin.find(LAYERS)
+    root = source.path.rpartition("/")[0]
+    try:
+        net_source, net_error = handin.find(NET), None
+    except HandInError as error:
+        net_source, net_error = None, error
+    net_folder = net_source.path.rpartition("/")[0] if net_source else root
+    handin.package("cs231n", root)
+    handin.package("cs231n.classifiers", net_folder)
+    layers = handin.load_source(source, "cs231n.layers", aliases=("layers", "cs231n.classifiers.layers"))
     recorder = DropoutRecorder(getattr(layers, "dropout_forward", None), getattr(layers, "dropout_backward", None))
     loaded = Loaded(layers, recorder)
     try:
-        _course_helpers(root)
-        utils = os.path.join(root, "layer_utils.py")
+        _course_helpers(handin, root)
         aliases = ("layer_utils", "cs231n.classifiers.layer_utils")
-        if os.path.isfile(utils):
-            _load("cs231n.layer_utils", utils, aliases=aliases)
+        utils = _beside(root, "layer_utils.py")
+        if utils in handin.tree.files:
+            utilities = handin.load_source(Source(utils, text=handin.finder.text(utils)), "cs231n.layer_utils",
+                                           aliases=aliases)
         else:
-            _load("cs231n.layer_utils", source=COURSE_LAYER_UTILS, aliases=aliases)
-        net_file = os.path.join(net_folder, "fc_net.py")
-        if not os.path.isfile(net_file):
-            raise FileNotFoundError("fc_net.py was not found at the top of the submission (nor in cs231n/classifiers/)")
-        loaded.fc_net = _load("cs231n.classifiers.fc_net", net_file, aliases=("fc_net", "cs231n.fc_net"))
+            utilities = _load("cs231n.layer_utils", COURSE_LAYER_UTILS, aliases=aliases)
+        if net_error is not None:
+            raise net_error
+        loaded.fc_net = handin.load_source(net_source, "cs231n.classifiers.fc_net", aliases=("fc_net", "cs231n.fc_net"))
+        if net_source.notebook is not None:  # its `from layer_utils import *` ran before layer_utils could load
+            for name, value in vars(utilities).items():
+                if not name.startswith("_"):
+                    vars(loaded.fc_net).setdefault(name, value)
     except Exception as error:  # noqa: BLE001 - the net's tasks report it
         loaded.fc_net_error = error
     recorder.install()
     return loaded
+
+
+def _beside(folder, name):
+    return f"{folder}/{name}" if folder else name
 
 
 # The course's layer_utils.py starts `from .fast_layers import *` (or `from cs231n.fast_layers import *`):
@@ -272,13 +276,13 @@ def load_submission(directory):
 COURSE_HELPERS = ("fast_layers", "im2col", "im2col_cython")
 
 
-def _course_helpers(root):
+def _course_helpers(handin, root):
     for name in COURSE_HELPERS:
-        path = os.path.join(root, f"{name}.py")
+        path = _beside(root, f"{name}.py")
         try:
-            if not os.path.isfile(path):
+            if path not in handin.tree.files:
                 raise ImportError(name)
-            _load(f"cs231n.{name}", path, aliases=(name,))
+            handin.load_source(Source(path, text=handin.finder.text(path)), f"cs231n.{name}", aliases=(name,))
         except Exception:  # noqa: BLE001 - a stand-in instead: nothing graded uses them
             stand_in = types.ModuleType(f"cs231n.{name}", "an empty stand-in for the course's helper module")
             for alias in (f"cs231n.{name}", name):
@@ -309,12 +313,14 @@ def _dropout_forward(loaded, x, p, mode, seed, rng_seed, dtype="float64"):
     seeded by rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
     np.random.seed(rng_seed)
     dropout_param = {"p": p, "mode": mode, **({} if seed is None else {"seed": seed})}
-    out, loaded.cache = loaded.function("dropout_forward")(np.array(x, dtype=_dtype(dtype)), dropout_param)
+    out, loaded.cache = called(loaded.function("dropout_forward"), "dropout_forward(x, dropout_param)",
+                               np.array(x, dtype=_dtype(dtype)), dropout_param)
     return _plain(out)
 
 
 def _dropout_backward(loaded, dout, dtype="float64"):
-    return _plain(loaded.function("dropout_backward")(np.array(dout, dtype=_dtype(dtype)), loaded.cache))
+    return _plain(called(loaded.function("dropout_backward"), "dropout_backward(dout, cache)",
+                         np.array(dout, dtype=_dtype(dtype)), loaded.cache))
 
 
 def _net(loaded, architecture, keep, reg, seed, construct_seed, dtype="float64"):

@@ -2,10 +2,11 @@
 may ask of them. The only file of the assignment that enters the worker's view: the standard library,
 numpy and toyframe's skeleton alone.
 """
-import importlib.util
-import os
 import sys
 import types
+
+from ...handin.handin import HandIn
+from ...handin.sources import HandInError, Wanted
 
 NAME = "nnti-7.4"  # how the grader, a course file and a student name this assignment (found by this line)
 # The modules that loading a submission registers in sys.modules (a process that loads several forgets them).
@@ -18,11 +19,19 @@ WORKER_TOYFRAME = ("__init__.py", "_checks.py", "activations.py", "losses.py", "
 CLASS_NAMES = {"dropout": "Dropout", "l2": "L2regularization"}
 
 
-def _submission_file(directory, name):
-    for candidate in (os.path.join(directory, "layers", f"{name}.py"), os.path.join(directory, f"{name}.py")):
-        if os.path.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(f"{name}.py was not found in {directory} (nor in its layers/ folder)")
+HANDED_IN = {kind: Wanted(f"{name}.py", (name,), places=(f"layers/{name}.py", f"{name}.py"))
+             for kind, name in CLASS_NAMES.items()}
+
+
+class Missing:
+    """A graded class the hand-in does not provide: raises its reason when the grader uses it, so the
+    other class's part still grades."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __call__(self, *args, **kwargs):
+        raise self.error
 
 
 def _skeleton_aliases():
@@ -42,15 +51,23 @@ def _skeleton_aliases():
 
 
 def load_submission(directory):
-    """{"dropout": Dropout, "l2": L2regularization} from the submission's two files."""
+    """{"dropout": Dropout, "l2": L2regularization}, each from its file found anywhere in the hand-in (or a
+    notebook defining the class); one that cannot be loaded stands as a Missing that raises why."""
     layers = _skeleton_aliases()
+    handin = HandIn(directory)
     classes = {}
     for kind, name in CLASS_NAMES.items():
-        spec = importlib.util.spec_from_file_location(f"layers.{name}", _submission_file(directory, name))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        classes[kind] = getattr(module, name)
+        try:
+            module = handin.load(HANDED_IN[kind], f"layers.{name}")
+            classes[kind] = getattr(module, name, None)
+            if not isinstance(classes[kind], type):
+                defined = sorted(n for n, v in vars(module).items() if isinstance(v, type) and not n.startswith("_")
+                                 and getattr(v, "__module__", None) == module.__name__)
+                raise HandInError(f"{module.__file__.rsplit('/', 1)[-1]} defines no class {name}"
+                                  + (f" (it defines {', '.join(defined)})" if defined else ""))
+        except Exception as error:  # noqa: BLE001 - this class's part reports it; the other still grades
+            classes[kind] = Missing(error)
+            continue
         setattr(layers, name, classes[kind])
     return classes
 

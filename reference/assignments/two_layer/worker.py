@@ -1,14 +1,15 @@
 """two-layer's worker half: the student's two_layer_net.py and the tasks the trusted side may ask of it.
 The only file of the assignment that enters the worker's view: the standard library and numpy alone.
 """
-import importlib.util
-import os
 import re
-import sys
 import types
 from dataclasses import dataclass
 
 import numpy as np
+
+from ...handin.handin import HandIn, source_text
+from ...handin.signatures import called
+from ...handin.sources import Wanted
 
 NAME = "two-layer"  # how the grader, a course file and a student name this assignment (found by this line)
 # The modules that loading a submission registers in sys.modules (a process that loads several forgets them).
@@ -20,6 +21,10 @@ WORKER_TOYFRAME = ()
 FILE = "two_layer_net.py"
 FUNCTIONS = ("forward_propagation_with_dropout", "compute_cost_with_regularization",
              "backward_propagation_with_dropout", "update_parameters")
+CALLS = ("forward_propagation_with_dropout(X, parameters, keep_prob)",
+         "compute_cost_with_regularization(A2, Y, parameters, lambd)",
+         "backward_propagation_with_dropout(X, Y, cache, keep_prob, lambd)",
+         "update_parameters(parameters, grads, learning_rate)")
 PARAMETERS = ("W1", "b1", "W2", "b2")
 CACHE_DEPTH, CACHE_ARRAYS = 4, 64
 
@@ -88,22 +93,25 @@ def _plain(value):
     return array.astype(np.float64) if array.dtype.kind in "biuf" else array
 
 
+HANDED_IN = Wanted(FILE, FUNCTIONS, places=(FILE,))
+
+
 def load_submission(directory):
-    path = os.path.join(directory, FILE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{FILE} was not found at the top of the submission")
-    spec = importlib.util.spec_from_file_location("two_layer_net", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return loaded(module)
+    """Loaded: two_layer_net.py found anywhere in the hand-in (or a notebook defining the functions)."""
+    handin = HandIn(directory)
+    source = handin.find(HANDED_IN)
+    return loaded(handin.load_source(source, "two_layer_net"), source_text(source))
 
 
-def loaded(module):
-    """Loaded of an imported two_layer_net, its key style read from its source: the seeds' lower-case
-    keys when it names "w1" and never "W1"."""
-    with open(module.__file__, encoding="utf-8", errors="replace") as source:
-        text = source.read()
+def loaded(module, text=None):
+    """Loaded of an imported two_layer_net, its key style read from its source text (its file's, when not
+    given): the seeds' lower-case keys when it names "w1" and never "W1"."""
+    if text is None:
+        try:
+            with open(module.__file__, encoding="utf-8", errors="replace") as source:
+                text = source.read()
+        except (OSError, TypeError, AttributeError):
+            text = ""
     lower_case = bool(re.search(r"""['"]w1['"]""", text)) and not re.search(r"""['"]W1['"]""", text)
     return Loaded(module, lower_case=lower_case)
 
@@ -112,23 +120,25 @@ def _forward(loaded, X, parameters, keep_prob, seed):
     """The forward pass with NumPy's global RNG seeded by `seed` (a grade never depends on the run):
     A2, and the arrays of its cache; the cache itself stays here for the backward pass."""
     np.random.seed(seed)
-    A2, loaded.cache = loaded.function(FUNCTIONS[0])(np.array(X), loaded.parameters(parameters), keep_prob)
+    A2, loaded.cache = called(loaded.function(FUNCTIONS[0]), CALLS[0], np.array(X), loaded.parameters(parameters),
+                              keep_prob)
     return {"A2": _plain(A2), "cache": [_plain(array) for array in cache_arrays(loaded.cache)]}
 
 
 def _backward(loaded, X, Y, keep_prob, lambd):
     """The backward pass on the last forward pass's cache -> dW1, db1, dW2, db2."""
-    grads = loaded.function(FUNCTIONS[2])(np.array(X), np.array(Y), loaded.cache, keep_prob, lambd)
+    grads = called(loaded.function(FUNCTIONS[2]), CALLS[2], np.array(X), np.array(Y), loaded.cache, keep_prob, lambd)
     return loaded.canonical(grads, gradient=True)
 
 
 def _cost(loaded, A2, Y, parameters, lambd):
-    return _plain(loaded.function(FUNCTIONS[1])(np.array(A2), np.array(Y), loaded.parameters(parameters), lambd))
+    return _plain(called(loaded.function(FUNCTIONS[1]), CALLS[1], np.array(A2), np.array(Y),
+                         loaded.parameters(parameters), lambd))
 
 
 def _update(loaded, parameters, grads, learning_rate):
-    updated = loaded.function(FUNCTIONS[3])(loaded.parameters(parameters), loaded.parameters(grads, gradient=True),
-                                            learning_rate)
+    updated = called(loaded.function(FUNCTIONS[3]), CALLS[3], loaded.parameters(parameters),
+                     loaded.parameters(grads, gradient=True), learning_rate)
     return loaded.canonical(updated)
 
 

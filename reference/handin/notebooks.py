@@ -1,0 +1,192 @@
+"""A Jupyter notebook's graded definitions: from its code cells, in order, the imports, functions, classes and
+constants (a name bound to a literal, a lambda, or another name); every other top-level statement (training
+loops, plots, prints, data loading, calls) is not run, and each cell that lost one is named for the
+student. Magics and shell lines (`%matplotlib`, `!pip`) are dropped; a cell in a non-Python cell magic
+(`%%bash`, `%%writefile`) is skipped whole. Outputs and attachments are never read.
+"""
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+
+CELLS = 5000
+CELL_CHARACTERS = 500_000
+PYTHON_CELL_MAGICS = ("%%time", "%%capture")  # their body is the cell's Python, run once
+_LINE_MAGIC = re.compile(r"^(\s*)(?:[%!]|\w[\w.]*\s*=\s*[%!])")
+
+
+class NotebookError(ValueError):
+    """The file is not a notebook this grader can read: one plain sentence."""
+
+
+@dataclass
+class Statement:
+    """One kept top-level statement of a cell, compiled on its own (so one that fails is skipped alone)."""
+    code: object
+    line: int
+    text: str
+    is_import: bool
+
+
+@dataclass
+class Cell:
+    number: int  # 1-based among all the notebook's cells, as the student counts them
+    filename: str  # the name its code is compiled under: "<path> [cell N]"
+    lines: list
+    statements: list
+    defines: tuple
+
+
+@dataclass
+class Notebook:
+    path: str
+    cells: list = field(default_factory=list)
+    not_run: list = field(default_factory=list)  # the numbers of the cells whose top-level code was not run
+    skipped: list = field(default_factory=list)  # "cell N: why the whole cell was skipped"
+
+    def summary(self):
+        """What the student should know of how this notebook was read, in a few sentences."""
+        said = []
+        if self.not_run:
+            cells = ", ".join(map(str, self.not_run[:15])) + (" ..." if len(self.not_run) > 15 else "")
+            said.append(f"{self.path}: only imports, functions, classes and constants are graded; the other "
+                        f"top-level code of cell{'s' if len(self.not_run) > 1 else ''} {cells} was not run")
+        said += [f"{self.path}, {reason}" for reason in self.skipped[:10]]
+        return said
+
+    @property
+    def defines(self):
+        return {name for cell in self.cells for name in cell.defines}
+
+
+def read_notebook(data, path, filename_prefix):
+    """The Notebook at `path` (its bytes `data`); each kept cell compiled as f"{filename_prefix} [cell N]".
+    NotebookError when it is not a notebook's JSON."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise NotebookError(f"{path} is not a readable notebook (not valid JSON: {_short(error)})") from None
+    if not isinstance(document, dict):
+        raise NotebookError(f"{path} is not a notebook (its JSON is not an object)")
+    cells = document.get("cells")
+    if cells is None and isinstance(document.get("worksheets"), list):  # nbformat 3
+        cells = [cell for sheet in document["worksheets"] if isinstance(sheet, dict)
+                 for cell in sheet.get("cells", []) if isinstance(sheet.get("cells"), list)]
+    if not isinstance(cells, list):
+        raise NotebookError(f"{path} is not a notebook (no list of cells)")
+    if len(cells) > CELLS:
+        raise NotebookError(f"{path} has {len(cells)} cells; at most {CELLS} are read")
+    notebook = Notebook(path)
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        source = "".join(part for part in source if isinstance(part, str)) if isinstance(source, list) else source
+        if not isinstance(source, str):
+            continue
+        if len(source) > CELL_CHARACTERS:
+            notebook.skipped.append(f"cell {number}: longer than {CELL_CHARACTERS} characters, not read")
+            continue
+        kept = _cell(number, source, f"{filename_prefix} [cell {number}]", notebook)
+        if kept is not None:
+            notebook.cells.append(kept)
+    return notebook
+
+
+def _cell(number, source, filename, notebook):
+    first = source.lstrip().split("\n", 1)[0].strip()
+    if first.startswith("%%"):
+        if not first.startswith(PYTHON_CELL_MAGICS):
+            notebook.skipped.append(f"cell {number}: a `{first.split()[0]}` cell, not Python: skipped")
+            return None
+        source = "\n" + source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
+    lines = source.split("\n")
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError:  # magics first (a line that starts with % inside an expression is Python's)
+        lines = [_without_magic(line) for line in lines]
+        try:
+            tree = ast.parse("\n".join(lines), filename)
+        except SyntaxError as error:
+            notebook.skipped.append(f"cell {number}: a syntax error at line {error.lineno} ({error.msg}): "
+                                    f"the whole cell was skipped")
+            return None
+    statements, not_run = [], []
+    for node in tree.body:
+        if _kept(node):
+            module = ast.Module(body=[node], type_ignores=[])
+            statements.append(Statement(compile(module, filename, "exec"), node.lineno,
+                                        _line(lines, node.lineno), isinstance(node, (ast.Import, ast.ImportFrom))))
+        elif not _ignorable(node):
+            not_run.append(node.lineno)
+    if not_run:
+        notebook.not_run.append(number)
+    if not statements:
+        return None
+    return Cell(number, filename, [line + "\n" for line in source.split("\n")], statements,
+                tuple(name for node in tree.body if _kept(node) for name in _bound(node)))
+
+
+def _without_magic(line):
+    """A magic or shell line as `pass` at its indentation (a block it ends keeps a body)."""
+    found = _LINE_MAGIC.match(line)
+    return f"{found.group(1)}pass" if found else line
+
+
+def _kept(node):
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, ast.Assign):
+        return all(isinstance(target, ast.Name) for target in node.targets) and _static(node.value)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.value is not None and _static(node.value)
+    if isinstance(node, ast.Try):  # try: import x / except ImportError: x = None
+        return all(_kept(child) or isinstance(child, ast.Pass) for child in
+                   node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body])
+    return False
+
+
+def _static(value):
+    """A literal, a name, an attribute, a lambda, or containers and arithmetic of those: nothing runs."""
+    if isinstance(value, (ast.Constant, ast.Name, ast.Lambda)):
+        return True
+    if isinstance(value, ast.Attribute):
+        return _static(value.value)
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return all(_static(element) for element in value.elts)
+    if isinstance(value, ast.Dict):
+        return all(key is None or _static(key) for key in value.keys) and all(_static(v) for v in value.values)
+    if isinstance(value, ast.UnaryOp):
+        return _static(value.operand)
+    if isinstance(value, ast.BinOp):
+        return _static(value.left) and _static(value.right)
+    return False
+
+
+def _ignorable(node):
+    """A docstring-like string, `pass`, or a bare name (a cell that displays a value): nothing to report."""
+    return isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.Name)))
+
+
+def _bound(node):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (node.name,)
+    if isinstance(node, ast.Assign):
+        return tuple(target.id for target in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return (node.target.id,)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return tuple((alias.asname or alias.name.split(".")[0]) for alias in node.names if alias.name != "*")
+    if isinstance(node, ast.Try):
+        return tuple(name for child in node.body for name in _bound(child))
+    return ()
+
+
+def _line(lines, number):
+    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _short(error):
+    text = str(error)
+    return text if len(text) <= 120 else text[:117] + "..."
