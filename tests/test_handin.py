@@ -107,17 +107,20 @@ def test_a_notebook_runs_only_its_definitions_and_says_which_cells_it_skipped(tm
     (tmp_path / "hw.ipynb").write_text(notebook(
         "%matplotlib inline\nimport numpy as np\nimport not_a_module_here\n", draft,
         "open('/etc/passwd')\nwhile True:\n    pass\n", "%%bash\necho hi\n",
-        "def broken(:\n    pass\n", "KEEP = 0.8\nSHAPE = (2, 3)\nact = lambda z: np.tanh(z)\nmodel = build()\n", final))
+        "def broken(:\n    pass\n", "KEEP = 0.8\nSHAPE = (2, 3)\nact = lambda z: np.tanh(z)\nmodel = build()\nEPS = np.finfo(float).eps\n"
+        "trained = np.load('weights.npy')\nrun = trainer.fit(KEEP)\n", final))
     handin = HandIn(tmp_path)
     module = handin.load(WANTED, "two_layer_net")
     assert module.forward_propagation_with_dropout(None, None) == "the last one"
-    assert (module.KEEP, module.SHAPE, module.act(0.0)) == (0.8, (2, 3), 0.0) and not hasattr(module, "model")
+    assert (module.KEEP, module.SHAPE, module.act(0.0), module.EPS) == (0.8, (2, 3), 0.0, np.finfo(float).eps)
+    assert not hasattr(module, "model") and not hasattr(module, "run") and not hasattr(module, "trained")
     notes = "\n".join(report())
     assert "graded the notebook hw.ipynb for two_layer_net.py" in notes
     assert "top-level code of cells 4, 7 was not run" in notes
     assert "cell 5: a `%%bash` cell, not Python: skipped" in notes
     assert "cell 6: a syntax error at line 1" in notes
     assert "not_a_module_here (cell 2)" in notes
+    assert "cell 7, line 6: `trained = np.load('weights.npy')` raised FileNotFoundError" in notes
 
 
 def test_a_notebook_error_names_its_cell_and_line(tmp_path):

@@ -1,5 +1,5 @@
 """A Jupyter notebook's graded definitions: from its code cells, in order, the imports, functions, classes and
-constants (a name bound to a literal, a lambda, or another name); every other top-level statement (training
+constants (a name bound to a literal, a lambda, another name, or numpy's or math's function of those); every other top-level statement (training
 loops, plots, prints, data loading, calls) is not run, and each cell that lost one is named for the
 student. Magics and shell lines (`%matplotlib`, `!pip`) are dropped; a cell in a non-Python cell magic
 (`%%bash`, `%%writefile`) is skipped whole. Outputs and attachments are never read.
@@ -146,10 +146,40 @@ def _kept(node):
     return False
 
 
+# Calls a constant may make (EPS = np.finfo(float).eps, SQRT2 = math.sqrt(2), W0 = np.zeros((3, 1))): numpy's
+# and math's functions and a few builtins, on arguments that are constants themselves. A call of the
+# student's own functions (a training run) never is one.
+CONSTANT_MODULES = ("np", "numpy", "math")
+CONSTANT_BUILTINS = ("float", "int", "bool", "str", "tuple", "list", "dict", "set", "frozenset", "range", "slice",
+                     "complex", "abs", "min", "max", "round", "len", "sum", "pow")
+
+
+def _constant_call(value):
+    callee = value.func
+    while isinstance(callee, ast.Attribute):
+        callee = callee.value
+    if not isinstance(callee, ast.Name):
+        return False
+    root = callee.id
+    if not (root in CONSTANT_MODULES or (root in CONSTANT_BUILTINS and isinstance(value.func, ast.Name))):
+        return False
+    return all(_static(argument) for argument in value.args) and all(_static(keyword.value)
+                                                                     for keyword in value.keywords)
+
+
 def _static(value):
-    """A literal, a name, an attribute, a lambda, or containers and arithmetic of those: nothing runs."""
+    """A literal, a name, an attribute, a lambda, a call of numpy's or math's on such values, or containers
+    and arithmetic of those: nothing of the student's runs."""
     if isinstance(value, (ast.Constant, ast.Name, ast.Lambda)):
         return True
+    if isinstance(value, ast.Call):
+        return _constant_call(value)
+    if isinstance(value, ast.Starred):
+        return _static(value.value)
+    if isinstance(value, ast.Subscript):
+        return _static(value.value) and _static(value.slice)
+    if isinstance(value, ast.Slice):
+        return all(part is None or _static(part) for part in (value.lower, value.upper, value.step))
     if isinstance(value, ast.Attribute):
         return _static(value.value)
     if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
