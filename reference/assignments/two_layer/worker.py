@@ -60,11 +60,12 @@ class Loaded:
     module: object
     lower_case: bool  # the seeds' keys w1, dw1, ... rather than W1, dW1, ...
     cache: object = None  # the cache of the last forward pass, for the backward pass that follows
+    graded: str = FILE  # the file (or notebook) the functions come from, as the student names it
 
     def function(self, name):
         found = getattr(self.module, name, None)
         if not callable(found):
-            raise AttributeError(f"{FILE} defines no function named {name!r} (the assignment asks for "
+            raise AttributeError(f"{self.graded} defines no function named {name!r} (the assignment asks for "
                                  f"{', '.join(FUNCTIONS)})")
         return found
 
@@ -100,7 +101,9 @@ def load_submission(directory):
     """Loaded: two_layer_net.py found anywhere in the hand-in (or a notebook defining the functions)."""
     handin = HandIn(directory)
     source = handin.find(HANDED_IN)
-    return loaded(handin.load_source(source, "two_layer_net"), source_text(source))
+    graded = loaded(handin.load_source(source, "two_layer_net"), source_text(source))
+    graded.graded = source.path
+    return graded
 
 
 def loaded(module, text=None):
