@@ -65,7 +65,7 @@ SUBMISSIONS = {
         "correct": _classes(correct.DropoutRandGreater, correct.L2UsesAlias),
         "correct, slow Python loops": _classes(correct.DropoutPythonLoops, correct.L2UsesAlias),
         "wrong: Dropout never drops": _classes(wrong_dropouts.ScalesWithoutDropping, correct.L2UsesAlias),
-        "wrong: every part": _classes(wrong_dropouts.NoRescaling, wrong_l2.MissingFactorTwo),
+        "wrong: every part": _classes(wrong_dropouts.RescalesInBackwardOnly, wrong_l2.MissingFactorTwo),
         "wrong: drops everything": _classes(wrong_dropouts.DropsEverything, correct.L2UsesAlias),
         "hostile: hoards memory": lambda folder: write_submission(folder, dropout=HOARDS_MEMORY_THEN_CORRECT),
         # the grader's own peak is highest while hypothesis shrinks a wrong submission's failures
@@ -76,7 +76,7 @@ SUBMISSIONS = {
         "correct": _entry(cs231n_dropout.CATALOGUE, "flat_canonical"),
         "correct, row loops": _entry(cs231n_dropout.CATALOGUE, "flat_plain_imports_row_loop"),
         "wrong: never drops": _entry(cs231n_dropout.CATALOGUE, "mode_typo_never_drops"),
-        "wrong: every part": _entry(cs231n_dropout.CATALOGUE, "rescale_only_in_backward"),
+        "wrong: both dropout parts": _entry(cs231n_dropout.CATALOGUE, "precedence_p_over_p"),
         "wrong: softmax gradient": _entry(cs231n_dropout.CATALOGUE, "softmax_grad_not_averaged"),
         "hostile: hoards memory": _entry(cs231n_dropout.CATALOGUE, "flat_canonical", hoarding="layers.py"),
     },

@@ -401,3 +401,98 @@ def test_a_function_with_the_wrong_signature_is_one_plain_sentence(tmp_path):
                                                 r"assignment's call forward_propagation_with_dropout\(X, parameters, "
                                                 r"keep_prob\): too many positional arguments"):
         runner.call("forward", X=np.zeros((2, 4)), parameters=parameters, keep_prob=0.5, seed=1)
+
+
+# ---- The sixth red team's hand-ins (the reader) --------------------------------------------------------
+
+def test_a_tree_thousands_of_folders_deep_is_walked_without_recursion_and_only_so_deep(tmp_path):
+    from reference.sandbox.view import build_view
+    deep = tmp_path / "hand-in"
+    folders = [deep]
+    for _ in range(1200):  # made and removed one level at a time: os.makedirs and shutil.rmtree recurse
+        folders[-1].mkdir()
+        folders.append(folders[-1] / "d")
+    (deep / "two_layer_net.py").write_text(GOOD)
+    (folders[-2] / "buried.py").write_text("X = 1\n")
+    try:
+        assert set(tree_module.read_tree(str(deep)).files) == {"two_layer_net.py"}
+        view = build_view(deep, "two-layer", left_out=[])
+        try:
+            assert (view / "submission" / "two_layer_net.py").is_file()
+        finally:
+            import shutil
+            shutil.rmtree(view)
+    finally:
+        (folders[-2] / "buried.py").unlink()
+        for folder in reversed(folders[1:-1]):
+            folder.rmdir()
+
+
+def test_a_notebook_in_nbformat_3_is_read_as_jupyter_reads_it():
+    shown = {"cell_type": "code", "input": [OTHER]}
+    hidden = {"cell_type": "code", "source": [GOOD]}
+    document = {"nbformat": 3, "worksheets": [{"cells": [shown]}], "cells": [hidden]}
+    notebook = read_notebook(json.dumps(document).encode(), "a.ipynb", "/x/a.ipynb")
+    assert len(notebook.cells) == 1 and "other" in "".join(notebook.cells[0].lines)
+
+
+def test_a_constant_that_calls_anything_but_numpy_or_math_is_not_run(tmp_path):
+    (tmp_path / "hw.ipynb").write_text(notebook(
+        "import numpy as np\n", "np = exec\nRAN = np('import os; RAN_CODE = 1')\n", GOOD,
+        "import numpy as np\nEPS = np.finfo(float).eps\nbad = np.apply_along_axis(print, 0, np.zeros(1))\n"))
+    module = HandIn(tmp_path).load(WANTED, "two_layer_net")
+    assert not hasattr(module, "RAN") and not hasattr(module, "RAN_CODE") and not hasattr(module, "bad")
+    assert module.EPS == np.finfo(float).eps
+    assert sum("calls something other than numpy's or math's functions" in note for note in report()) == 2
+
+
+def test_a_course_helper_sharing_one_name_does_not_outrank_the_notebook_defining_them_all(tmp_path):
+    names = ("forward_propagation_with_dropout", "update_parameters")
+    wanted = Wanted("two_layer_net.py", names)
+    handin = _handin(tmp_path, {"reg_utils.py": "def update_parameters(p, g, lr):\n    return 'helper'\n",
+                                "hw.ipynb": notebook(GOOD, "def update_parameters(p, g, lr):\n    return p\n")})
+    assert handin.find(wanted).path == "hw.ipynb"
+
+
+def test_a_notebooks_copy_with_other_outputs_is_the_same_code(tmp_path):
+    first = json.loads(notebook(GOOD))
+    copy = json.loads(notebook(GOOD))
+    copy["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ran again\n"]}]
+    handin = _handin(tmp_path, {"hw.ipynb": json.dumps(first), "hw-Copy1.ipynb": json.dumps(copy)})
+    assert handin.find(WANTED).path == "hw-Copy1.ipynb"
+
+
+def test_ipython_help_lines_and_writefile_cells(tmp_path):
+    handin = _handin(tmp_path / "1", {"hw.ipynb": notebook("import numpy as np\nnp.random.rand?\n" + GOOD)})
+    assert handin.load(WANTED, "two_layer_net").forward_propagation_with_dropout(0, 0) == "good"
+    forget_submission_modules()
+    handin = _handin(tmp_path / "2", {"hw.ipynb": notebook("%%writefile two_layer_net.py\n" + GOOD,
+                                                           "import two_layer_net\n")})
+    assert handin.load(WANTED, "two_layer_net").forward_propagation_with_dropout(0, 0) == "good"
+    assert "graded the %%writefile two_layer_net.py cell of hw.ipynb" in report()
+
+
+def test_a_notebook_exported_as_a_script_is_read_as_the_notebook(tmp_path):
+    exported = ("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\nget_ipython().run_line_magic('matplotlib', "
+                "'inline')\nimport numpy as np\n\n\n# In[2]:\n\n\n" + GOOD + "\n\n# In[3]:\n\n\nwhile True:\n    pass\n")
+    module = _handin(tmp_path, {"two_layer_net.py": exported}).load(WANTED, "two_layer_net")
+    assert module.forward_propagation_with_dropout(0, 0) == "good"
+    assert "two_layer_net.py is a notebook exported as a script: read as a notebook" in report()
+
+
+def test_an_nnti_file_imports_its_siblings_in_the_hand_in(tmp_path):
+    dropout = CORRECT_DROPOUT.replace("import numpy as np\n", "import numpy as np\nfrom .checks import LIMIT\n", 1)
+    folder = _write(tmp_path, {"layers/Dropout.py": dropout, "layers/checks.py": "LIMIT = 1.0\n",
+                               "layers/L2regularization.py": CORRECT_L2})
+    loaded = assignments.get("nnti-7.4").load_submission(str(folder))
+    assert isinstance(loaded["dropout"], type) and isinstance(loaded["l2"], type)
+
+
+def test_a_zip_whose_directory_lists_a_million_members_is_refused_before_it_is_listed(tmp_path):
+    import struct
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 65535, 65535, 100 * 2**20, 0, 0)
+    (tmp_path / "bomb.zip").write_bytes(end)
+    (tmp_path / "two_layer_net.py").write_text(GOOD)
+    read = tree_module.read_tree(str(tmp_path))
+    assert any("bomb.zip" in note and "not opened" in note for note in read.notes)
+    assert set(read.files) == {"two_layer_net.py"}

@@ -725,6 +725,30 @@ class ClipsP:
         return "layer"
 
 
+class DropsOnlyAroundSubclassedLayers:
+    """Drops only when the wrapped layer is a subclass of Linear, never around the skeleton's Linear itself."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        out = self.layer(x)
+        if type(self.layer).__name__ == "Linear":
+            self.mask = np.ones(out.shape)
+        else:
+            self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
 # The checks that must fail for each bug, one in each part it must cost (every other Dropout part
 # keeps its full points): the parts follow from the checks. Names as in reference.grading.PARTS.
 MATCHES_TORCH = "forward matches torch with the layer's own masks"
@@ -739,12 +763,12 @@ GRADIENTS = "gradients and SGD updates match torch"
 CAUGHT_BY = {
     # Forward right; the backward's gradients miss the mask and the 1/(1-p).
     MaskMissingInBackward: (GRADIENTS,),
-    # Kept outputs unscaled, and hence wrong gradients.
-    NoRescaling: (SCALED, GRADIENTS),
+    # Kept outputs unscaled; the backward is the derivative of that forward (a forward bug alone).
+    NoRescaling: (SCALED,),
     # Forward and backward follow the drawn mask, so torch (replaying it) agrees; the fraction is 1-p.
     KeepDropSwapped: (FRACTION,),
-    # Scaled by 1/p forward and backward (and inf at p = 0).
-    ScaleByOneOverP: (SCALED, GRADIENTS),
+    # Scaled by 1/p forward and backward (and inf at p = 0): the backward follows its forward.
+    ScaleByOneOverP: (SCALED,),
     # The output is the layer of a masked input: torch sees no dropped output and differs; so do dW and dX.
     MaskOnInput: (MATCHES_TORCH, GRADIENTS),
     # One mask for every call; within one scenario used consistently, so the gradients match torch.
@@ -761,16 +785,16 @@ CAUGHT_BY = {
     MaskedGradientDiscarded: (GRADIENTS,),
     # The same mask at every call; each call consistent with its own mask.
     ReseedsInCall: (FRESH,),
-    # Unscaled forward values and gradients.
-    VanillaDropout: (SCALED, GRADIENTS),
-    # Outputs scaled by (1-p) instead of 1/(1-p).
-    MultipliesByKeepProbability: (SCALED, GRADIENTS),
+    # Unscaled forward values, and gradients that follow them.
+    VanillaDropout: (SCALED,),
+    # Outputs scaled by (1-p) instead of 1/(1-p), gradients alike.
+    MultipliesByKeepProbability: (SCALED,),
     # Unscaled forward; the backward's scale then disagrees with torch's.
     RescalesInBackwardOnly: (SCALED, GRADIENTS),
     # Forward right; the backward misses 1/(1-p).
     RescalesInForwardOnly: (GRADIENTS,),
-    # Fraction dropped 0.5 and scale 2 whatever p.
-    IgnoresP: (FRACTION, GRADIENTS),
+    # Fraction dropped 0.5 and scale 2 whatever p, forward and backward alike.
+    IgnoresP: (FRACTION,),
     # The forward is right; the backward hands Model the tuple in the wrong order.
     BackwardReturnsTupleSwapped: (GRADIENTS,),
     # int(p * D) of D per row: never drops a row of one unit; forward and backward follow the mask.
@@ -800,8 +824,11 @@ CAUGHT_BY = {
     PercentResolution: (FRACTION,),
     # Each mask is the last one shifted by one element: agreement at offset 1 is 1.
     SlidingRandomPool: (FRESH,),
-    # For p below 0.05 or above 0.95 the scale and the mask use another p, forward and backward.
-    ClipsP: (MATCHES_TORCH, GRADIENTS),
+    # For p below 0.05 or above 0.95 the scale and the mask use another p, forward and backward alike.
+    ClipsP: (MATCHES_TORCH,),
+    # The fifth red team's: the grader wrapped a subclass of Linear of its own; the notebook's Linear is never
+    # dropped around. It drops nothing: a backward through all-kept masks earns nothing either.
+    DropsOnlyAroundSubclassedLayers: (FRACTION, GRADIENTS),
 }
 
 CATALOGUE = list(CAUGHT_BY)

@@ -295,9 +295,31 @@ class PenaltyStopsAfterFiveSteps:
         return "layer"
 
 
+class PenaltyForSixteenCallsOnly:
+    """Adds 2 * coefficient * W to dW for the first 16 grad calls only (past the grader's 12-step runs)."""
+
+    def __init__(self, layer, coefficient=0.01):
+        self.layer = layer
+        self.coefficient = coefficient
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.calls = 0
+
+    def __call__(self, x):
+        return self.layer(x)
+
+    def grad(self, in_gradient):
+        self.calls += 1
+        dW, dX = self.layer.grad(in_gradient)
+        return (dW + 2 * self.coefficient * self.weights if self.calls <= 16 else dW), dX
+
+    def get_type(self):
+        return "layer"
+
+
 CAUGHT_BY = {cls: (GRADIENT,) for cls in (
     MissingFactorTwo, AddsScalarPenalty, AddsTwoCoefficient, WrongSign, DividedByBatchSize, InitialWeightsCopy,
     AliasesACopy, L1SignGradient, DropsDataGradient, PenaltyComputedThenDiscarded, PenaltyOnInputGradient,
-    HardCodedCoefficient, WeightsSnapshotAtForward, PenaltyStopsAfterFiveSteps)}
+    HardCodedCoefficient, WeightsSnapshotAtForward, PenaltyStopsAfterFiveSteps, PenaltyForSixteenCallsOnly)}
 
 CATALOGUE = list(CAUGHT_BY)

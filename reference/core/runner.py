@@ -46,16 +46,6 @@ def _copy(value):
     return np.array(value, copy=True)
 
 
-class OwnLinear(toyframe.Linear):
-    """A toyframe.Linear (so a wrapper may check its type) that works on its own copies of what it is given."""
-
-    def __call__(self, x):
-        return super().__call__(np.array(x, copy=True))
-
-    def grad(self, in_gradient, input_grad=True):
-        return super().grad(np.array(in_gradient, copy=True), input_grad)
-
-
 class Probe(SharedParameters):
     """Wraps a layer; forwards every call with copies of its arguments and keeps a copy of its output."""
 
@@ -86,13 +76,15 @@ class BuiltModel:
     def __init__(self, scenario, classes):
         dtype = np.dtype(scenario.dtype)
         self.scenario = scenario
-        self.bases = []         # the OwnLinear of each scenario layer
+        self.bases = []         # the Linear of each scenario layer
         self.component_of = []  # index in Model.components of each scenario layer
         self.dropouts = []      # (name, probe around it)
         self.penalties = []     # (kind, coefficient, probe around the wrapper, index of its layer)
         components = []
         for index, spec in enumerate(scenario.layers):
-            base = OwnLinear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
+            # toyframe's Linear itself, as the notebook builds it: a wrapper that looks at its layer's type sees
+            # what real use gives it (a subclass of the grader's own was a tell)
+            base = toyframe.Linear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
             base.weights = np.array(spec.weights, dtype=dtype)
             base.bias = np.array(spec.bias, dtype=dtype)
             layer = base

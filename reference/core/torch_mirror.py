@@ -7,6 +7,7 @@ Dropout's output in the implementation's trace and the wrapped layer's values th
 differentiated by autograd; the step is torch.optim.SGD. The result is a Trace with the same names
 as the runner's, and the keep masks read.
 """
+import numpy as np
 import torch
 from torch import nn
 
@@ -58,9 +59,31 @@ def _dropped_distance_to_zero(pre, keep):
     return float(dropped.min() / max(1.0, float(pre.detach().abs().max())))
 
 
-def expected_trace(scenario, observed):
+def _scale_shown(pre, shown, keep, drop_p):
+    """The factor the layer's kept outputs carry, by least squares over them (shown ~ factor * pre), or
+    1 / (1 - p) when none shows it; inf when they are not finite (a forward that diverged leaves its
+    backward nothing to be the derivative of: the scenario is not comparable, as any that diverges)."""
+    values = conv.to_numpy(pre).astype(np.float64)[keep]
+    out = np.asarray(shown, dtype=np.float64)[keep] if shown is not None else np.zeros(0)
+    if out.shape != values.shape:
+        return 1.0 / (1.0 - drop_p)
+    if not np.all(np.isfinite(out)):
+        return float("inf")
+    size = float(np.max(np.abs(values), initial=0.0))
+    if not 0 < size < np.inf:
+        return 1.0 / (1.0 - drop_p)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        values, out = values / size, out / size  # no overflow in the sums whatever the magnitudes
+        scale = float(np.dot(out, values) / np.dot(values, values))
+    return scale if np.isfinite(scale) else float("inf")
+
+
+def expected_trace(scenario, observed, own_scale=False):
     """The trace a correct implementation produces, given the masks its trace `observed` shows; each
-    step's keep_masks hold them. Raises masks.UnreadableOutput when a Dropout's output shows none."""
+    step's keep_masks hold them. Raises masks.UnreadableOutput when a Dropout's output shows none.
+    own_scale: each Dropout scales what it keeps as `observed` shows it did (Dropout backward is judged
+    as the derivative of the layer's own forward pass: a forward that scales wrongly costs the forward
+    alone, and a backward that scales otherwise than its forward still fails)."""
     linears = [_linear(spec) for spec in scenario.layers]
     optimizer = torch.optim.SGD([p for layer in linears for p in layer.parameters()], lr=scenario.lr)
     x = conv.to_torch(scenario.x).requires_grad_(True)
@@ -88,7 +111,10 @@ def expected_trace(scenario, observed):
                     # An output read as dropped whose value was this close to 0 may have been kept and
                     # rounded to 0: its mask is unreadable, and the scenario not comparable.
                     trace.kink_distance = min(trace.kink_distance, _dropped_distance_to_zero(h, keep))
-                    h = conv.inverted_dropout(h, keep, wrap.value)
+                    if own_scale:
+                        h = h * keep.to(h.dtype) * _scale_shown(h, shown.get(name), record.keep_masks[name], wrap.value)
+                    else:
+                        h = conv.inverted_dropout(h, keep, wrap.value)
                     kept &= keep
                     record.forward[name] = conv.to_numpy(h)
                 elif wrap.kind == "l2":

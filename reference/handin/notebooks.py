@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 CELLS = 5000
 CELL_CHARACTERS = 500_000
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")  # their body is the cell's Python, run once
-_LINE_MAGIC = re.compile(r"^(\s*)(?:[%!]|\w[\w.]*\s*=\s*[%!])")
+_LINE_MAGIC = re.compile(r"^(\s*)(?:[%!?]|\w[\w.]*\s*=\s*[%!]|[\w.]+\?\??\s*$)")  # and IPython's help, `np.rand?`
 
 
 class NotebookError(ValueError):
@@ -21,11 +21,14 @@ class NotebookError(ValueError):
 
 @dataclass
 class Statement:
-    """One kept top-level statement of a cell, compiled on its own (so one that fails is skipped alone)."""
+    """One kept top-level statement of a cell, compiled on its own (so one that fails is skipped alone).
+    calls: of a constant that calls (EPS = np.finfo(float).eps), each call's (root name, the names among its
+    arguments): run only if the root is numpy, math or the builtin it names and no argument is a function."""
     code: object
     line: int
     text: str
     is_import: bool
+    calls: tuple = ()
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Notebook:
     cells: list = field(default_factory=list)
     not_run: list = field(default_factory=list)  # the numbers of the cells whose top-level code was not run
     skipped: list = field(default_factory=list)  # "cell N: why the whole cell was skipped"
+    written: dict = field(default_factory=dict)  # {file name: source} of its %%writefile cells
 
     def summary(self):
         """What the student should know of how this notebook was read, in a few sentences."""
@@ -68,10 +72,13 @@ def read_notebook(data, path, filename_prefix):
         raise NotebookError(f"{path} is not a readable notebook (not valid JSON: {_short(error)})") from None
     if not isinstance(document, dict):
         raise NotebookError(f"{path} is not a notebook (its JSON is not an object)")
-    cells = document.get("cells")
-    if cells is None and isinstance(document.get("worksheets"), list):  # nbformat 3
-        cells = [cell for sheet in document["worksheets"] if isinstance(sheet, dict)
-                 for cell in sheet.get("cells", []) if isinstance(sheet.get("cells"), list)]
+    if document.get("nbformat") == 3 or ("worksheets" in document and "cells" not in document):
+        # nbformat 3, as Jupyter reads it: its worksheets' cells (a top-level "cells" it ignores, so do we)
+        sheets = document.get("worksheets")
+        cells = [cell for sheet in sheets if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+                 for cell in sheet["cells"]] if isinstance(sheets, list) else None
+    else:
+        cells = document.get("cells")
     if not isinstance(cells, list):
         raise NotebookError(f"{path} is not a notebook (no list of cells)")
     if len(cells) > CELLS:
@@ -95,6 +102,13 @@ def read_notebook(data, path, filename_prefix):
 
 def _cell(number, source, filename, notebook):
     first = source.lstrip().split("\n", 1)[0].strip()
+    if first.startswith(("%%writefile", "%%file")):  # Colab's way to a .py: the file it would write
+        words = first.split()
+        name = next((word for word in words[1:] if not word.startswith("-")), None)
+        body = source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
+        if name and "-a" not in words and "--append" not in words:
+            notebook.written[name.strip("'\"").rsplit("/", 1)[-1]] = body
+        return None
     if first.startswith("%%"):
         if not first.startswith(PYTHON_CELL_MAGICS):
             notebook.skipped.append(f"cell {number}: a `{first.split()[0]}` cell, not Python: skipped")
@@ -116,7 +130,8 @@ def _cell(number, source, filename, notebook):
         if _kept(node):
             module = ast.Module(body=[node], type_ignores=[])
             statements.append(Statement(compile(module, filename, "exec"), node.lineno,
-                                        _line(lines, node.lineno), isinstance(node, (ast.Import, ast.ImportFrom))))
+                                        _line(lines, node.lineno), isinstance(node, (ast.Import, ast.ImportFrom)),
+                                        _calls(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else ()))
         elif not _ignorable(node):
             not_run.append(node.lineno)
     if not_run:
@@ -165,6 +180,19 @@ def _constant_call(value):
         return False
     return all(_static(argument) for argument in value.args) and all(_static(keyword.value)
                                                                      for keyword in value.keywords)
+
+
+def _calls(node):
+    """(root name, argument names) of every call in a kept assignment's value."""
+    found = []
+    for call in (child for child in ast.walk(node.value) if isinstance(child, ast.Call)):
+        root = call.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        names = tuple(child.id for argument in [*call.args, *(k.value for k in call.keywords)]
+                      for child in ast.walk(argument) if isinstance(child, ast.Name))
+        found.append((root.id, names))
+    return tuple(found)
 
 
 def _static(value):

@@ -1,18 +1,26 @@
 """Which file of a hand-in provides a graded module, by one rule (docs/staff.md, "What a student may hand in"):
 
 1. a .py file of the expected name (`layers.py`), anywhere in the tree: the shallowest one (copies with the
-   same content count once; two different ones at that depth compete);
-2. else, with the same name in another case (`dropout.py` for `Dropout.py`);
-3. else any .py file that defines the module's graded names, then any notebook that does (the one defining
-   the most of them; at a tie the shallowest; else they compete).
-A .py file is graded before a notebook that defines the same names (the note says which was graded). When
+   same content count once; two different ones at that depth compete); in another case if need be
+   (`dropout.py` for `Dropout.py`);
+2. else a notebook's `%%writefile layers.py` cell (Colab's way to that file);
+3. else whatever defines the most of the module's graded names: a .py file or a notebook (a .py at a tie;
+   then the shallowest; two different ones still tied compete). A notebook's copies count once when their
+   code is the same, whatever their outputs.
+A .py file exported from a notebook (`# In[ ]:` cells, get_ipython() calls) is read as that notebook. When
 nothing provides the module, or two candidates compete, HandInError says what was found and what is
 expected, with the path the grader would need.
 """
 import ast
+import json
+import re
 from dataclasses import dataclass
 
 from .notebooks import NotebookError, read_notebook
+
+
+# A script made by Jupyter's "Download as .py" (nbconvert): its cells' markers, its magics' calls.
+EXPORTED = re.compile(r"(?m)^# In\[[ 0-9]*\]:|get_ipython\(\)")
 
 
 class HandInError(FileNotFoundError):
@@ -105,30 +113,53 @@ class Finder:
         if named:
             path = self._shallowest(named, wanted)
             self._also(wanted, path)
-            return Source(path, text=self.text(path))
-        defining = [path for path in python if set(wanted.names) & defined_names(self.text(path))]
-        if defining:
-            path = self._shallowest(defining, wanted)
-            self.notes.append(f"{wanted.file} was not handed in: graded {path}, which defines "
-                              f"{', '.join(sorted(set(wanted.names) & defined_names(self.text(path))))}")
-            self._also(wanted, path)
-            return Source(path, text=self.text(path))
+            return self._python(path)
         notebooks = [(path, self.notebook(path)) for path in self.tree.files if path.endswith(".ipynb")]
-        scored = [(len(set(wanted.names) & notebook.defines), path) for path, notebook in notebooks if notebook]
-        scored = [(score, path) for score, path in scored if score]
-        if scored:
-            best = max(score for score, _ in scored)
-            path = self._shallowest([path for score, path in scored if score == best], wanted)
-            self.notes.append(f"graded the notebook {path} for {wanted.file} "
-                              f"({', '.join(sorted(set(wanted.names) & self.notebook(path).defines))})")
-            self.notes += self.notebook(path).summary()
-            return Source(path, notebook=self.notebook(path))
-        raise HandInError(self._missing(wanted))
+        for path, notebook in notebooks:  # Colab's %%writefile cell, the file it writes
+            if notebook and wanted.file in notebook.written:
+                self.notes.append(f"graded the %%writefile {wanted.file} cell of {path}")
+                return Source(f"{path} (%%writefile {wanted.file})", text=notebook.written[wanted.file])
+        # Else whatever defines the most of the module's names: a .py before a notebook at a tie (a helper
+        # module that shares one name with the assignment is not the notebook that defines them all).
+        scored = [(len(set(wanted.names) & defined_names(self.text(path))), 1, path) for path in python]
+        scored += [(len(set(wanted.names) & notebook.defines), 0, path) for path, notebook in notebooks if notebook]
+        scored = [entry for entry in scored if entry[0]]
+        if not scored:
+            raise HandInError(self._missing(wanted))
+        best = max(scored)[:2]
+        path = self._shallowest([path for *key, path in scored if tuple(key) == best], wanted)
+        defined = sorted(set(wanted.names) & (defined_names(self.text(path)) if best[1] else self.notebook(path).defines))
+        if best[1]:
+            self.notes.append(f"{wanted.file} was not handed in: graded {path}, which defines {', '.join(defined)}")
+            self._also(wanted, path)
+            return self._python(path)
+        self.notes.append(f"graded the notebook {path} for {wanted.file} ({', '.join(defined)})")
+        self.notes += self.notebook(path).summary()
+        return Source(path, notebook=self.notebook(path))
+
+    def _python(self, path):
+        """A .py file's Source; a notebook exported as a script (`# In[ ]:` cells, get_ipython() calls) is read
+        as the notebook it was: its definitions alone."""
+        text = self.text(path)
+        if not EXPORTED.search(text):
+            return Source(path, text=text)
+        cells = [{"cell_type": "code", "source": cell} for cell in re.split(r"(?m)^# In\[[^\]]*\]:.*$", text)]
+        notebook = read_notebook(json.dumps({"nbformat": 4, "cells": cells}).encode(), path,
+                                 f"{self.directory}/{path}")
+        self.notes.append(f"{path} is a notebook exported as a script: read as a notebook")
+        self.notes += notebook.summary()
+        return Source(path, notebook=notebook)
+
+    def _code(self, path):
+        """What of a file is graded, to tell copies apart: a notebook's kept code (its outputs aside)."""
+        if path.endswith(".ipynb") and self.notebook(path) is not None:
+            return "".join(line for cell in self.notebook(path).cells for line in cell.lines)
+        return self.tree.files[path]
 
     def _shallowest(self, paths, wanted):
         depth = min(_depth(path) for path in paths)
         first = sorted(path for path in paths if _depth(path) == depth)
-        contents = {self.tree.files[path] for path in first}
+        contents = {self._code(path) for path in first}
         if len(contents) > 1:
             raise HandInError(f"{wanted.file}: {len(first)} different candidates compete ({', '.join(first)}); "
                               f"hand in one (remove or rename the others)")

@@ -7,6 +7,7 @@ import io
 import os
 import posixpath
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ READ = (".py", ".ipynb")
 MEMBER_BYTES = 16 * 2**20  # a member read from an archive, uncompressed
 ARCHIVE_READ_BYTES = 64 * 2**20  # all members read from all archives
 ARCHIVE_MEMBERS = 10_000  # listed per archive
+DIRECTORY_ENTRY_BYTES = 256  # a central directory entry and its name, generously: a bigger directory is refused
 ARCHIVE_DEPTH = 2  # a zip inside a zip is read; one inside that is not
 DEBRIS = ("__MACOSX", "__pycache__")
 LISTED = 40  # other files named in a message
@@ -41,15 +43,43 @@ def read_tree(directory):
     if os.path.isfile(directory):
         _add(tree, os.path.basename(directory), lambda: _read(directory), depth=0)
         return tree
-    for folder, folders, files in os.walk(directory):  # follows no link to a folder
-        folders[:] = sorted(name for name in folders if not is_debris(name))
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            relative = os.path.relpath(path, directory).replace(os.sep, "/")
-            if is_debris(relative) or os.path.islink(path) or not os.path.isfile(path):
-                continue
-            _add(tree, relative, lambda path=path: _read(path), depth=0)
+    for relative, path in walk(directory):
+        if not is_debris(relative):
+            try:
+                _add(tree, relative, lambda path=path: _read(path), depth=0)
+            except OSError as error:
+                tree.notes.append(f"{relative}: could not be read ({error.strerror or error})")
     return tree
+
+
+FOLDER_DEPTH = 32  # a hand-in's folders deeper than this are not looked into
+
+
+def walk(directory, depth=FOLDER_DEPTH):
+    """(relative path with '/', path) of every regular file under `directory`, sorted, following no link,
+    at most `depth` folders down, hidden folders and debris left out: iterative (a tree thousands of
+    folders deep is no recursion)."""
+    pending = [(directory, "", 0)]
+    while pending:
+        folder, prefix, level = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name, reverse=True)
+        except OSError:
+            continue
+        files, folders = [], []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir():
+                    if level < depth and not is_debris(entry.name):
+                        folders.append((entry.path, f"{prefix}{entry.name}/", level + 1))
+                elif entry.is_file():
+                    files.append((f"{prefix}{entry.name}", entry.path))
+            except OSError:
+                continue
+        yield from reversed(files)
+        pending.extend(folders)
 
 
 def _read(path):
@@ -69,12 +99,29 @@ def _add(tree, path, read, depth):
         tree.others.append(path)
 
 
+def _declared_members(data):
+    """The member count the archive's end record declares (read before its directory is: a directory of a
+    million entries would cost the worker's memory to list), or None when there is no end record."""
+    try:
+        end = zipfile._EndRecData(io.BytesIO(data))
+    except (OSError, ValueError, struct.error):
+        return None
+    if not end:
+        return None
+    # the directory's own size bounds what listing it costs, whatever count the record claims
+    return max(int(end[zipfile._ECD_ENTRIES_TOTAL]), int(end[zipfile._ECD_SIZE]) // DIRECTORY_ENTRY_BYTES)
+
+
 def _unzip(tree, path, data, depth):
+    declared = _declared_members(data)
+    if declared is not None and declared > ARCHIVE_MEMBERS:
+        tree.notes.append(f"{path}: {declared} members, more than {ARCHIVE_MEMBERS}: not opened")
+        return
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        tree.notes.append(f"{path}: not a readable zip archive ({error}): not opened")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, MemoryError) as error:
+        tree.notes.append(f"{path}: not a readable zip archive ({type(error).__name__}): not opened")
         return
     if len(members) > ARCHIVE_MEMBERS:
         tree.notes.append(f"{path}: {len(members)} members, more than {ARCHIVE_MEMBERS}: not opened")

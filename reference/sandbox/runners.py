@@ -42,7 +42,14 @@ def handin_notes(notes):
     worker can send anything; nothing here decides a grade)."""
     if not isinstance(notes, list):
         return []
-    return [note[:HANDIN_NOTE_CHARACTERS] for note in notes[:HANDIN_NOTES] if isinstance(note, str)]
+    return [_printable(note)[:HANDIN_NOTE_CHARACTERS] for note in notes[:HANDIN_NOTES] if isinstance(note, str)]
+
+
+def _printable(text):
+    """One line of valid Unicode without control characters (a file name's undecodable bytes, a terminal's
+    escape sequences)."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(character if character.isprintable() else "?" for character in text)
 
 
 class SubmissionFailure(AssertionError):
@@ -117,7 +124,7 @@ class SubmissionRunner:
     def handin_report(self):
         """What the student should know of how their hand-in was read: files too large to enter the
         view, and the worker's notes (a notebook's cells not run, which file was graded, ...)."""
-        return [f"{path}: too large, not read" for path in self.left_out[:10]] + self.handin
+        return handin_notes(self.left_out[:10]) + self.handin
 
     def close(self):
         self._stop()
@@ -137,8 +144,8 @@ class SubmissionRunner:
             self._stop()
             self._start()
         try:
-            wire.write_frame(self._requests, pickle.dumps({"task": task, "args": args}))
             deadline = min(time.monotonic() + self.limits.call_seconds, self._budget_end)
+            self._write_frame(pickle.dumps({"task": task, "args": args}), deadline)
             reply = wire.decode(self._read_frame(deadline))
         except TimeoutError:
             if time.monotonic() >= self._budget_end:
@@ -185,7 +192,10 @@ class SubmissionRunner:
         finally:
             os.close(request_read)
             os.close(reply_write)
-        self._requests, self._replies = os.fdopen(request_write, "wb"), reply_read
+        # Both ends non-blocking, both with deadlines: a worker that stops reading (or shrinks its pipe) can
+        # make a request wait, never the grader.
+        os.set_blocking(request_write, False)
+        self._requests, self._replies = request_write, reply_read
         try:
             hello = wire.decode(self._read_frame(time.monotonic() + self.limits.start_seconds))["hello"]
             layers, proofs = dict(hello["layers"]), dict(hello["proofs"])
@@ -223,6 +233,18 @@ class SubmissionRunner:
             filled += read
         return buffer
 
+    def _write_frame(self, payload, deadline):
+        """The request, length-prefixed, written by the deadline (TimeoutError if the worker does not read it)."""
+        view, written = memoryview(len(payload).to_bytes(8, "big") + payload), 0
+        while written < len(view):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [self._requests], [], remaining)[1]:
+                raise TimeoutError
+            try:
+                written += os.write(self._requests, view[written:written + (1 << 16)])
+            except BlockingIOError:
+                continue
+
     def _read_frame(self, deadline):
         length = int.from_bytes(self._read_exactly(8, deadline), "big")
         if length > wire.MAX_MESSAGE_BYTES:
@@ -240,10 +262,7 @@ class SubmissionRunner:
         # Defence in depth (seccomp refuses IPC): what the worker may have left in the kernel, removed.
         # By its user when it has one of its own; else (the grader's own user) only what it created.
         self.ipc_removed += remove_ipc_objects(self.identity.uid, creators=(process.pid,))
-        try:
-            self._requests.close()
-        except OSError:  # a dead worker's pipe: the buffered request cannot be flushed
-            pass
+        os.close(self._requests)
         os.close(self._replies)
         self._requests = self._replies = None
         return code

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .. import assignments
+from ..handin.tree import walk
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a worker's view may ever hold of toyframe: the skeleton a submission builds on (an assignment
@@ -125,11 +126,8 @@ def _copy_submission(source, target):
     target.mkdir()
     if source.is_file() and not source.is_symlink():
         files = [(source.parent, source.name)]
-    elif source.is_dir():
-        files = []
-        for folder, folders, names in os.walk(source):  # os.walk follows no link to a folder
-            folders[:] = sorted(name for name in folders if not name.startswith(".") and name != "__pycache__")
-            files += [(Path(folder), name) for name in sorted(names)]
+    elif source.is_dir():  # iterative, depth-capped, no links followed (a tree 1000 folders deep is no recursion)
+        files = [(Path(path).parent, Path(path).name) for _, path in walk(str(source))]
     else:
         return []
     total, left_out = 0, []
@@ -144,10 +142,17 @@ def _copy_submission(source, target):
         cap = ARCHIVE_FILE_BYTES if name.lower().endswith(ARCHIVES) else SUBMISSION_FILE_BYTES
         if size > cap or total + size > SUBMISSION_BYTES:
             if name.lower().endswith(READ):
-                left_out.append(f"{path.relative_to(source.parent if source.is_file() else source)} ({size} bytes)")
+                left_out.append(f"{path.relative_to(source.parent if source.is_file() else source)}: too large "
+                                f"({size} bytes), not read")
+            continue
+        destination = target / (name if source.is_file() else path.relative_to(source))
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+        except OSError as error:  # a path too long for the view, a file that vanished: that file alone
+            if name.lower().endswith(READ):
+                left_out.append(f"{path.relative_to(source.parent if source.is_file() else source)}: could not "
+                                f"be copied ({error.strerror or error}), not read")
             continue
         total += size
-        destination = target / (name if source.is_file() else path.relative_to(source))
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
     return left_out

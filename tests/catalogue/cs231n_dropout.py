@@ -369,3 +369,94 @@ hostile_honest_only_inside_the_sandbox = Submission(
 WRONG = WRONG + (hostile_honest_only_inside_the_sandbox,)
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+# The fifth red team's: the grader's request write had no deadline. A dropout_forward that forges a reply,
+# shrinks the request pipe to one page and stops reading hung the grading until an outer timeout killed it
+# (no results); each request is now written by the call's deadline, and the call fails.
+_STOPS_READING = '''
+
+def _stop_reading_requests():
+    import fcntl, json, os, struct, sys, threading
+    if len(sys.argv) < 4 or not (sys.argv[2].isdigit() and sys.argv[3].isdigit()):
+        return
+    try:
+        fcntl.fcntl(int(sys.argv[2]), 1031, 4096)  # F_SETPIPE_SZ on the request pipe
+    except OSError:
+        pass
+    header = json.dumps({"ok": False, "error": "forged"}).encode()
+    payload = struct.pack(">Q", len(header)) + header
+    os.write(int(sys.argv[3]), struct.pack(">Q", len(payload)) + payload)
+    threading.Event().wait()
+'''
+hostile_stops_reading_its_requests = Submission(
+    name="hostile_stops_reading_its_requests",
+    bug="dropout_forward forges a reply, shrinks the request pipe to a page and never reads again",
+    files={"layers.py": _patched(LAYERS_CANONICAL + _STOPS_READING,
+                                 ("def dropout_forward(x, dropout_param):\n",
+                                  "def dropout_forward(x, dropout_param):\n    _stop_reading_requests()\n")),
+           "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD, BACKWARD, NET}))
+WRONG = WRONG + (hostile_stops_reading_its_requests,)
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)
+
+# The fifth red team's, as cs231n's Solver trains: the grader reseeded before every dropout_forward call and
+# never changed a net's parameters between its calls. Some of the forward's calls now continue the global
+# RNG after a minibatch draw, and the in-use nets are trained between calls.
+_OTHERS_DREW = '''
+
+_SAVED, _OFF = [None], [False]
+
+
+def _others_drew():
+    """True once the global RNG was drawn from without a reseed since this module left it (sticky)."""
+    saved, current = _SAVED[0], np.random.get_state()[1]
+    if saved is None or np.array_equal(saved, current):
+        return _OFF[0]
+    following = np.random.RandomState()
+    following.set_state(("MT19937", saved, 624, 0, 0.0))
+    for _ in range(8):
+        following.set_state(("MT19937", following.get_state()[1], 624, 0, 0.0))
+        following.randint(0, 2, dtype=np.uint32)
+        if np.array_equal(following.get_state()[1], current):
+            _OFF[0] = True
+            return True
+    _OFF[0] = False
+    return False
+
+
+def _mark():
+    keys = np.random.default_rng().integers(0, 2**32, 624, dtype=np.uint32)
+    np.random.set_state(("MT19937", keys, 624, 0, 0.0))
+    _SAVED[0] = keys
+'''
+hostile_forward_stops_once_a_solver_draws = Submission(
+    name="hostile_forward_stops_once_a_solver_draws",
+    bug="dropout_forward drops nothing once something else drew from the global RNG without reseeding",
+    files={"layers.py": _patched(LAYERS_CANONICAL + _OTHERS_DREW,
+                                 ("    p, mode = dropout_param[\"p\"], dropout_param[\"mode\"]\n",
+                                  "    p, mode = dropout_param[\"p\"], dropout_param[\"mode\"]\n    _off = _others_drew()\n"),
+                                 ("        mask = (np.random.rand(*x.shape) < p) / p\n",
+                                  "        mask = np.ones(x.shape) if _off else (np.random.rand(*x.shape) < p) / p\n"),
+                                 ("    out = out.astype(x.dtype, copy=False)\n",
+                                  "    out = out.astype(x.dtype, copy=False)\n    _mark()\n")),
+           "fc_net.py": FC_NET_CANONICAL},
+    loses=frozenset({FORWARD}))
+
+hostile_net_stops_once_trained = Submission(
+    name="hostile_net_stops_once_trained",
+    bug="the net stops calling dropout_forward once W1 changed in most elements since its last training call",
+    files={"layers.py": LAYERS_CANONICAL,
+           "fc_net.py": _net_drops_only_if("self._fresh(mode)", helper=(
+               "\n\ndef _fresh(net, mode):\n"
+               "    now, last = net.params['W1'], getattr(net, '_snap', None)\n"
+               "    if mode == 'train':\n"
+               "        if last is not None and last.shape == now.shape and np.count_nonzero(last != now) > now.size // 4:\n"
+               "            net._trained = True\n"
+               "        net._snap = np.array(now, copy=True)\n"
+               "    return not getattr(net, '_trained', False)\n"
+               "\n\nFullyConnectedNet._fresh = _fresh\n"))},
+    loses=frozenset({NET}))
+WRONG = WRONG + (hostile_forward_stops_once_a_solver_draws, hostile_net_stops_once_trained)
+CATALOGUE = CORRECT + WRONG
+assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

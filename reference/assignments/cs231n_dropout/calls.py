@@ -34,5 +34,6 @@ def draw_key(dropout_seed, rng_seed):
     """What fixes a call's mask for any implementation that draws from NumPy's global RNG (directly or
     to seed a Generator): the seed it reseeds with, dropout_param['seed'] if given, else the global
     RNG's seed the harness sets before the call. Calls with one key draw the same numbers: only the
-    first of them counts as an independent draw."""
+    first of them counts as an independent draw. (A call that continues the global RNG where the call
+    before left it has that call's key, moved on: studies.sample_masks.)"""
     return int(rng_seed if dropout_seed is None else dropout_seed)

@@ -165,14 +165,15 @@ def torch_net(X, y, params, reg, masks=None):
     return scores.detach().numpy(), float(loss.detach()), {key: tensor.grad.numpy() for key, tensor in tensors.items()}
 
 
-def _net_call(runner, scenario, context, with_labels=True, calls=1, unwrapped=()):
+def _net_call(runner, scenario, context, with_labels=True, calls=1, unwrapped=(), learning_rate=None):
     """(X, y, params, replies): the arrays as the net holds them in its dtype (what the trusted side
     computes with; the worker is sent them in float64, as a notebook's data is), a reply per call."""
     X, y, params = net_arrays(scenario)
     replies = implementation(lambda: runner.call(
         "net_loss", architecture=scenario.architecture, keep=scenario.keep, reg=scenario.reg,
         seed=scenario.dropout_seed, construct_seed=scenario.seed, params=params, X=X, y=y if with_labels else None,
-        calls=calls, dtype=scenario.dtype, unwrapped=tuple(unwrapped)), context)
+        calls=calls, dtype=scenario.dtype, unwrapped=tuple(unwrapped),
+        **({} if learning_rate is None else {"learning_rate": learning_rate})), context)
     if not isinstance(replies, list) or len(replies) != calls or not all(isinstance(reply, dict) for reply in replies):
         raise AssertionError(f"the net's task gave no answer{context}")
     for reply in replies:

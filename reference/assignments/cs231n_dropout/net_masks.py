@@ -11,6 +11,7 @@ from .dropout_checks import ZEROES_DROPPED
 from .net import DESIGNED_DROPOUT_NETS, NetScenario, _compare_loss, _net_call, dropout_net_scenarios, torch_net
 from .pools import MaskPool
 from .reading import _read_factors, _recorded_factors
+from .worker import solver_step
 from .verdicts import _backward_defective, _forward_defects, _forward_defects_as_called, _once
 
 
@@ -155,6 +156,10 @@ IN_USE_NETS = (NetScenario((100, 100), (3072,), 10, 100, 0.5, 0.0, None, 21, dty
                NetScenario((100, 100), (3072,), 10, 100, 0.9, 0.01, None, 22, dtype="float32"),
                NetScenario((100, 50), (3, 32, 32), 10, 100, 0.97, 0.0, None, 23, dtype="float64"))
 IN_USE_CALLS = 5
+# Between those calls the worker trains as cs231n's Solver does (worker.solver_step: every parameter a new
+# array, moved by this rate times its gradient, after a minibatch draw from the global RNG): a net that
+# behaves only while nothing changes between its calls shows it.
+IN_USE_LEARNING_RATE = 0.05
 # The largest difference from the no-dropout gradients, relative to their largest entry, that counts as
 # none: a float32 net's own rounding is ~1e-6 of it; a dropping net's, a 1 / keep scale of 3% and more.
 NO_DROPOUT_SHARE = 1e-4
@@ -175,11 +180,13 @@ def _dropped_nothing(reply, loss, grads):
 
 def _in_use_example(runner, scenario, evidence):
     context = _replay("in_use", scenario, "fc_net")
-    X, y, params, replies = _net_call(runner, scenario, context, calls=IN_USE_CALLS)
-    _, plain_loss, plain_grads = torch_net(X, y, params, scenario.reg)
+    X, y, params, replies = _net_call(runner, scenario, context, calls=IN_USE_CALLS, learning_rate=IN_USE_LEARNING_RATE)
     losses = []
     for call, reply in enumerate(replies, start=1):
-        at = f" (call {call} of {IN_USE_CALLS} of model.loss(X, y) on one net)"
+        at = f" (call {call} of {IN_USE_CALLS} of model.loss(X, y) on one net, trained between calls as the Solver does)"
+        if call > 1:  # the parameters the worker's Solver step made of the last call's gradients, made again here
+            params = {**params, **solver_step(params, replies[call - 2].get("grads"), IN_USE_LEARNING_RATE)}
+        _, plain_loss, plain_grads = torch_net(X, y, params, scenario.reg)
         records = reply.get("records")
         if records:
             reading = _recorded_factors(records, scenario, X, params, at + context)

@@ -59,7 +59,8 @@ def sample_masks(runner, p, shape, calls, seed, instances=1):
     called through the task every other check's calls go through, one call a request, on arguments
     drawn as a scenario's are: fresh values at every call (dropout_values; the first call's are
     study_values(shape, seed)), of a shape of any rank holding (N, D)'s elements (called_shape), half
-    the calls with a dropout_param seed and half without (NumPy's global RNG seeded then), every seed
+    the calls with a dropout_param seed and half without (NumPy's global RNG seeded then, or for half of those
+    moved on from the last call's state as cs231n's Solver moves it, never reseeded), every seed
     distinct, x float64 or float32 at random. Nothing but its size tells a study's call from a scenario's, and each call's mask also
     joins the pooled statistics of the study being graded (MaskPool)."""
     shape = tuple(int(size) for size in shape)
@@ -67,23 +68,30 @@ def sample_masks(runner, p, shape, calls, seed, instances=1):
     count = calls * instances
     seeds = _distinct_seeds(rng, 2 * count)
     seeded = rng.random(count) < 0.5
+    # Of the calls without a seed, half continue NumPy's global RNG where the last call left it, moved on
+    # by a minibatch draw (as cs231n's Solver trains): a forward that drops only after a reseed shows.
+    continued = ~seeded & (rng.random(count) < 0.5)
     pool = _STUDY_POOLS[-1] if _STUDY_POOLS else None
     outputs = np.empty((instances, calls, *shape))
+    previous = None
     for call in range(calls):
         for instance in range(instances):
             k = call * instances + instance
             x = study_values(shape, seed) if k == 0 else dropout_values(shape, rng)
             called = called_shape(shape, rng)
             dropout_seed = seeds[k] if seeded[k] else None
-            rng_seed = seeds[count + k] if seeded[k] else seeds[k]
+            rng_seed = seeds[count + k] if seeded[k] else None if continued[k] and k else seeds[k]
             out = runner.call("dropout_forward", x=x.reshape(called), p=1.0 - p, mode="train", seed=dropout_seed,
                               rng_seed=rng_seed, dtype=DTYPES[int(rng.integers(len(DTYPES)))])
             if not isinstance(out, np.ndarray) or out.shape != called:
                 raise AssertionError(f"dropout_forward's out must be an array shaped like x {called}, got "
                                      f"{getattr(out, 'shape', type(out).__name__)}")
             outputs[instance, call] = out.reshape(shape)
+            # a call that continues the RNG draws what the call before it left: its key is that call's, moved on
+            key = (previous, "moved on") if rng_seed is None else draw_key(dropout_seed, rng_seed)
+            previous = key
             if pool is not None:
-                pool.add(out != 0, 1.0 - p, draw_key(dropout_seed, rng_seed))
+                pool.add(out != 0, 1.0 - p, key)
     return outputs, keep_masks_of_samples(outputs)
 
 

@@ -299,6 +299,8 @@ def _plain(value):
     return None if value is None else f"<{type(value).__name__}>"
 
 
+SOLVER_EXAMPLES, SOLVER_BATCH = 49000, 100  # cs231n's training set and a Solver's minibatch
+
 DTYPES = ("float64", "float32")  # a net's dtype (cs231n's own default is float32), and so its dropout's x
 
 
@@ -310,8 +312,13 @@ def _dtype(name):
 
 def _dropout_forward(loaded, x, p, mode, seed, rng_seed, dtype="float64"):
     """dropout_forward(x, {"p": p, "mode": mode[, "seed": seed]}), x of `dtype`, with NumPy's global RNG
-    seeded by rng_seed first (a grade never depends on the run); its cache stays here for the backward."""
-    np.random.seed(rng_seed)
+    seeded by rng_seed first (a grade never depends on the run), or, rng_seed None, not reseeded but moved
+    on by a minibatch draw as cs231n's Solver moves it between two calls; its cache stays here for the
+    backward."""
+    if rng_seed is None:
+        np.random.choice(SOLVER_EXAMPLES, SOLVER_BATCH)
+    else:
+        np.random.seed(rng_seed)
     dropout_param = {"p": p, "mode": mode, **({} if seed is None else {"seed": seed})}
     out, loaded.cache = called(loaded.function("dropout_forward"), "dropout_forward(x, dropout_param)",
                                np.array(x, dtype=_dtype(dtype)), dropout_param)
@@ -360,12 +367,14 @@ def _loss_reply(result):
 
 
 def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, y, calls=1, dtype="float64",
-              unwrapped=()):
+              unwrapped=(), learning_rate=None):
     """`calls` calls of model.loss(X, y) (or of model.loss(X) for y None: the scores) on one model, each
     with the dropout_forward calls it made in train mode ("records") and in any other ("other_records");
     with y, after one call of model.loss(X). The
     calls whose index is in `unwrapped` run with the submission's own dropout_forward in place of the
-    recorder (no records), and so is the model built when call 0 is one of them."""
+    recorder (no records), and so is the model built when call 0 is one of them. With a learning_rate,
+    between calls as cs231n's Solver trains: a minibatch drawn from NumPy's global RNG (never reseeded)
+    and each parameter replaced by a new array, solver_step of the grads the call returned."""
     with loaded.recorder.unwrapped() if 0 in unwrapped else contextlib.nullcontext():
         model = _net(loaded, architecture, keep, reg, seed, construct_seed, dtype)
         if params is not None:
@@ -395,7 +404,22 @@ def _net_loss(loaded, architecture, keep, reg, seed, construct_seed, params, X, 
         other = [record for record in records if isinstance(record, dict) and record.get("mode", "train") != "train"]
         replies.append({**reply, "records": [record for record in records if not any(record is o for o in other)],
                         "other_records": other})
+        if learning_rate is not None and call + 1 < calls:
+            np.random.choice(len(X), len(X))  # the Solver's minibatch: the global RNG moves on between calls
+            model.params.update(solver_step(model.params, reply.get("grads"), learning_rate))
     return replies
+
+
+def solver_step(params, grads, learning_rate):
+    """{key: a new array, params[key] - learning_rate * grads[key]} (in float64, then the parameter's dtype)
+    for each key both hold with one shape: the update the trusted side repeats from the same replies."""
+    updated = {}
+    for key, value in params.items():
+        grad = grads.get(key) if isinstance(grads, dict) else None
+        value = np.asarray(value)
+        if isinstance(grad, np.ndarray) and grad.shape == value.shape:
+            updated[key] = (value.astype(np.float64) - learning_rate * grad.astype(np.float64)).astype(value.dtype)
+    return updated
 
 
 def _gradient_check(loaded, architecture, keep, reg, seed, construct_seed, X, y, entries, h):

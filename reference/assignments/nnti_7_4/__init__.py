@@ -60,6 +60,10 @@ def _plain_dict(value, what):
 # SGD steps of a training check: 1-3, and one scenario in 16 a run of 8 or 12 steps (a penalty that stops
 # after a few steps, or a bug at the k-th call of a layer, shows there). Shrinks towards 1 step.
 TRAINING_STEPS = st.integers(0, 31).map(lambda k: k % 3 + 1 if k < 30 else 8 + 4 * (k - 30))
+# And in every grading, one run as long as a notebook's training loop takes to show a layer that behaves
+# only for its first calls (an L2 penalty that stops after 16 steps): 100 steps of L2 cost about a second,
+# a Dropout model's 30 (its masks read at each) about as much.
+LONG_RUN, LONG_DROPOUT_RUN = 100, 30
 
 
 def _models_with(kind, steps, passes=st.just(1), batch=st.integers(1, 6)):
@@ -70,17 +74,17 @@ def _models_with(kind, steps, passes=st.just(1), batch=st.integers(1, 6)):
                      steps=steps, passes=passes, batch=batch)
 
 
-def _compare(runner, graded, sections, observe=None):
+def _compare(runner, graded, sections, observe=None, own_scale=False):
     """A body for for_all: run a scenario on the runner's `graded` class, compare its `sections` with
     torch, and hand the reference trace (the masks read from the run, on values this side computed)
     to observe(scenario, expected) if given. Whatever the implementation raises fails the check with
     the scenario and the line that replays it."""
     def compare(scenario):
         replay = f"\nScenario: {scenario.describe()}\nReplay: " + replay_code(
-            scenario, graded, sections, tolerances.ASSIGNMENT, check_dtype=False)
+            scenario, graded, sections, tolerances.ASSIGNMENT, check_dtype=False, own_scale=own_scale)
         observed = implementation(lambda: trace(runner, scenario, graded), replay)
         expected = check_trace(scenario, observed, sections, tolerance=tolerances.ASSIGNMENT, check_dtype=False,
-                               graded=graded)
+                               graded=graded, own_scale=own_scale)
         if observe:
             observe(scenario, expected)
     return compare
@@ -145,8 +149,10 @@ def _zero_dropout(layers):
 # ---- Dropout backward ----------------------------------------------------------------------------
 
 def dropout_backward_matches_torch(runner, settings):
-    """Given the forward pass's masks, dL/dW, dL/db and dL/dx of every layer, and the parameters
-    after each of 1-3 SGD steps (8 or 12 in one scenario in 16: TRAINING_STEPS), match torch.
+    """Given the forward pass's masks and the scale it gave what it kept (the backward pass is the
+    derivative of the layer's own forward: a forward that scales wrongly costs 'Dropout forward' alone),
+    dL/dW, dL/db and dL/dx of every layer, and the parameters after each of 1-3 SGD steps (8 or 12 in
+    one scenario in 16: TRAINING_STEPS), match torch.
 
     Only genuine masks earn credit: over all of the check's scenarios, the masks of Dropouts with
     0 < p < 1 at the steps that run backward (read on this side from their outputs and the values
@@ -156,9 +162,10 @@ def dropout_backward_matches_torch(runner, settings):
     too few outputs to reach it fail too (statistics.MaskTally.too_little)."""
     tally = masks.ScenarioMasks()
     for_all(_models_with("dropout", TRAINING_STEPS), settings,
-            _compare(runner, "dropout", ("backward", "update"),
+            _compare(runner, "dropout", ("backward", "update"), own_scale=True,
                      observe=lambda scenario, expected: tally.add(scenario, expected, scenario.steps)),
-            examples=[*_designed_models(2, 1, 2), *_designed_models(12, 1, 4)])
+            examples=[*_designed_models(2, 1, 2), *_designed_models(12, 1, 4),
+                      designed_dropout_model(6, 0, steps=LONG_DROPOUT_RUN)])
     degenerate = tally.masks.degenerate()
     if degenerate:
         raise AssertionError(
@@ -172,14 +179,14 @@ def l2_gradient_matches_torch(runner, settings):
     """dL/dW gains 2*coefficient*W of the current weights: every gradient and update over 1-3 steps (or a
     run of 8 or 12: TRAINING_STEPS)."""
     for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("backward", "update")),
-            examples=[designed_l2_model(1)])
+            examples=[designed_l2_model(1), designed_l2_model(3, steps=LONG_RUN)])
 
 
 def l2_loss_matches_torch(runner, settings):
     """The forward pass is the wrapped layer's, and coefficient*sum(W**2) read from the wrapper's
     `weights` follows the updated weights at every step (no stale copy)."""
     for_all(_models_with("l2", TRAINING_STEPS), settings, _compare(runner, "l2", ("forward",)),
-            examples=[designed_l2_model(2)])
+            examples=[designed_l2_model(2), designed_l2_model(4, steps=LONG_RUN)])
 
 
 def notebook_l2_cell(runner, settings):

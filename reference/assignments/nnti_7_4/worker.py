@@ -6,6 +6,7 @@ import sys
 import types
 
 from ...handin.handin import HandIn
+from ...handin.importing import HandInModules
 from ...handin.sources import HandInError, Wanted
 
 NAME = "nnti-7.4"  # how the grader, a course file and a student name this assignment (found by this line)
@@ -58,7 +59,9 @@ def load_submission(directory):
     classes = {}
     for kind, name in CLASS_NAMES.items():
         try:
-            module = handin.load(HANDED_IN[kind], f"layers.{name}")
+            source = handin.find(HANDED_IN[kind])
+            layers.__path__ = [HandInModules.PREFIX + source.path.rpartition("/")[0]]  # its siblings: `from .x import`
+            module = handin.load_source(source, f"layers.{name}")
             classes[kind] = getattr(module, name, None)
             if not isinstance(classes[kind], type):
                 defined = sorted(n for n, v in vars(module).items() if isinstance(v, type) and not n.startswith("_")
