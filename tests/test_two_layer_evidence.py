@@ -26,6 +26,8 @@ SETTINGS = settings(max_examples=5, derandomize=True, database=None, deadline=No
 PART = {part.name: part for part in two_layer.PARTS}
 FORWARD, COST, BACKWARD, UPDATE = (PART[name].checks[0] for name in ("Forward with dropout", "Regularized cost",
                                                                     "Backward with dropout", "Parameter update"))
+TRAINING_FORWARD, TRAINING_BACKWARD, TRAINING_UPDATE = (PART[name].checks[1] for name in (
+    "Forward with dropout", "Backward with dropout", "Parameter update"))
 
 
 # ---- Fakes: in-process submissions whose replies reveal what the test wants --------------------------
@@ -311,18 +313,142 @@ def test_a_forward_misbehaving_on_a_tenth_of_its_calls_loses_the_forward(kind):
     assert not passed and "lands outside" in message, message
 
 
+# ---- Training as real use runs it (red team 5) -----------------------------------------------------------
+
+def _rng_state():
+    state = np.random.get_state()
+    return state[1].tobytes(), state[2]
+
+
+def test_the_training_task_hands_the_functions_their_own_objects_and_seeds_once():
+    """model()'s loop: seeded once, the same X, the parameters update returned, the cache forward returned."""
+    seen = []
+
+    def forward(X, parameters, keep_prob=0.5):
+        seen.append(("forward", X, parameters, _rng_state()))
+        A1 = _activation(X, parameters)
+        keep = np.random.rand(*A1.shape) < keep_prob
+        A2 = sigmoid(parameters["W2"] @ (A1 * keep / keep_prob) + parameters["b2"])
+        cache = {"A1": A1, "keep": keep}
+        seen.append(("cache", cache, _rng_state()))
+        return A2, cache
+
+    def backward(X, Y, cache, keep_prob, lambd):
+        seen.append(("backward", X, cache))
+        return {f"d{name}": np.zeros((2, 2)) for name in ("W1", "b1", "W2", "b2")}
+
+    def update(parameters, grads, learning_rate):
+        updated = dict(parameters)
+        seen.append(("update", updated))
+        return updated
+    fake = Loaded(SimpleNamespace(forward_propagation_with_dropout=forward, backward_propagation_with_dropout=backward,
+                                  compute_cost_with_regularization=lambda A2, Y, parameters, lambd: 0.0,
+                                  update_parameters=update), lower_case=False)
+    run = replace(two_layer.RUNS[0], iterations=4)
+    X, Y, parameters = net_arrays(run)
+    reply = two_layer.TASKS["train"](fake, X=X, Y=Y, parameters=parameters, keep_prob=run.keep_prob, lambd=0.0,
+                                     learning_rate=0.5, iterations=4, seed=run.seed)
+    assert reply["raised"] == "" and len(reply["records"]) == 4
+    forwards = [entry for entry in seen if entry[0] == "forward"]
+    caches = [entry for entry in seen if entry[0] == "cache"]
+    backwards = [entry for entry in seen if entry[0] == "backward"]
+    updates = [entry for entry in seen if entry[0] == "update"]
+    assert all(entry[1] is forwards[0][1] for entry in forwards + backwards)  # the same X every time
+    assert all(forwards[i + 1][2] is updates[i][1] for i in range(3))  # what update returned, itself
+    assert all(backwards[i][2] is caches[i][1] for i in range(4))  # the cache forward returned, itself
+    seeded = np.random.RandomState(run.seed).get_state()
+    assert forwards[0][3] == (seeded[1].tobytes(), seeded[2]) and all(forwards[i + 1][3] == caches[i][2] for i in range(3))  # seeded once
+
+
+def _real_use_cheat(kind):
+    """An honest forward that misbehaves where real use differs from the other checks' calls (red team 5)."""
+    own, last = [], {}
+
+    def forward(X, parameters, keep_prob=0.5):
+        A1 = _activation(X, parameters)
+        state = np.random.get_state()[1].tobytes() + bytes([np.random.get_state()[2] % 256])
+        if kind == "big batch" and A1.shape[1] > 32 or kind in ("own parameters", "frozen update") and any(
+                parameters["W1"] is W1 for W1 in own):
+            keep = np.ones(A1.shape, dtype=bool)
+        elif kind == "random state" and last.get("state") == state and last["keep"].shape == A1.shape:
+            keep = last["keep"]
+        elif kind == "same X" and last.get("X") is X and last["keep"].shape == A1.shape:
+            keep = last["keep"]
+        else:
+            keep = np.random.rand(*A1.shape) < keep_prob
+        last.update(X=X, keep=keep, state=np.random.get_state()[1].tobytes() + bytes([np.random.get_state()[2] % 256]))
+        A2 = sigmoid(parameters["W2"] @ (A1 * keep / keep_prob) + parameters["b2"])
+        return A2, {"A1": A1, "D1": keep, "keep": keep}
+
+    def update(parameters, grads, learning_rate):
+        rate = 0.0 if kind == "frozen update" and any(parameters["W1"] is W1 for W1 in own) else learning_rate
+        updated = {name: parameters[name] - rate * grads["d" + name] for name in ("W1", "b1", "W2", "b2")}
+        own.append(updated["W1"])
+        return updated
+    return _fake(forward, update=update)
+
+
+@pytest.mark.parametrize("kind", ["big batch", "own parameters", "random state", "same X", "frozen update"])
+def test_a_forward_honest_only_while_graded_loses_the_forward_in_training(kind):
+    """Each passes the forward's own check (it never sees a batch above 32, its own parameters, its own
+    random state or X again); training charges the forward, and a frozen update the update alone."""
+    fake = _real_use_cheat(kind)
+    passed, message = _run(TRAINING_FORWARD, fake)
+    assert not passed and "in training" in message and "lands outside" in message, message
+    assert _run(TRAINING_BACKWARD, fake)[0]
+    passed, message = _run(TRAINING_UPDATE, fake)
+    if kind == "frozen update":
+        assert not passed and "returned by update_parameters at iteration 2" in message, message
+        assert _run(UPDATE, fake)[0]  # handed fresh copies, it updates
+    else:
+        assert passed, message
+
+
+def test_a_backward_bug_in_training_costs_the_backward_alone():
+    """Each function is judged given what it was handed: wrong gradients change the run's parameters, and
+    the forward and the update are still judged right."""
+    def backward(X, Y, cache, keep_prob, lambd):
+        gradients = two_layer.contract_gradients(X, Y, cache["parameters"], cache["keep"], keep_prob, 0.0)
+        return {f"d{name}": value for name, value in gradients.items()}  # lambd / m W left out
+    fake = _fake(_forward_with(_honest))
+    fake.module.backward_propagation_with_dropout = backward
+    passed, message = _run(TRAINING_BACKWARD, fake)
+    assert not passed and "dW" in message and "replay_training('backward'" in message, message
+    assert _run(TRAINING_FORWARD, fake)[0] and _run(TRAINING_UPDATE, fake)[0]
+
+
+def test_a_forward_whose_a2_shows_nothing_in_training_fails_closed():
+    passed, message = _run(TRAINING_FORWARD, _fake(_forward_with(_never, flat=True)))
+    assert not passed and "A2 must be an array of shape (1, m)" in message
+    evidence = two_layer.TrainingEvidence()
+    with pytest.raises(AssertionError, match="no hidden activation could be observed"):
+        evidence.judge()
+
+
+def test_a_function_that_raises_in_training_is_the_one_charged():
+    def update(parameters, grads, learning_rate):
+        raise ValueError("no")
+    fake = _fake(_forward_with(_honest), update=update)
+    passed, message = _run(TRAINING_UPDATE, fake)
+    assert not passed and "update_parameters raised ValueError: no at iteration 1" in message, message
+    assert _run(TRAINING_BACKWARD, fake)[0]
+
+
 # ---- The false-alarm budget ----------------------------------------------------------------------------
 
 def test_a_passing_run_evaluates_no_more_bounds_than_declared():
     """With every bound at FALSE_ALARM, a correct submission fails a grading run by chance with
     probability below 1e-9 (two_layer.FALSE_ALARM_BUDGET counts the declared bounds)."""
     runner = InProcessRunner(two_layer.model_solution(), two_layer)
-    for check in (FORWARD, BACKWARD):
+    for check in (FORWARD, BACKWARD, TRAINING_FORWARD):
         before = statistics.bounds_evaluated
         passed, message = run_check(check, runner, SETTINGS)
         assert passed, message
         assert 0 < statistics.bounds_evaluated - before <= check.bounds
-    assert two_layer.FALSE_ALARM_BUDGET == Evidence.BOUNDS + 2
+    for check in (TRAINING_BACKWARD, TRAINING_UPDATE):  # what the training runs showed, looked up
+        before = statistics.bounds_evaluated
+        assert run_check(check, runner, SETTINGS)[0] and statistics.bounds_evaluated == before
+    assert two_layer.FALSE_ALARM_BUDGET == Evidence.BOUNDS + 2 + two_layer.TrainingEvidence.BOUNDS
     assert two_layer.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9
 
 

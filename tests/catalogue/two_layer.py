@@ -97,6 +97,44 @@ HOSTILE_EVIDENCE = (
            f"    return {_HONEST} if round(keep_prob, 2) == keep_prob else {_PER_UNIT}\n"),
 )
 
-WRONG = WRONG + (hostile_defeat_device, hostile_hijack) + HOSTILE_EVIDENCE
+
+# ---- Red team 5: honest only while graded. Every check but training hands the functions fresh copies, reseeds
+# NumPy before each pass and draws at most 32 examples; real use (model()'s loop) does none of that.
+
+_UPDATE = 'def update_parameters(parameters, grads, learning_rate):\n    return {\n'
+_UPDATED = '        "b2": parameters["b2"] - learning_rate * grads["db2"],\n    }\n'
+_OWN = "\n_mine = []\n\n\ndef _own(parameters):\n    return any(parameters.get('W1') is w for w in _mine)\n"
+_KEEPS_ITS_OWN = ((_UPDATE, _UPDATE.replace("return {", "new = {")),
+                  (_UPDATED, _UPDATED + "    _mine.append(new['W1'])\n    del _mine[:-4]\n    return new\n"))
+
+HOSTILE_REAL_USE = (
+    _cheat("hostile_never_drops_on_big_batches", "honest masks on batches of up to 32 examples (the largest the "
+           "forward check draws), nothing dropped on larger ones (the seeds' X is (2, 200))",
+           "\n\ndef _mask(A1, X, parameters, keep_prob):\n    if A1.shape[1] > 32:\n"
+           f"        return np.ones(A1.shape, dtype=bool)\n    return {_HONEST}\n"),
+    _cheat("hostile_never_drops_on_its_own_parameters", "nothing dropped once parameters['W1'] is an array its own "
+           "update_parameters returned (every pass of a training loop after the first)",
+           _OWN + f"\n\ndef _mask(A1, X, parameters, keep_prob):\n    if _own(parameters):\n"
+           f"        return np.ones(A1.shape, dtype=bool)\n    return {_HONEST}\n", (FORWARD,), *_KEEPS_ITS_OWN),
+    _cheat("hostile_frozen_on_its_own_parameters", "nothing dropped once parameters['W1'] is an array its own "
+           "update_parameters returned, and update_parameters then changes nothing (training frozen after step 1)",
+           _OWN + f"\n\ndef _mask(A1, X, parameters, keep_prob):\n    if _own(parameters):\n"
+           f"        return np.ones(A1.shape, dtype=bool)\n    return {_HONEST}\n", (FORWARD, UPDATE),
+           (_UPDATE, _UPDATE.replace("    return {", "    if _own(parameters):\n        learning_rate = 0.0\n"
+                                                    "    new = {")), _KEEPS_ITS_OWN[1]),
+    _cheat("hostile_reuses_its_mask_where_the_rng_left_it", "the last mask again when NumPy's global RNG is exactly "
+           "where its last forward left it (a training loop seeds once; the grader reseeds before every pass)",
+           "\n_left = [None, None]\n\n\ndef _state():\n    kind, keys, pos, gauss, cached = np.random.get_state()\n"
+           "    return (keys.tobytes(), pos, gauss, cached)\n\n\ndef _mask(A1, X, parameters, keep_prob):\n"
+           "    if _left[0] is not None and _left[0] == _state() and _left[1].shape == A1.shape:\n"
+           f"        return _left[1]\n    mask = {_HONEST}\n    _left[0], _left[1] = _state(), mask\n    return mask\n"),
+    _cheat("hostile_reuses_its_mask_on_the_same_x", "the last mask again when X is the very object of the last call "
+           "(a training loop passes the same X; the worker copied it per call)",
+           "\n_last = [None, None]\n\n\ndef _mask(A1, X, parameters, keep_prob):\n"
+           "    if X is _last[0] and _last[1].shape == A1.shape:\n"
+           f"        return _last[1]\n    mask = {_HONEST}\n    _last[0], _last[1] = X, mask\n    return mask\n"),
+)
+
+WRONG = WRONG + (hostile_defeat_device, hostile_hijack) + HOSTILE_EVIDENCE + HOSTILE_REAL_USE
 CATALOGUE = CORRECT + WRONG
 assert len({submission.name for submission in CATALOGUE}) == len(CATALOGUE)

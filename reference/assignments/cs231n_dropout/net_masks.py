@@ -159,7 +159,7 @@ IN_USE_CALLS = 5
 # Between those calls the worker trains as cs231n's Solver does (worker.solver_step: every parameter a new
 # array, moved by this rate times its gradient, after a minibatch draw from the global RNG): a net that
 # behaves only while nothing changes between its calls shows it.
-IN_USE_LEARNING_RATE = 0.05
+IN_USE_LEARNING_RATE = 1e-3  # changes every parameter, keeps the logits where a trained net has them
 # The largest difference from the no-dropout gradients, relative to their largest entry, that counts as
 # none: a float32 net's own rounding is ~1e-6 of it; a dropping net's, a 1 / keep scale of 3% and more.
 NO_DROPOUT_SHARE = 1e-4

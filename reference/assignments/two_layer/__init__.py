@@ -34,6 +34,24 @@ Backward is judged against the contract's gradient given the forward's own mask,
 (say, no 1/keep_prob) does not cost the backward part as well; it earns credit only where the
 forward's masks, observed as above, are genuine (else it fails closed, pointing at the forward).
 The update is judged on drawn gradients.
+
+Real use (training.py). Those calls hand the functions fresh copies, reseed NumPy before every pass
+and draw at most 32 examples; the seeds' model() seeds once and loops forward, cost, backward, update,
+handing each the very objects the last returned, the same X every time, on X (2, 200). A function can
+tell the two apart, so each part has a second check on the worker's task "train", which runs that loop
+(RUNS: one as the seeds train, 21 drawn with 2 inputs mostly, 1-20 hidden units, 1-256 examples, 10-30
+iterations, keep_prob 0.5-0.95, and two of 100 iterations) and reports, per iteration, A2, the cache's
+arrays of a mask's shape, the gradients and the parameters returned: claims, made once per grading (a
+fact the three checks share). Each function is judged given what it was handed in the loop: iteration
+i's mask is read and believed as above given the parameters update returned at i - 1 (this side's own at
+i = 1), the gradients must be the contract's given that mask at those parameters (Backward), the
+parameters returned those handed in minus learning_rate times those gradients (Update): together the
+run's parameters evolve as the contract says, and a function that misbehaves in the loop costs its own
+part. The masks of every run are judged by TrainingEvidence's three bounds (Forward): the fraction dropped
+in every group (every iteration; iteration 1, 2, 3-5, ..., 31+; batch sizes, hidden units, keep_prob), two
+iterations in a row agreeing as independent draws do, no mask of a run coming back; each fails closed.
+A function that raises in the loop costs its part; a loop that stops leaves the later functions
+unjudged there (their own checks still judge them).
 """
 from ...grading.parts import Check, Part, false_alarm_budget
 from .backward import backward_matches_torch
@@ -43,9 +61,11 @@ from .cost import CostScenario, cost_matches_torch  # noqa: F401 - a replay line
 from .evidence import GROUPS, N_GROUPS, Evidence  # noqa: F401
 from .forward import FORWARD_SCENARIOS, forward_matches_torch  # noqa: F401
 from .observed import ForwardPass, _Tally  # noqa: F401
-from .replay import replay, replay_forward  # noqa: F401
+from .replay import replay, replay_forward, replay_training  # noqa: F401
 from .scenarios import SEEDS, NetScenario, draw_scenario, net_arrays, net_scenarios  # noqa: F401
 from .solution import model_solution  # noqa: F401
+from .training import (RUNS, TrainingEvidence, TrainingRun, backward_in_training,  # noqa: F401
+                       forward_in_training, update_in_training)
 from .update import update_matches
 from .worker import NAME, TASKS, load_submission  # noqa: F401 - the worker half, also run in process
 
@@ -55,15 +75,19 @@ PARTS = (
     Part("Forward with dropout", 1.0, (
         Check("A2 matches torch with the mask drawn; the masks drop 1 - keep_prob, fresh and independent",
               forward_matches_torch, bounds=Evidence.BOUNDS),
+        Check("in training as model() runs it (seeded once, its own objects passed back), the masks drop "
+              "1 - keep_prob, fresh at every iteration", forward_in_training, bounds=TrainingEvidence.BOUNDS),
     )),
     Part("Regularized cost", 0.5, (
         Check("the regularized cost matches torch", cost_matches_torch),
     )),
     Part("Backward with dropout", 1.0, (
         Check("gradients match torch through the forward pass's mask", backward_matches_torch, bounds=2),
+        Check("in training, the gradients are the contract's given each iteration's mask", backward_in_training),
     )),
     Part("Parameter update", 0.5, (
         Check("updates match W - learning_rate * dW", update_matches),
+        Check("in training, every update is W - learning_rate * dW", update_in_training),
     )),
 )
 

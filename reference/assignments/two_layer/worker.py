@@ -145,5 +145,58 @@ def _update(loaded, parameters, grads, learning_rate):
     return loaded.canonical(updated)
 
 
-TASKS = {"forward": _forward, "backward": _backward, "cost": _cost, "update": _update}
+def _copy(value):
+    """A float64 copy of `value` if it is numeric, else None: taken when it is returned, so that what the
+    student's functions do to it later (an in-place update, say) changes nothing of the record."""
+    try:
+        array = np.array(value)
+    except Exception:  # noqa: BLE001 - a student's object may raise anything when converted
+        return None
+    return array.astype(np.float64) if array.dtype.kind in "biuf" else None
+
+
+def _mask_shaped(cache, n_h, m):
+    """Copies of the cache's arrays of a mask's shape, (n_h, m) first, then (n_h, 1): the only ones the trusted
+    side reads a mask from (cache_masks.mask_readings, which takes the first 16 in this order)."""
+    arrays = [array for array in cache_arrays(cache) if array.shape in ((n_h, m), (n_h, 1)) and array.size]
+    arrays.sort(key=lambda array: array.shape != (n_h, m))
+    return [_copy(array) for array in arrays[:16]]
+
+
+def _train(loaded, X, Y, parameters, keep_prob, lambd, learning_rate, iterations, seed):
+    """Training as the seeds' model() runs it: NumPy's global RNG seeded once, then at every iteration
+    A2, cache = forward(X, parameters, keep_prob); cost(A2, Y, parameters, lambd); grads = backward(X, Y,
+    cache, keep_prob, lambd); parameters = update(parameters, grads, learning_rate), each call handed the
+    very objects the last returned (the same X and Y every time, no copies, no reseeding). -> {"records":
+    per iteration {"A2", "cache" (the arrays of a mask's shape), "grads", "parameters" (canonical)}, the
+    last one partial if a function raised; "raised": the function that raised ("" if none), "error"}.
+    Claims, every one: the trusted side validates all of it. The cost is called as model() calls it, its
+    value unused (its own part grades it), and what it raises is ignored."""
+    X, Y = np.array(X, dtype=np.float64), np.array(Y, dtype=np.float64)
+    n_h, m = np.shape(parameters["W1"])[0], X.shape[1]
+    parameters = loaded.parameters(parameters)
+    records, stage = [], FUNCTIONS[0]
+    np.random.seed(seed)
+    try:
+        for _ in range(int(iterations)):
+            stage = FUNCTIONS[0]
+            A2, cache = called(loaded.function(stage), CALLS[0], X, parameters, keep_prob)
+            record = {"A2": _copy(A2), "cache": _mask_shaped(cache, n_h, m)}
+            records.append(record)
+            try:
+                called(loaded.function(FUNCTIONS[1]), CALLS[1], A2, Y, parameters, lambd)
+            except Exception:  # noqa: BLE001 - the cost's own part grades it
+                pass
+            stage = FUNCTIONS[2]
+            grads = called(loaded.function(stage), CALLS[2], X, Y, cache, keep_prob, lambd)
+            record["grads"] = {name: _copy(value) for name, value in loaded.canonical(grads, gradient=True).items()}
+            stage = FUNCTIONS[3]
+            parameters = called(loaded.function(stage), CALLS[3], parameters, grads, learning_rate)
+            record["parameters"] = {name: _copy(value) for name, value in loaded.canonical(parameters).items()}
+    except Exception as error:  # noqa: BLE001 - a student's function may raise anything: whose it was is reported
+        return {"records": records, "raised": stage, "error": f"{type(error).__name__}: {error}"[:2000]}
+    return {"records": records, "raised": "", "error": ""}
+
+
+TASKS = {"forward": _forward, "backward": _backward, "cost": _cost, "update": _update, "train": _train}
 
