@@ -2,8 +2,13 @@
 
 `config` holds the hyperparameters and the rule's state between calls. Each rule equals a
 torch.optim optimizer (tests/test_optim.py); where the two forms differ, the mapping is stated.
+
+`SGD` is the optimizer for a toyframe Model: torch.optim.SGD's object form, `step(grads)`.
 """
 import numpy as np
+
+from . import _checks
+from .layers.wrapper import innermost
 
 
 def sgd(w, dw, config=None):
@@ -64,4 +69,61 @@ def adam(w, dw, config=None):
     return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
 
 
-__all__ = ["sgd", "sgd_momentum", "rmsprop", "adam"]
+class SGD:
+    """torch.optim.SGD(model's parameters, lr, momentum, dampening, weight_decay, nesterov), step for step.
+
+    For each weight and bias p with gradient g (after Model.backward, which returns every layer's
+    dL/dW and leaves dL/db in its `bias_grad`), one step is torch's rule:
+
+        g = g + weight_decay * p
+        buf = g                                      on the first step (momentum > 0)
+        buf = momentum * buf + (1 - dampening) * g   on later steps
+        g = g + momentum * buf  if nesterov  else buf
+        p = p - lr * g                               in place, so aliases of p stay current
+
+    As torch's one parameter group over net.parameters(), weight_decay decays the biases too (the
+    course's L2 wrapper penalizes weights only). The momentum buffers are kept per (layer, parameter).
+    """
+
+    def __init__(self, model, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if not isinstance(getattr(model, "components", None), list):
+            raise TypeError(f"model must be a toyframe Model, got {type(model).__name__}")
+        self.model = model
+        self.lr = _checks.non_negative("lr", lr)
+        self.momentum = _checks.non_negative("momentum", momentum)
+        self.dampening = _checks.finite_real("dampening", dampening)
+        self.weight_decay = _checks.non_negative("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+            raise ValueError(f"nesterov=True needs momentum > 0 and dampening = 0 (as torch), got momentum="
+                             f"{momentum!r}, dampening={dampening!r}")
+        self.buffers = {}  # (component index, "weights" | "bias") -> momentum buffer, shaped like the parameter
+
+    def step(self, grads):
+        """grads: Model.backward's {component index: dL/dW}; updates those layers' weights and biases in place."""
+        for index, d_weights in grads.items():
+            layer = innermost(self.model.components[index])
+            self._update(layer.weights, d_weights, (index, "weights"))
+            bias_grad = getattr(layer, "bias_grad", None)
+            if layer.bias is not None and bias_grad is not None:
+                self._update(layer.bias, bias_grad, (index, "bias"))
+
+    def _update(self, parameter, gradient, key):
+        g = np.asarray(gradient, dtype=parameter.dtype)
+        if g.shape != parameter.shape:
+            raise ValueError(f"the gradient of {key[1]} of component {key[0]} must have shape {parameter.shape}, "
+                             f"got {g.shape}")
+        if self.weight_decay:
+            g = g + self.weight_decay * parameter
+        if self.momentum:
+            buffer = self.buffers.get(key)
+            if buffer is None:
+                buffer = self.buffers[key] = g.copy()
+            else:
+                buffer *= self.momentum
+                buffer += (1.0 - self.dampening) * g
+            g = g + self.momentum * buffer if self.nesterov else buffer
+        parameter -= self.lr * g
+
+
+__all__ = ["sgd", "sgd_momentum", "rmsprop", "adam", "SGD"]
