@@ -8,10 +8,11 @@ submission, far from any reference value) never load torch.
 import importlib
 
 _EXPORTS = {
-    "LayerSpec": "scenario", "Scenario": "scenario", "Wrap": "scenario", "Trace": "trace", "run": "runner",
+    "LayerSpec": "scenario", "ConvSpec": "scenario", "PoolSpec": "scenario", "FlattenSpec": "scenario",
+    "Scenario": "scenario", "Wrap": "scenario", "Trace": "trace", "run": "runner",
     "expected_trace": "torch_mirror", "assert_close": "comparator", "assert_traces_close": "comparator",
     "check_trace": "equivalence", "comparable": "equivalence", "replay": "equivalence", "ASSIGNMENT": "tolerances",
-    "designed_dropout_model": "strategies", "designed_l2_model": "strategies",
+    "designed_dropout_model": "strategies", "designed_l2_model": "strategies", "designed_lenet": "strategies",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -95,6 +95,7 @@ def _ids(classes):
 QUICK_WRONG = set(list(CAUGHT_BY)[::3])
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("cls", list(CAUGHT_BY), ids=_ids(CAUGHT_BY))
 def test_wrong_class_fails_the_checks_that_catch_its_bug(cls, request):
     if cls not in QUICK_WRONG and not request.config.getoption("--slow"):
@@ -110,6 +111,7 @@ def test_wrong_class_fails_the_checks_that_catch_its_bug(cls, request):
 QUICK_CORRECT = [cls for cls in correct.CATALOGUE if cls not in correct.SLOW][::2]
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("cls", QUICK_CORRECT, ids=_ids(QUICK_CORRECT))
 def test_correct_earns_every_point_quick(cls):
     settings = _settings(max_examples=3)

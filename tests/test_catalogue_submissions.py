@@ -82,6 +82,7 @@ def test_catalogue_sizes_and_parts():
 
 # ---- Default tier -----------------------------------------------------------------------------------
 
+@pytest.mark.quick
 @pytest.mark.parametrize("name, submission", WRONG, ids=_ids(WRONG))
 def test_wrong_submission_fails_a_check_in_each_part_it_must_lose(name, submission, tmp_path, request):
     if submission.name.startswith("hostile_"):
@@ -96,6 +97,7 @@ def test_wrong_submission_fails_a_check_in_each_part_it_must_lose(name, submissi
                 f"{submission.name} ({submission.bug}) keeps {part.name!r}")
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("name, submission", [pair for pair in CORRECT if pair[1].name in QUICK_CORRECT],
                          ids=_ids([pair for pair in CORRECT if pair[1].name in QUICK_CORRECT]))
 def test_correct_submission_earns_every_point_quick(name, submission, tmp_path):

@@ -122,6 +122,7 @@ def test_the_attack_works_without_walls(scene, attack):
         assert damage, f"{attack} did nothing even without walls"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_attack_fails_in_the_worker(world, scene, attack):
     """The real thing: this process is the grader; the solution is the one in this checkout."""
@@ -170,6 +171,7 @@ def test_as_root_grading_refuses_a_worker_without_walls(world):
         runner.close()
 
 
+@pytest.mark.slow
 def test_a_submission_that_sleeps_under_each_deadline_is_stopped_by_the_total_budget(world):
     sleepy = CORRECT_DROPOUT.replace("        out = self.layer(x)\n", "        import time\n        time.sleep(0.6)\n"
                                      "        out = self.layer(x)\n")

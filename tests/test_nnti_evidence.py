@@ -46,6 +46,7 @@ def test_every_dropout_check_fails_when_no_mask_can_be_seen(check):
     assert not passed and "could not be read" in message, message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", RED_TEAM)
 def test_a_dropout_that_hides_or_skips_its_drops_earns_neither_dropout_part(name):
     runner = InProcessRunner({"dropout": _dropout_class(HOSTILE_DROPOUTS[name])}, nnti_7_4, study_scale=1 / 256)

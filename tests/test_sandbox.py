@@ -48,6 +48,7 @@ def _scores(results):
     return {result.part.name: result.score for result in results}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nested", [True, False], ids=["layers/ folder", "files at the top"])
 def test_a_correct_submission_earns_full_marks_through_the_worker_and_is_never_imported_here(tmp_path, nested):
     results = _grade(write_submission(tmp_path, nested=nested), FAIR_LIMITS)

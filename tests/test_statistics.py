@@ -69,6 +69,7 @@ def test_the_mask_tally_ignores_p_zero_and_passes_masks_that_keep_and_drop():
 STATISTICAL_CHECKS = [(part, check) for part in nnti_7_4.PARTS for check in part.checks if check.bounds]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part, check", STATISTICAL_CHECKS, ids=[check.name for _, check in STATISTICAL_CHECKS])
 def test_a_passing_check_evaluates_no_more_bounds_than_it_declares(part, check):
     """The declared counts make FALSE_ALARM_BUDGET: with every check's bounds at FALSE_ALARM, a correct

@@ -80,6 +80,7 @@ def _package_sources(name):
     return {path.name: path.read_text() for path in sorted(folder.glob("*.py")) if path.name != "worker.py"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(assignments.MODULES))
 def test_cutting_a_part_keeps_the_package_whole(name):
     """Every part of every assignment, cut alone: each module still compiles, the part's entry is gone and

@@ -85,6 +85,7 @@ def _run(check, implementation, check_settings=SETTINGS):
     return run_check(check, InProcessRunner(implementation, two_layer), check_settings)
 
 
+@pytest.mark.slow
 def test_an_honest_fake_earns_every_point():
     """The fakes below differ from this one in one thing each."""
     results = grade(InProcessRunner(_fake(_forward_with(_honest)), two_layer), two_layer.PARTS, SETTINGS)
@@ -173,6 +174,7 @@ def _evidence(scenarios, steps=None):
     return evidence
 
 
+@pytest.mark.slow
 def test_each_pooled_bound_fails_closed_on_evidence_too_small_for_it():
     """Enough for the fraction, yet: no two passes on one X; few passes fully observed; few passes in all."""
     with pytest.raises(AssertionError, match="too few to tell a repeated keep/drop draw"):
@@ -246,6 +248,7 @@ def test_a_cache_of_many_masks_is_read_no_further_than_its_first_candidates():
     assert len(readings) <= 2 * two_layer.CACHE_CANDIDATES + 1
 
 
+@pytest.mark.slow
 def test_a_forward_that_fakes_its_cache_only_loses_points():
     """Never drops, shows a fresh random mask in its cache, backward ignores masks: forward and backward
     both fail (A2 shows nothing dropped), cost and update keep theirs."""
@@ -266,6 +269,7 @@ class _Recorder(InProcessRunner):
         return super().call(task, **args)
 
 
+@pytest.mark.slow
 def test_every_forward_pass_of_the_forward_check_is_drawn_like_a_scenario():
     """The forward check asks for nothing but forward passes, each on arrays of the scenario distribution
     (1-4 inputs, 1-10 units, 1-32 examples, b1 drawn, keep_prob 1 or in [0.05, 0.95]): no call has a
@@ -388,6 +392,7 @@ def _real_use_cheat(kind):
     return _fake(forward, update=update)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["big batch", "own parameters", "random state", "same X", "frozen update"])
 def test_a_forward_honest_only_while_graded_loses_the_forward_in_training(kind):
     """Each passes the forward's own check (it never sees a batch above 32, its own parameters, its own
@@ -404,6 +409,7 @@ def test_a_forward_honest_only_while_graded_loses_the_forward_in_training(kind):
         assert passed, message
 
 
+@pytest.mark.slow
 def test_a_backward_bug_in_training_costs_the_backward_alone():
     """Each function is judged given what it was handed: wrong gradients change the run's parameters, and
     the forward and the update are still judged right."""
@@ -436,6 +442,7 @@ def test_a_function_that_raises_in_training_is_the_one_charged():
 
 # ---- The false-alarm budget ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_passing_run_evaluates_no_more_bounds_than_declared():
     """With every bound at FALSE_ALARM, a correct submission fails a grading run by chance with
     probability below 1e-9 (two_layer.FALSE_ALARM_BUDGET counts the declared bounds)."""
@@ -452,6 +459,7 @@ def test_a_passing_run_evaluates_no_more_bounds_than_declared():
     assert two_layer.FALSE_ALARM_BUDGET * statistics.FALSE_ALARM < 1e-9
 
 
+@pytest.mark.slow
 def test_the_group_and_offset_bounds_split_their_false_alarm():
     """Each multiple test is one bound: its share per group or offset is FALSE_ALARM / how many."""
     evidence = _evidence(1200)
@@ -463,6 +471,7 @@ def test_the_group_and_offset_bounds_split_their_false_alarm():
 
 # ---- Through the worker --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_issue_17_submission_graded_through_the_worker_earns_only_its_honest_work(tmp_path):
     entry = next(entry for entry in catalogue.WRONG if entry.name == "hostile_flat_a2_never_drops")
     runner = SubmissionRunner(entry.write(tmp_path), Limits(), assignment=two_layer)

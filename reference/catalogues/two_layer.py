@@ -524,6 +524,14 @@ WRONG_SEEDS = (
         "tanh' taken as 1 - a1^2 of the post-dropout, rescaled a1 (seeds 000, 001)",
         _variant(SEED_STYLE, ("1 - np.power(np.tanh(z1), 2)", "1 - np.power(a1, 2)")),
         {BACKWARD}),
+    # db1 of shape (n_h,): update_parameters broadcasts b1 to (n_h, n_h), and the next iteration's forward pass
+    # (any forward pass) raises. The blind round's: the forward was charged for it until a run's end there was
+    # taken as the end of what the forward could show.
+    _submission(
+        "db1_without_keepdims",
+        "db1 summed without keepdims: shape (n_h,), and b1 becomes (n_h, n_h) after the first update",
+        _variant(UPPER_DICT, ("db1 = np.sum(dZ1, axis=1, keepdims=True) / m", "db1 = np.sum(dZ1, axis=1) / m")),
+        {BACKWARD}),
     # The duplicate key leaves cache["z1"] = z2 (shape (1, m)), which broadcasts silently in tanh'.
     _submission(
         "cache_key_typo_z2_as_z1",

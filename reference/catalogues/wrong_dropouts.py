@@ -5,6 +5,8 @@ that must fail, one in each part its bug must cost ("Dropout forward", "Dropout 
 other Dropout part must keep its full points. The reasoning behind each entry is in the comment
 beside it.
 """
+import sys
+
 import numpy as np
 
 class MaskMissingInBackward:
@@ -749,6 +751,102 @@ class DropsOnlyAroundSubclassedLayers:
         return "layer"
 
 
+class UnscaledOnceTrained:
+    """Scales by 1/(1-p) until its first backward pass, then keeps its outputs unscaled (its backward follows)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.trained = False
+
+    def __call__(self, x):
+        out = self.layer(x)
+        keep = np.random.rand(*out.shape) > self.p
+        self.mask = keep if self.trained else keep / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        self.trained = True
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class HidesItsBackwardBehindHugeOutputs:
+    """Right for one step, then forgets its mask in backward and scales what it keeps by 1e12 to hide it."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.grads = 0
+
+    def __call__(self, x):
+        out = self.layer(x)
+        keep = np.random.rand(*out.shape) > self.p
+        if self.grads >= 1 and not keep.any():
+            keep.flat[0] = True
+        self.mask = keep * (1 / (1 - self.p) if self.grads < 1 else 1e12)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        self.grads += 1
+        return self.layer.grad(in_gradient if self.grads >= 2 else in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropsOnlyForUnnamedInputs:
+    """Drops only when no one else names its input (sys.getrefcount): a training loop's Model.forward does."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+
+    def __call__(self, x):
+        graded = sys.getrefcount(x) <= 4
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p) if graded else np.ones(out.shape)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class DropsAtPZeroOnceTrained:
+    """Correct, but once trained it drops half of its outputs even at p = 0 (scaled by 2)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.trained = False
+
+    def __call__(self, x):
+        out = self.layer(x)
+        p = 0.5 if self.trained and self.p == 0 else self.p
+        self.mask = (np.random.rand(*out.shape) > p) / (1 - p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        self.trained = True
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
 # The checks that must fail for each bug, one in each part it must cost (every other Dropout part
 # keeps its full points): the parts follow from the checks. Names as in reference.grading.PARTS.
 MATCHES_TORCH = "forward matches torch with the layer's own masks"
@@ -829,6 +927,19 @@ CAUGHT_BY = {
     # The fifth red team's: the grader wrapped a subclass of Linear of its own; the notebook's Linear is never
     # dropped around. It drops nothing: a backward through all-kept masks earns nothing either.
     DropsOnlyAroundSubclassedLayers: (FRACTION, GRADIENTS),
+    # Every forward pass is compared, those after a backward pass from the parameters the run had: the scale
+    # lost once trained costs the forward alone (its backward follows its own forward).
+    UnscaledOnceTrained: (MATCHES_TORCH,),
+    # The seventh red team's: the 1e12 outputs made the reference diverge, and the scenario was dropped instead
+    # of failed. Now they fail the forward; the backward is judged (a scale no slip gives is never a reason to
+    # drop a scenario), and the designed runs' second steps show the forgotten mask.
+    HidesItsBackwardBehindHugeOutputs: (MATCHES_TORCH, GRADIENTS),
+    # The seventh red team's: the grader's stand-in around each layer handed it an array no one named. Now
+    # toyframe's Model.forward calls each outermost wrapper, as a training loop does; it drops nothing there,
+    # and a backward through all-kept masks earns nothing.
+    DropsOnlyForUnnamedInputs: (FRACTION, GRADIENTS),
+    # The p = 0 rule holds at every forward pass of a training run, not only the first.
+    DropsAtPZeroOnceTrained: (MATCHES_TORCH,),
 }
 
 CATALOGUE = list(CAUGHT_BY)

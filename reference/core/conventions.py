@@ -1,7 +1,10 @@
 """Every convention that differs between toyframe (the course's) and PyTorch, stated once.
 
 - Weight layout: toyframe `weights` is (in, out) and `bias` is (1, out); nn.Linear's `weight` is
-  (out, in) and `bias` is (out,). Copy transposed.
+  (out, in) and `bias` is (out,). Copy transposed. toyframe's Conv2d keeps torch's own layouts,
+  `weights` (out, in, kh, kw) and `bias` (out,): copied as they are. Both are NCHW, and Flatten
+  is C order in both (torch.flatten(x, 1)), so a Linear after it sees the same features.
+- Dropout2d (torch.nn.Dropout2d) drops whole feature maps: its keep mask is one value per (n, c).
 - Dropout probability: toyframe's and torch.nn.Dropout's p is the DROP probability; inverted
   dropout keeps an element with probability 1 - p and scales it by 1 / (1 - p). (cs231n's 2018+
   `dropout_param['p']` is the KEEP probability: there p_cs231n = 1 - p.)
@@ -47,6 +50,22 @@ def torch_bias(bias):
 def toyframe_bias(bias):
     """nn.Linear.bias (out,) -> toyframe bias (1, out)."""
     return to_numpy(bias).reshape(1, -1)
+
+
+def torch_conv_weight(weights):
+    """toyframe Conv2d weights (out, in, kh, kw) -> nn.Conv2d.weight: the same layout."""
+    return to_torch(weights)
+
+
+def toyframe_conv_weights(weight):
+    """nn.Conv2d.weight (out, in, kh, kw) -> toyframe Conv2d weights: the same layout."""
+    return to_numpy(weight)
+
+
+def whole_feature_maps(keep):
+    """An elementwise keep mask (N, C, H, W) read from a Dropout2d's output -> the mask its feature maps say:
+    a map is kept where any of its elements is (a layer that drops single elements then differs from it)."""
+    return np.broadcast_to(keep.any(axis=(2, 3), keepdims=True), keep.shape).copy()
 
 
 def keep_probability(drop_p):

@@ -1,11 +1,12 @@
 """The one comparison every equivalence test goes through: replay a scenario, check a trace."""
+import numpy as np
 from hypothesis import assume, currently_in_test_context
 
 from . import tolerances
 from .comparator import assert_traces_close
 from .masks import UnreadableOutput
 from .runner import run
-from .scenario import WRAPPERS
+from .scenario import WRAPPERS, dropout_probabilities
 from .torch_mirror import expected_trace
 from .trace import Trace
 
@@ -45,24 +46,73 @@ def replay_code(scenario, graded, sections=Trace.SECTIONS, tolerance=None, check
 
 
 def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check_dtype=True, graded=None,
-                own_scale=False):
+                own_scale=False, reject=True):
     """Assert that `actual`, a trace of `scenario` from any runner, matches PyTorch given its own masks
     (and, with own_scale, the scale its Dropouts gave what they kept); returns the reference trace (whose
     keep_masks hold the masks read from `actual`).
 
-    graded: the kind of class under test ("dropout", "l2"): its failure message replays it."""
+    graded: the kind of class under test ("dropout", "l2"): its failure message replays it.
+    Whether the scenario can be compared is judged on the trusted side alone: on torch's values with the
+    masks read and the scale a correct Dropout gives (never the scale a trace shows, which the
+    implementation chooses: a layer blowing its outputs up must not get a scenario dropped). With
+    own_scale, a scenario whose reference diverges at the steps whose backward pass is judged, by the
+    scale the trace shows, is dropped only if that scale is a realistic slip (_judge_own_scale), and
+    fails otherwise. reject=False: return None for a scenario that cannot be compared, instead of
+    rejecting it."""
     replay = replay_code(scenario, graded, sections, tolerance, check_dtype, own_scale) if graded else None
     context = f"\nScenario: {scenario.describe()}\nReplay: {replay or f'reference.replay({scenario!r})'}"
     try:
-        expected = expected_trace(scenario, actual, own_scale=own_scale)
+        expected = expected_trace(scenario, actual)
+        judged = expected
+        if own_scale:
+            expected = expected_trace(scenario, actual, own_scale=True)
     except UnreadableOutput as error:
         raise UnreadableOutput(f"{error}{context}") from None
-    if not comparable(expected, scenario.dtype):
-        if currently_in_test_context():
-            assume(False)
-        raise ValueError(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink "
-                         f"(distance {expected.kink_distance:.3g}) or diverges (|values| up to "
-                         f"{expected.max_magnitude:.3g}): {scenario.describe()}")
+    if not comparable(judged, scenario.dtype):
+        if not reject:
+            return None
+        _reject(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink (distance "
+                f"{judged.kink_distance:.3g}) or diverges (|values| up to {judged.max_magnitude:.3g}): "
+                f"{scenario.describe()}")
+    if own_scale and not _bounded(expected, scenario.steps):
+        _judge_own_scale(scenario, expected, context)
+        if not reject:
+            return None
+        _reject(f"the scale a Dropout's outputs show makes the model diverge: {scenario.describe()}")
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
                         replay=replay)
     return expected
+
+
+def _reject(message):
+    if currently_in_test_context():
+        assume(False)
+    raise ValueError(message)
+
+
+def _bounded(trace, steps):
+    """Whether every value of the first `steps` steps of `trace` is finite and below the magnitude limit."""
+    return Trace(trace.steps[:steps]).max_magnitude < tolerances.MAGNITUDE_LIMIT
+
+
+def _judge_own_scale(scenario, expected, context):
+    """A scenario whose own-scale reference diverges at the steps whose backward pass is judged is dropped only
+    when every Dropout's scale, up to the step where the divergence shows, is one a realistic slip gives (1/p or
+    1/(1-p) for either meaning of p; 1/p is infinite at p = 0); after it, a layer's outputs may overflow as its
+    own training diverges. Any other scale there (1e12, not finite) is a forward pass made to hide its backward:
+    it fails."""
+    probabilities = dropout_probabilities(scenario)
+    for step, record in enumerate(expected.steps[:scenario.steps]):
+        overflowed = False  # a layer below at p = 0 gave inf: what it feeds is not finite either
+        for name, scale in record.scales.items():  # in the order of the forward pass
+            p = probabilities[name]
+            slips = [1.0] + [1.0 / q for q in (p, 1.0 - p) if q > 0]
+            if (p == 0 or overflowed) and not np.isfinite(scale):
+                overflowed = True
+                continue
+            if not (np.isfinite(scale) and abs(scale) <= max(slips) * (1 + 1e-3)):
+                raise AssertionError(f"the {name} at step {step + 1} scaled what it kept by {scale:.4g}, with "
+                                     f"which torch's values diverge (a correct layer scales by 1/(1-p) = "
+                                     f"{1.0 / (1.0 - p):.4g}): its backward pass cannot be judged.{context}")
+        if not _bounded(Trace([record]), 1):
+            return

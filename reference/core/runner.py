@@ -3,8 +3,9 @@
 The harness owns every array it relies on and hands the implementation only copies: its input,
 the gradient from above, the targets. It finds parameters through its own handles on each
 Linear (never by following attribute names an implementation chooses) and records what each
-wrapper returned: each wrapper sits inside a Probe, a transparent stand-in that keeps a copy of
-its output. That is all a trace holds of a Dropout: which outputs it kept is read on the trusted
+wrapper returned: the outermost wrapper of a layer is a component of toyframe's own Model, called
+by Model.forward exactly as in a training loop, and a Tap after it keeps a copy of what it returned;
+a wrapper inside another sits inside a Probe, a transparent stand-in that does the same. That is all a trace holds of a Dropout: which outputs it kept is read on the trusted
 side (reference.core.torch_mirror), from that output and the wrapped layer's values, which the
 trusted side computes itself. Run in a worker, all of this is the submission's to tamper with:
 a trace is a claim, compared value by value with what torch computes given it.
@@ -18,16 +19,15 @@ import toyframe
 from toyframe.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from toyframe.layers.wrapper import SharedParameters
 
-from .scenario import dropout_name, layer_name, penalty_weights_name
+from .scenario import DROPOUT_KINDS, WRAPPERS, ConvSpec, FlattenSpec, LayerSpec, PoolSpec, dropout_name, layer_name, \
+    penalty_weights_name
 from .trace import StepRecord, Trace
-
-TOYFRAME_CLASS_NAMES = {"dropout": "Dropout", "l2": "L2regularization", "l1": "L1regularization"}
 
 
 def _class_for(kind, classes):
     """The class given for `kind`, else toyframe's own, fetched only when a scenario needs it (the
     grading worker must never load the model solution)."""
-    return classes[kind] if kind in classes else getattr(toyframe, TOYFRAME_CLASS_NAMES[kind])
+    return classes[kind] if kind in classes else getattr(toyframe, WRAPPERS[kind])
 
 
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": lambda: LeakyReLU(0.01), "sigmoid": Sigmoid, "tanh": Tanh,
@@ -66,38 +66,84 @@ class Probe(SharedParameters):
         return "layer"
 
 
+class Tap:
+    """The identity, placed after a layer's outermost wrapper: keeps a copy of what that wrapper returned and
+    hands on the very arrays it is given (forward and backward), so the wrapper sees what real use shows it."""
+
+    def __init__(self):
+        self.output = None
+
+    def __call__(self, x):
+        self.output = _copy(x)
+        return x
+
+    def grad(self, in_gradient):
+        return in_gradient
+
+    def get_type(self):
+        return "activation"
+
+
 def _wrap(kind, cls, layer, value):
-    return cls(layer, p=value) if kind == "dropout" else cls(layer, coefficient=value)
+    return cls(layer, p=value) if kind in DROPOUT_KINDS else cls(layer, coefficient=value)
+
+
+def _base_layer(spec, dtype):
+    """toyframe's own Linear or Conv2d holding the spec's parameters, as the notebook builds it: a wrapper that
+    looks at its layer's type sees what real use gives it (a subclass of the grader's own was a tell). Conv2d
+    is fetched only when a scenario has one (the grading worker's view holds the skeleton alone)."""
+    if isinstance(spec, LayerSpec):
+        base = toyframe.Linear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
+    else:
+        out_channels, in_channels, *kernel = np.shape(spec.weights)
+        base = toyframe.layers.Conv2d(in_channels, out_channels, tuple(kernel), stride=spec.stride,
+                                      padding=spec.padding, bias=spec.bias is not None, rng=np.random.default_rng(0),
+                                      dtype=dtype)
+    base.weights = np.array(spec.weights, dtype=dtype)
+    base.bias = None if spec.bias is None else np.array(spec.bias, dtype=dtype)
+    return base
+
+
+def _parameter_free(spec):
+    if isinstance(spec, PoolSpec):
+        return toyframe.layers.MaxPool2d(spec.kernel_size, spec.stride)
+    if isinstance(spec, FlattenSpec):
+        return toyframe.layers.Flatten()
+    raise TypeError(f"a scenario's layers are LayerSpec, ConvSpec, PoolSpec or FlattenSpec, got {type(spec).__name__}")
 
 
 class BuiltModel:
-    """A scenario built in toyframe: the Model plus handles on every Linear, Dropout and penalty."""
+    """A scenario built in toyframe: the Model plus handles on every Linear, Conv2d, Dropout and penalty."""
 
     def __init__(self, scenario, classes):
         dtype = np.dtype(scenario.dtype)
         self.scenario = scenario
-        self.bases = []         # the Linear of each scenario layer
-        self.component_of = []  # index in Model.components of each scenario layer
-        self.dropouts = []      # (name, probe around it)
-        self.penalties = []     # (kind, coefficient, probe around the wrapper, index of its layer)
+        self.bases = {}         # {index of a scenario layer with parameters: its Linear or Conv2d}
+        self.component_of = {}  # {index of such a layer: its index in Model.components}
+        self.dropouts = []      # (name, the Tap after it or the Probe around it)
+        self.penalties = []     # (kind, coefficient, the wrapper (or the Probe around it), index of its layer)
+        self.momenta = {}       # {(index, "weights" or "bias"): torch.optim.SGD's momentum buffer}
         components = []
         for index, spec in enumerate(scenario.layers):
-            # toyframe's Linear itself, as the notebook builds it: a wrapper that looks at its layer's type sees
-            # what real use gives it (a subclass of the grader's own was a tell)
-            base = toyframe.Linear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
-            base.weights = np.array(spec.weights, dtype=dtype)
-            base.bias = np.array(spec.bias, dtype=dtype)
-            layer = base
+            if not spec.parametric:
+                components.append(_parameter_free(spec))
+                continue
+            base = layer = _base_layer(spec, dtype)
             for wrap_index, wrap in enumerate(spec.wraps):
-                inner = layer
-                layer = Probe(_wrap(wrap.kind, _class_for(wrap.kind, classes), inner, wrap.value))
-                if wrap.kind == "dropout":
-                    self.dropouts.append((dropout_name(index, wrap_index), layer))
+                layer = _wrap(wrap.kind, _class_for(wrap.kind, classes), layer, wrap.value)
+                outermost = wrap_index == len(spec.wraps) - 1
+                recorder = Tap() if outermost else Probe(layer)
+                if not outermost:
+                    layer = recorder
+                if wrap.kind in DROPOUT_KINDS:
+                    self.dropouts.append((dropout_name(index, wrap_index), recorder))
                 else:
                     self.penalties.append((wrap.kind, wrap.value, layer, index))
-            self.bases.append(base)
-            self.component_of.append(len(components))
+            self.bases[index] = base
+            self.component_of[index] = len(components)
             components.append(layer)
+            if spec.wraps:
+                components.append(recorder)
             if spec.activation:
                 components.append(ACTIVATIONS[spec.activation]())
         self.model = toyframe.Model(components)
@@ -110,15 +156,25 @@ class BuiltModel:
             total = total + coefficient * (np.sum(np.square(weights)) if kind == "l2" else np.sum(np.abs(weights)))
         return total
 
-    def sgd_step(self, gradients, lr):
+    def sgd_step(self, gradients, lr, momentum=0.0):
         """W <- W - lr dW (dW as each layer's outermost wrapper returned it) and b <- b - lr db, in
-        place on each Linear through the harness's own handles, so every alias stays current."""
-        for base, d_weights in zip(self.bases, gradients):
+        place on each layer through the harness's own handles, so every alias stays current; with
+        momentum, torch.optim.SGD's buffer (dampening 0) stands for dW and db."""
+        for index, base in self.bases.items():
+            d_weights = gradients[index]
             # A malformed dW is not applied: the comparison names it at this step.
             if isinstance(d_weights, np.ndarray) and d_weights.dtype.kind == "f" and d_weights.shape == base.weights.shape:
-                base.weights -= lr * d_weights.astype(base.weights.dtype, copy=False)
-            if base.bias_grad is not None:
-                base.bias -= lr * base.bias_grad
+                base.weights -= lr * self._buffer(index, "weights", d_weights.astype(base.weights.dtype), momentum)
+            if base.bias is not None and base.bias_grad is not None:
+                base.bias -= lr * self._buffer(index, "bias", np.asarray(base.bias_grad, dtype=base.bias.dtype), momentum)
+
+    def _buffer(self, index, name, gradient, momentum):
+        if not momentum:
+            return gradient
+        previous = self.momenta.get((index, name))
+        buffer = gradient if previous is None else momentum * previous + gradient
+        self.momenta[(index, name)] = buffer
+        return buffer
 
 
 def _data_loss(scenario, output):
@@ -154,7 +210,9 @@ def _record_steps(scenario, built, trace):
     for step in range(scenario.steps + scenario.passes):
         record = StepRecord()
         trace.steps.append(record)
-        output = _copy(model.forward(np.array(scenario.x, copy=True)))
+        x = np.array(scenario.x, copy=True)  # held by a name, as a training loop holds its batch
+        output = _copy(model.forward(x))
+        del x
         for name, probe in built.dropouts:
             record.forward[name] = probe.output
         record.forward["output"] = output
@@ -168,15 +226,17 @@ def _record_steps(scenario, built, trace):
             record.backward["raised"] = _raised(error)
             training = False
             continue
-        gradients = [_copy(grads.get(component)) for component in built.component_of]
+        gradients = {index: _copy(grads.get(component)) for index, component in built.component_of.items()}
         record.backward["dL/dx"] = _copy(model.input_grad)
-        for index, base in enumerate(built.bases):
+        for index, base in built.bases.items():
             record.backward[f"dL/dW of {layer_name(index)}"] = gradients[index]
-            record.backward[f"dL/db of {layer_name(index)}"] = _copy(base.bias_grad)
-        built.sgd_step(gradients, scenario.lr)
-        for index, base in enumerate(built.bases):
+            if base.bias is not None:
+                record.backward[f"dL/db of {layer_name(index)}"] = _copy(base.bias_grad)
+        built.sgd_step(gradients, scenario.lr, scenario.momentum)
+        for index, base in built.bases.items():
             record.update[f"W of {layer_name(index)}"] = base.weights.copy()
-            record.update[f"b of {layer_name(index)}"] = base.bias.copy()
+            if base.bias is not None:
+                record.update[f"b of {layer_name(index)}"] = base.bias.copy()
         for kind, _, wrapper, index in built.penalties:
             # The assignment's alias: the caller reads the penalty's weights here, so after a step it must
             # show the updated weights, not a copy taken earlier.

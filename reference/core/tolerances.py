@@ -58,7 +58,7 @@ REPRODUCED_DIAGNOSTIC = Tolerance(
 _BY_DTYPE = {np.dtype(np.float64): FLOAT64, np.dtype(np.float32): FLOAT32}
 
 # Kinks: where a scenario passes this close to a point where the derivative jumps (ReLU or
-# LeakyReLU at 0; |W| at 0 under L1), relative to max(1, max|values|), rounding alone decides
+# LeakyReLU at 0; |W| at 0 under L1; a max pool's window whose two largest values tie), relative to max(1, max|values|), rounding alone decides
 # the branch, so its gradients are not comparable in that dtype: such scenarios are rejected
 # (hypothesis.assume), never compared loosely. float32 rounding of a pre-activation after a few
 # layers and steps is ~1e-6 relative; float64's ~1e-14.

@@ -15,12 +15,15 @@ class StepRecord:
                 shows it kept an element (read by reference.core.torch_mirror on the trusted side)
     dropout_inputs (reference traces only): for each Dropout, the values it was given, as the
                 trusted side computed them
+    scales (reference traces with the layer's own scale only): for each Dropout, the factor its
+                output shows it gave what it kept
     """
     forward: dict = field(default_factory=dict)
     backward: dict = field(default_factory=dict)
     update: dict = field(default_factory=dict)
     keep_masks: dict = field(default_factory=dict)
     dropout_inputs: dict = field(default_factory=dict)
+    scales: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -73,6 +73,8 @@ class NetReading:
 
 
 MAX_CONDITION = 1e6  # of a layer's input: noisier readings are not made
+# The most rounding, relative to the loss's part of a weight gradient, that cancelling reg W leaves in a reading.
+MAX_CANCELLATION = 1e-5
 
 
 def _precision(grads):
@@ -133,6 +135,14 @@ def read_net_factors(X, params, grads, reg):
     mask, rounding = None, 4 * precision  # the gradients' relative rounding, as the residuals show it
     for index in range(1, layers + 1):
         weights, bias = params[f"W{index}"], params[f"b{index}"]
+        # dW_k - reg W_k cancels: where the loss's own part is tiny beside reg W_k (a saturated softmax), what
+        # is left is rounding of reg W_k, relative to that part; too much of it and no mask can be read.
+        cancelled = precision * float(np.abs(reg * weights).max(initial=0.0)) / max(
+            float(np.abs(targets[index]).max(initial=0.0)), 1e-300)
+        if cancelled > MAX_CANCELLATION:
+            raise Unreadable(f"grads['W{index}'] is almost all reg * W{index}: the loss's own part is lost in its "
+                             f"rounding (a saturated softmax, say)")
+        rounding = max(rounding, 4 * cancelled)
         singular = np.linalg.svd(hidden, compute_uv=False)
         if n > hidden.shape[1] or not singular.min() > singular.max() / MAX_CONDITION:
             raise Unreadable(f"the values entering layer {index} have lower rank than the batch's {n} examples "

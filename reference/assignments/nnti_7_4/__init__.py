@@ -24,7 +24,7 @@ from ...core.notebook import NOTEBOOK_L2_LOSS, torch_l2_cell_loss_after_step
 from ...core.properties import for_all
 from ...core.torch_mirror import expected_trace
 from ...core.masks import REVEALING_MAGNITUDE, read_keep_mask
-from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name
+from ...core.scenario import ACTIVATIONS, LOSSES, LayerSpec, Scenario, Wrap, dropout_name, layer_name
 from ...core.strategies import (BIAS_MARGIN, away_from_zero, designed_dropout_model, designed_l2_model, layer_stacks,
                                 scenarios, wrap_chains)
 from ...core.trace import StepRecord, Trace
@@ -119,9 +119,11 @@ def dropout_forward_matches_torch(runner, settings):
 
 
 def _forward_example(runner, tally):
-    """A body for for_all: the scenario's forward passes (of a training scenario, the first: what comes
-    later depends on the backward pass, Dropout backward's to judge) against torch; every pass's masks
-    into `tally`, read on this side."""
+    """A body for for_all: the scenario's forward passes against torch -- of a training scenario, the
+    first, then each later one from the parameters the run had by then (what they are depends on the
+    backward pass, Dropout backward's to judge; a layer must scale and drop right at every pass of a
+    training loop, not only before its first backward call); every pass's masks into `tally`, read on
+    this side."""
     def body(scenario):
         first = replace(scenario, steps=0, passes=1) if scenario.steps else scenario
         replay = f"\nScenario: {first.describe()}\nReplay: " + replay_code(
@@ -129,9 +131,41 @@ def _forward_example(runner, tally):
         observed = implementation(lambda: trace(runner, scenario, "dropout"), replay)
         compared = check_trace(first, Trace(observed.steps[:first.passes]), ("forward",),
                                tolerance=tolerances.ASSIGNMENT, check_dtype=False, graded="dropout")
+        for index, later in _later_passes(scenario, observed):
+            try:
+                check_trace(later, Trace([observed.steps[index]]), ("forward",), tolerance=tolerances.ASSIGNMENT,
+                            check_dtype=False, graded="dropout", reject=False)
+            except AssertionError as error:
+                raise AssertionError(f"At forward pass {index + 1}, after {min(index, scenario.steps)} SGD "
+                                     f"step(s) of a training run (the model below holds the parameters the run "
+                                     f"had then): {error}") from None
         whole = expected_trace(scenario, observed) if scenario.steps else compared
         tally.add(scenario, whole if comparable(whole, scenario.dtype) else compared)
     return body
+
+
+def _later_passes(scenario, observed):
+    """(index, forward-only scenario holding the parameters the run reports it had) for every forward pass of
+    a training scenario after its first. A pass whose parameters the run reports malformed is left to
+    Dropout backward, which compares every update."""
+    if not scenario.steps:
+        return
+    parameters = [(layer.weights, layer.bias) for layer in scenario.layers]
+    for index in range(1, len(observed.steps)):
+        update = observed.steps[index - 1].update
+        if update:
+            parameters = [(update.get(f"W of {layer_name(k)}"), update.get(f"b of {layer_name(k)}"))
+                          for k in range(len(scenario.layers))]
+        if not all(_well_formed(value, reference) for (w, b), layer in zip(parameters, scenario.layers)
+                   for value, reference in ((w, layer.weights), (b, layer.bias))):
+            continue
+        layers = tuple(replace(layer, weights=w, bias=b) for (w, b), layer in zip(parameters, scenario.layers))
+        yield index, replace(scenario, layers=layers, steps=0, passes=1, origin=())
+
+
+def _well_formed(value, reference):
+    return (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == np.shape(reference)
+            and bool(np.all(np.isfinite(value))))
 
 
 def p_zero_is_identity(runner, settings):

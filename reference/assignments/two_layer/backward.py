@@ -36,7 +36,7 @@ def _backward_example(runner, scenario, tally):
             _, _, expected = torch_reference(X, Y, parameters, keep, scenario.keep_prob, scenario.lambd)
             try:
                 for name in PARAMETERS:
-                    assert_close(grads.get(name), expected[name], quantity=f"d{name}{at}, given the mask in your cache",
+                    assert_close(grads.get(name), expected[name], quantity=f"d{name}{at} (computed with the mask your cache holds)",
                                  tolerance=tolerances.ASSIGNMENT, context=context)
                 break
             except AssertionError as error:

@@ -143,13 +143,18 @@ class TrainingEvidence:
                       _Pairs("iterations 2 and 3, 4 and 5, ... of a run"))
         self.repeats = _Repeats()
         self.iterations = self.shown = 0
+        self.reached = np.zeros(len(GROUPS))  # iterations of each group that a run reached
+        self.successive = 0  # runs that reached two iterations or more
 
     def add_run(self, run, passes):
-        """passes: the ForwardPass of each iteration of `run` whose mask was believed, None for the others."""
+        """passes: the ForwardPass of each iteration of `run` whose mask was believed, None for the others; as
+        many as the run could reach (fewer than its iterations where handed parameters no forward can use)."""
         p = 1.0 - run.keep_prob
         masks = []
+        self.successive += len(passes) >= 2
         for index, forward in enumerate(passes):
             self.iterations += 1
+            self.reached += [bool(member(run, index)) for _, member in GROUPS]
             if forward is None or forward.keep is None:
                 masks.append(None)
                 continue
@@ -180,11 +185,13 @@ class TrainingEvidence:
                 f"forward_propagation_with_dropout returns A2 of shape (1, m) and a cache holding the mask it applied")
         fresh = ("Draw a fresh mask at every call, in training as anywhere: a mask kept from the last call (when X, "
                  "the parameters or NumPy's random state look like a training loop's) shows here.")
+        # A bound whose iterations no run could reach (each ended, handed parameters no forward can use) is not
+        # judged: those iterations happen in no training loop. Any run reaching them must show them.
         results = (
             self._judge_groups(what),
             _agreements_bound([cell for tally in self.pairs for cell in tally.cells(1 / 2)],
-                              f"{what}, the masks of two iterations in a row", fresh, True),
-            self.repeats.judge(f"{what}, the masks of one training run", True))
+                              f"{what}, the masks of two iterations in a row", fresh, self.successive > 0),
+            self.repeats.judge(f"{what}, the masks of one training run", self.successive > 0))
         failures = sorted((result for result in results if result), key=lambda failure: -failure[0])
         if failures:
             others = len(failures) - 1
@@ -197,6 +204,8 @@ class TrainingEvidence:
         worst = None
         for group, (label, _) in enumerate(GROUPS):
             count = counts[group]
+            if not self.reached[group]:
+                continue
             radius = math.sqrt(log_term / (2.0 * count)) if count else math.inf
             mean_p = probabilities[group] / count if count else 0.5
             if not radius < min(mean_p, 1.0 - mean_p):
@@ -241,7 +250,7 @@ def _examine(runner, run, evidence, trained):
         trained.update = trained.update or message
         return
     raised, error = reply["raised"], reply.get("error")
-    passes = []
+    passes, returned, reachable = [], None, run.iterations
     for index, record in enumerate(records):
         at = f" at iteration {index + 1} of {run.iterations}"
         if parameters is None or not isinstance(record, dict):
@@ -275,7 +284,7 @@ def _examine(runner, run, evidence, trained):
             expected = contract_gradients(X, Y, parameters, keep, run.keep_prob, run.lambd)
             try:
                 for name in PARAMETERS:
-                    _close(grads.get(name), expected[name], f"d{name}{at}, given the mask in your cache",
+                    _close(grads.get(name), expected[name], f"d{name}{at} (computed with the mask your cache holds)",
                            _replay(run, "backward"))
                 break
             except AssertionError as failure:
@@ -299,10 +308,30 @@ def _examine(runner, run, evidence, trained):
         parameters = _usable(returned, run)
     if raised:
         part = {FUNCTIONS[0]: "forward", FUNCTIONS[2]: "backward", FUNCTIONS[3]: "update"}.get(raised, "forward")
+        if part == "forward" and parameters is None and _no_forward_can_use(returned, X):
+            # handed parameters no forward pass can compute with (b1 of the wrong shape, say): backward or
+            # update_parameters made them, and their own checks say so. Any forward raises here, in a notebook's
+            # loop too: the run ends, and what the forward did in it is judged
+            raised, reachable = "", len(records)
+    if raised:
         message = (f"{raised} raised {error} at iteration {len(records) + (part == 'forward')} of {run.iterations} "
                    f"of training{_replay(run, part)}")
         setattr(trained, part, getattr(trained, part) or message)
-    evidence.add_run(run, passes + [None] * (run.iterations - len(passes)))
+    evidence.add_run(run, passes + [None] * (reachable - len(passes)))
+
+
+def _no_forward_can_use(parameters, X):
+    """Whether tanh(W1 X + b1), then W2 A1 + b2, cannot be computed with these parameters at all (shapes that do
+    not broadcast): every forward pass raises given them."""
+    if not isinstance(parameters, dict) or not all(isinstance(parameters.get(name), np.ndarray) for name in PARAMETERS):
+        return False
+    W1, b1, W2, b2 = (parameters[name] for name in PARAMETERS)
+    try:
+        with np.errstate(all="ignore"):
+            W2 @ np.tanh(W1 @ X + b1) + b2
+    except ValueError:
+        return True
+    return False
 
 
 TRAINED = "two_layer.trained"  # the fact under which a grading keeps what its training runs showed
