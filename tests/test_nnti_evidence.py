@@ -144,3 +144,37 @@ def test_masks_wrong_only_in_training_lose_dropout_forward(cheat):
     runner = InProcessRunner({"dropout": _dropout_class(RIGHT_UNTIL_TRAINED[cheat])}, nnti_7_4)
     passed, message = run_check(forward, runner, _check_settings())
     assert not passed and "over this check's scenarios" in message, message
+
+
+class _CallerSeen:
+    """Correct Dropout that notes which function called it, and how many names its input had."""
+    callers = []
+
+    def __init__(self, layer, p=0.5):
+        self.layer, self.p, self.weights, self.bias = layer, p, layer.weights, layer.bias
+
+    def __call__(self, x):
+        import sys
+        _CallerSeen.callers.append(sys._getframe(1).f_code.co_name)
+        out = self.layer(x)
+        self.mask = (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        return self.layer.grad(in_gradient * self.mask)
+
+
+def test_the_outermost_wrapper_is_called_by_models_forward_and_one_without_get_type_is_still_graded():
+    """The grader calls a Dropout as a training loop does (toyframe.Model.forward, no stand-in between); one
+    whose get_type() is missing is graded inside the stand-in rather than losing every part for it."""
+    from reference import designed_dropout_model, replay
+
+    class Typed(_CallerSeen):
+        def get_type(self):
+            return "layer"
+    _CallerSeen.callers.clear()
+    replay(designed_dropout_model(1, 0, steps=1), {"dropout": Typed})
+    assert set(_CallerSeen.callers) == {"forward"}, _CallerSeen.callers
+    _CallerSeen.callers.clear()
+    replay(designed_dropout_model(1, 0, steps=1), {"dropout": _CallerSeen})
+    assert set(_CallerSeen.callers) == {"__call__"}, _CallerSeen.callers
