@@ -58,9 +58,6 @@ class HandIn:
         sys.modules[name] = module
         return module
 
-    def folder_of(self, path):
-        return path.rpartition("/")[0]
-
     @staticmethod
     def _register(module, name, aliases):
         for alias in (name, *aliases):

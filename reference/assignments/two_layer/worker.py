@@ -101,14 +101,13 @@ def load_submission(directory):
     """Loaded: two_layer_net.py found anywhere in the hand-in (or a notebook defining the functions)."""
     handin = HandIn(directory)
     source = handin.find(HANDED_IN)
-    graded = loaded(handin.load_source(source, "two_layer_net"), source_text(source))
-    graded.graded = source.path
-    return graded
+    return loaded(handin.load_source(source, "two_layer_net"), source_text(source), graded=source.path)
 
 
-def loaded(module, text=None):
+def loaded(module, text=None, graded=FILE):
     """Loaded of an imported two_layer_net, its key style read from its source text (its file's, when not
-    given): the seeds' lower-case keys when it names "w1" and never "W1"."""
+    given): the seeds' lower-case keys when it names "w1" and never "W1"; graded, the file as the student
+    names it."""
     if text is None:
         try:
             with open(module.__file__, encoding="utf-8", errors="replace") as source:
@@ -116,7 +115,7 @@ def loaded(module, text=None):
         except (OSError, TypeError, AttributeError):
             text = ""
     lower_case = bool(re.search(r"""['"]w1['"]""", text)) and not re.search(r"""['"]W1['"]""", text)
-    return Loaded(module, lower_case=lower_case)
+    return Loaded(module, lower_case=lower_case, graded=graded)
 
 
 def _forward(loaded, X, parameters, keep_prob, seed):
