@@ -847,6 +847,55 @@ class DropsAtPZeroOnceTrained:
         return "layer"
 
 
+class _LazyWhen:
+    """A correct Dropout that, when `lazy()` says so, drops nothing and scales nothing (its backward follows)."""
+
+    def __init__(self, layer, p=0.5):
+        self.layer = layer
+        self.p = p
+        self.weights = layer.weights
+        self.bias = layer.bias
+        self.grads = 0
+
+    def __call__(self, x):
+        out = self.layer(x)
+        lazy = self.lazy(x)
+        self.mask = np.ones(out.shape) if lazy else (np.random.rand(*out.shape) > self.p) / (1 - self.p)
+        return out * self.mask
+
+    def grad(self, in_gradient):
+        self.grads += 1
+        return self.layer.grad(in_gradient * self.mask)
+
+    def get_type(self):
+        return "layer"
+
+
+class LazyOnceTrainedOnBatchesOfSeven(_LazyWhen):
+    """Drops nothing once trained on batches of 7 or more (batch 32 only from its fourth step)."""
+
+    def lazy(self, x):
+        return self.grads >= 1 and len(x) >= 7 and not (len(x) == 32 and self.grads < 4)
+
+
+class LazyOnceTrainedOnBatchesAbove32(_LazyWhen):
+    """Drops nothing once trained on batches of more than 32 examples."""
+
+    def lazy(self, x):
+        return self.grads >= 1 and len(x) > 32
+
+
+class HonestOnlyAfterAFreshSeed(_LazyWhen):
+    """Drops only once some call saw NumPy's RNG freshly seeded (as the grader's runner left it)."""
+    seen = False
+
+    def lazy(self, x):
+        state = np.random.get_state()
+        if state[2] == 624 and state[3] == 0:
+            HonestOnlyAfterAFreshSeed.seen = True
+        return not HonestOnlyAfterAFreshSeed.seen
+
+
 # The checks that must fail for each bug, one in each part it must cost (every other Dropout part
 # keeps its full points): the parts follow from the checks. Names as in reference.grading.PARTS.
 MATCHES_TORCH = "forward matches torch with the layer's own masks"
@@ -940,6 +989,14 @@ CAUGHT_BY = {
     DropsOnlyForUnnamedInputs: (FRACTION, GRADIENTS),
     # The p = 0 rule holds at every forward pass of a training run, not only the first.
     DropsAtPZeroOnceTrained: (MATCHES_TORCH,),
+    # The eighth red team's: nothing trained at batches 7-31 or above 32; now the forward check trains at
+    # batches up to 12 and 16-256, and at every pass. Its backward follows its forward, but a designed run
+    # diverges with masks that keep everything: that fails.
+    LazyOnceTrainedOnBatchesOfSeven: (MATCHES_TORCH, GRADIENTS),
+    LazyOnceTrainedOnBatchesAbove32: (MATCHES_TORCH,),
+    # The eighth red team's: the runner seeded NumPy's RNG right before the first mask; now the model is built
+    # from it first, as a script builds it.
+    HonestOnlyAfterAFreshSeed: (MATCHES_TORCH, GRADIENTS),
 }
 
 CATALOGUE = list(CAUGHT_BY)

@@ -54,7 +54,8 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
     graded: the kind of class under test ("dropout", "l2"): its failure message replays it.
     Whether the scenario can be compared is judged on the trusted side alone: on torch's values with the
     masks read and the scale a correct Dropout gives (never the scale a trace shows, which the
-    implementation chooses: a layer blowing its outputs up must not get a scenario dropped). With
+    implementation chooses: a layer blowing its outputs up must not get a scenario dropped); a designed
+    scenario (one with an origin: run in every grading) that diverges with the masks read fails. With
     own_scale, a scenario whose reference diverges at the steps whose backward pass is judged, by the
     scale the trace shows, is dropped only if that scale is a realistic slip (_judge_own_scale), and
     fails otherwise. reject=False: return None for a scenario that cannot be compared, instead of
@@ -71,6 +72,13 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
     if not comparable(judged, scenario.dtype):
         if not reject:
             return None
+        if scenario.origin and not judged.max_magnitude < tolerances.MAGNITUDE_LIMIT:
+            # A designed run, in every grading, stays finite with any genuine masks: one that diverges with the
+            # masks a layer drew (every output kept, say) is never dropped quietly.
+            raise AssertionError(f"A backward pass earns credit only where the forward pass draws genuine masks, "
+                                 f"and with the masks your layer drew ({_kept_share(judged)}) this designed run "
+                                 f"diverges (|values| up to {judged.max_magnitude:.3g}), where genuine masks keep it "
+                                 f"finite. Fix the forward pass first: 'Dropout forward' says what is wrong.{context}")
         _reject(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink (distance "
                 f"{judged.kink_distance:.3g}) or diverges (|values| up to {judged.max_magnitude:.3g}): "
                 f"{scenario.describe()}")
@@ -82,6 +90,15 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
                         replay=replay)
     return expected
+
+
+def _kept_share(trace):
+    """How much of what a trace's Dropouts were given they kept, in words."""
+    masks = [mask for step in trace.steps for mask in step.keep_masks.values()]
+    kept, total = sum(int(np.count_nonzero(mask)) for mask in masks), sum(mask.size for mask in masks)
+    if kept == total:
+        return f"they kept all {total} outputs"
+    return f"they dropped all {total} outputs" if not kept else f"they kept {kept} of {total} outputs"
 
 
 def _reject(message):

@@ -102,12 +102,11 @@ def _base_layer(spec, dtype):
     looks at its layer's type sees what real use gives it (a subclass of the grader's own was a tell). Conv2d
     is fetched only when a scenario has one (the grading worker's view holds the skeleton alone)."""
     if isinstance(spec, LayerSpec):
-        base = toyframe.Linear(*spec.shape, rng=np.random.default_rng(0), dtype=dtype)
+        base = toyframe.Linear(*spec.shape, dtype=dtype)
     else:
         out_channels, in_channels, *kernel = np.shape(spec.weights)
         base = toyframe.layers.Conv2d(in_channels, out_channels, tuple(kernel), stride=spec.stride,
-                                      padding=spec.padding, bias=spec.bias is not None, rng=np.random.default_rng(0),
-                                      dtype=dtype)
+                                      padding=spec.padding, bias=spec.bias is not None, dtype=dtype)
     base.weights = np.array(spec.weights, dtype=dtype)
     base.bias = None if spec.bias is None else np.array(spec.bias, dtype=dtype)
     return base
@@ -199,9 +198,11 @@ def _data_loss(scenario, output):
 def run(scenario, classes=None):
     """Run `scenario` in toyframe with `classes` ({'dropout'|'l2'|'l1': class}) -> Trace of what happened:
     each step's outputs (each Dropout's among them), loss, gradients and parameters after its update."""
+    # Seeded, then the model built as a notebook builds it (each layer's weights drawn from the global RNG, then
+    # set to the scenario's): the first mask is drawn where a training script's is, never from a fresh seed
+    np.random.seed(scenario.seed)
     built = BuiltModel(scenario, classes or {})
     trace = Trace()
-    np.random.seed(scenario.seed)
     # Overflow in a diverging scenario shows as inf in the trace, which the comparison (or the
     # rejection of diverged scenarios) handles: no warning needed.
     with np.errstate(over="ignore", invalid="ignore"):

@@ -180,11 +180,11 @@ def scenarios(draw, *, layers=layer_stacks, batch=st.integers(1, 6), n_in=st.int
         passes=draw(passes))
 
 
-def designed_dropout_model(seed, index, steps=1, passes=1):
+def designed_dropout_model(seed, index, steps=1, passes=1, batch=32):
     """One of two designed models of two Dropout layers each (index 0: 16 units, p 0.5, twice, relu,
-    cross-entropy; index 1: 16 and 12 units, p 0.3 and 0.6, mse), batch 32, drawn as a scenario's
-    values are from `seed`. Its replay line is this call (Scenario.origin), not its arrays."""
-    rng = np.random.default_rng((seed, 0xDE5))
+    cross-entropy; index 1: 16 and 12 units, p 0.3 and 0.6, mse), a batch of 32 (or `batch`), drawn as a
+    scenario's values are from `seed`. Its replay line is this call (Scenario.origin), not its arrays."""
+    rng = np.random.default_rng((seed, 0xDE5) if batch == 32 else (seed, 0xDE5, batch))
 
     def layer(n_in, n_out, p, activation):
         weights = rng.uniform(-1.5, 1.5, (n_in, n_out)) / np.sqrt(n_in)
@@ -194,10 +194,11 @@ def designed_dropout_model(seed, index, steps=1, passes=1):
     for first, width, second, activation, loss in ((0.5, 16, 0.5, "relu", "cross_entropy"),
                                                    (0.3, 12, 0.6, None, "mse")):
         models.append(Scenario(
-            layers=(layer(5, 16, first, "tanh"), layer(16, width, second, activation)), x=rng.uniform(-2, 2, (32, 5)),
-            loss=loss, targets=rng.integers(0, width, 32) if loss == "cross_entropy" else rng.uniform(-2, 2, (32, width)),
+            layers=(layer(5, 16, first, "tanh"), layer(16, width, second, activation)), x=rng.uniform(-2, 2, (batch, 5)),
+            loss=loss, targets=(rng.integers(0, width, batch) if loss == "cross_entropy"
+                                else rng.uniform(-2, 2, (batch, width))),
             lr=0.1, steps=steps, seed=int(rng.integers(2**32)), passes=passes,
-            origin=("designed_dropout_model", {"seed": seed, "index": index})))
+            origin=("designed_dropout_model", {"seed": seed, "index": index, **({"batch": batch} if batch != 32 else {})})))
     return models[index]
 
 

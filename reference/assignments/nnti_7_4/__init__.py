@@ -64,6 +64,11 @@ TRAINING_STEPS = st.integers(0, 31).map(lambda k: k % 3 + 1 if k < 30 else 8 + 4
 # only for its first calls (an L2 penalty that stops after 16 steps): 100 steps of L2 cost about a second,
 # a Dropout model's 30 (its masks read at each) about as much.
 LONG_RUN, LONG_DROPOUT_RUN = 100, 30
+# Batches of a training check: up to 12, and one in two a batch as training loops use (16 to 256): a layer
+# must drop at every batch size once trained, not only at the sizes a check trains at.
+TRAINING_BATCHES = st.integers(1, 12) | st.sampled_from((16, 32, 64, 128, 256))
+# The forward check's designed runs beyond the first steps, at other batches: (index, steps, batch).
+LONG_FORWARD_RUNS = ((0, 100, 64), (1, LONG_DROPOUT_RUN, 9), (0, 12, 200))
 
 
 def _models_with(kind, steps, passes=st.just(1), batch=st.integers(1, 6)):
@@ -101,10 +106,11 @@ def _designed_models(steps, passes, seed):
 
 def dropout_forward_matches_torch(runner, settings):
     """With the masks the layer drew, every Dropout output and the model's output and loss match torch:
-    at each of 1-3 forward passes on the same input, or at the first step of a training run (1-3
-    SGD steps, or 8 or 12: TRAINING_STEPS), drawn as Dropout backward draws them (its masks at every
-    step are read too: a layer cannot draw right masks only until it is trained, nor tell this
-    part's training from the next's).
+    at each of 1-3 forward passes on the same input, or at every pass of a training run (1-3 SGD steps,
+    or 8 or 12: TRAINING_STEPS; batches up to 12 and 16-256: TRAINING_BATCHES; and designed runs of
+    LONG_FORWARD_RUNS, up to 100 steps), drawn as Dropout backward draws them (its masks at every step
+    are read too: a layer cannot draw right masks only until it is trained, nor tell this part's
+    training from the next's).
     And over all of the check's scenarios (pooled, whatever their shapes: a layer that draws right
     masks only where the mask studies look fails here) the masks drop the fraction their p asks for,
     whatever the sign of the value dropped; two examples or two units of a mask agree as independent
@@ -113,8 +119,11 @@ def dropout_forward_matches_torch(runner, settings):
     tally = masks.ScenarioMasks()
     # Batches up to 12: every scenario shows enough of its masks for the pooled bounds, even in a short run.
     evaluated = _models_with("dropout", st.just(0), passes=st.integers(1, 3), batch=st.integers(1, 12))
-    for_all(evaluated | _models_with("dropout", TRAINING_STEPS), settings, _forward_example(runner, tally),
-            examples=[*_designed_models(0, 8, 1), *_designed_models(3, 1, 3)])
+    for_all(evaluated | _models_with("dropout", TRAINING_STEPS, batch=TRAINING_BATCHES), settings,
+            _forward_example(runner, tally),
+            examples=[*_designed_models(0, 8, 1), *_designed_models(3, 1, 3),
+                      *[designed_dropout_model(20 + number, index, steps, batch=batch)
+                        for number, (index, steps, batch) in enumerate(LONG_FORWARD_RUNS)]])
     tally.judge("over this check's scenarios")
 
 
@@ -195,7 +204,7 @@ def dropout_backward_matches_torch(runner, settings):
     probability below statistics.FALSE_ALARM, computed exactly from the p and the number of outputs;
     too few outputs to reach it fail too (statistics.MaskTally.too_little)."""
     tally = masks.ScenarioMasks()
-    for_all(_models_with("dropout", TRAINING_STEPS), settings,
+    for_all(_models_with("dropout", TRAINING_STEPS, batch=TRAINING_BATCHES), settings,
             _compare(runner, "dropout", ("backward", "update"), own_scale=True,
                      observe=lambda scenario, expected: tally.add(scenario, expected, scenario.steps)),
             examples=[*_designed_models(2, 1, 2), *_designed_models(12, 1, 4),
