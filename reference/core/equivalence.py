@@ -1,4 +1,6 @@
 """The one comparison every equivalence test goes through: replay a scenario, check a trace."""
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import assume, currently_in_test_context
 
@@ -74,11 +76,10 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
             return None
         if scenario.origin and not judged.max_magnitude < tolerances.MAGNITUDE_LIMIT:
             # A designed run, in every grading, stays finite with any genuine masks: one that diverges with the
-            # masks a layer drew (every output kept, say) is never dropped quietly.
-            raise AssertionError(f"A backward pass earns credit only where the forward pass draws genuine masks, "
-                                 f"and with the masks your layer drew ({_kept_share(judged)}) this designed run "
-                                 f"diverges (|values| up to {judged.max_magnitude:.3g}), where genuine masks keep it "
-                                 f"finite. Fix the forward pass first: 'Dropout forward' says what is wrong.{context}")
+            # masks a layer drew (every output kept, a mask frozen) is never dropped quietly; its steps before
+            # the divergence are compared.
+            return _compare_until_divergence(scenario, actual, judged, expected if own_scale else judged, sections,
+                                             tolerance, check_dtype, replay, context)
         _reject(f"scenario cannot be compared in {scenario.dtype}: it passes too close to a kink (distance "
                 f"{judged.kink_distance:.3g}) or diverges (|values| up to {judged.max_magnitude:.3g}): "
                 f"{scenario.describe()}")
@@ -89,6 +90,21 @@ def check_trace(scenario, actual, sections=Trace.SECTIONS, tolerance=None, check
         _reject(f"the scale a Dropout's outputs show makes the model diverge: {scenario.describe()}")
     assert_traces_close(actual, expected, scenario, sections, tolerance=tolerance, check_dtype=check_dtype,
                         replay=replay)
+    return expected
+
+
+def _compare_until_divergence(scenario, actual, judged, expected, sections, tolerance, check_dtype, replay, context):
+    """Compare a designed scenario's steps before the first whose trusted values leave the magnitude limit."""
+    bounded = next((index for index, step in enumerate(judged.steps) if not _bounded(Trace([step]), 1)), 0)
+    if bounded == 0 or not judged.kink_distance > tolerances.kink_margin(scenario.dtype):
+        raise AssertionError(f"A backward pass earns credit only where the forward pass draws genuine masks, and "
+                             f"with the masks your layer drew ({_kept_share(judged)}) this designed run diverges "
+                             f"(|values| up to {judged.max_magnitude:.3g}), where genuine masks keep it finite. Fix the "
+                             f"forward pass first: 'Dropout forward' says what is wrong.{context}")
+    steps = min(bounded, scenario.steps)
+    truncated = replace(scenario, steps=steps, passes=max(1, bounded - steps))
+    assert_traces_close(Trace(actual.steps[:bounded]), Trace(expected.steps[:bounded]), truncated, sections,
+                        tolerance=tolerance, check_dtype=check_dtype, replay=replay)
     return expected
 
 
